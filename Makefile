@@ -1,0 +1,28 @@
+# The two commands of the README. Each sets itself up: a virtual environment in .venv,
+# the package installed into it, then the job.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/kaminari flyout examples/glide_to_coast.yaml --out out/glide_to_coast
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/lint-imports
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/flyout.py
+
+clean:
+	rm -rf $(VENV) out

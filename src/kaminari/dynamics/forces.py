@@ -1,0 +1,197 @@
+"""Forces on a point mass flying over the rotating Earth, written in the ECEF frame.
+
+    dv/dt = g_J2(r) - 2 omega x v - omega x (omega x r) + (L + D) / m
+
+The atmosphere turns with the Earth, so the ECEF velocity is the air-relative velocity (no
+wind). Drag opposes it; lift is perpendicular to it, at bank 0 in the plane of the velocity and
+the ellipsoid normal, and a positive bank turns the body to its right (DESIGN.md, flight
+conventions). Source of the rotating-frame equations: N. X. Vinh, A. Busemann, R. D. Culp,
+"Hypersonic and Planetary Entry Flight Mechanics" (1980), ch. 2.
+
+For speed the functions here take and return separate component arrays (x, y, z each of the
+batch shape) rather than stacked (..., 3) arrays: the integrator's hot loop calls them four
+times per step on the whole batch.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+from numba import guvectorize, njit
+from numpy.typing import NDArray
+
+from kaminari.earth.atmosphere import density_and_sound_speed
+from kaminari.earth.constants import GM_M3PS2, J2, OMEGA_EARTH_RPS, WGS84_A_M
+from kaminari.earth.frames import altitude_and_up
+
+__all__ = [
+    "EARTH",
+    "AirState",
+    "Environment",
+    "Controls",
+    "air_state",
+    "frame_acceleration",
+    "total_acceleration",
+]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What the Earth does to a body: an atmosphere, the J2 term of gravity, and the rotation of
+    the ECEF frame. All on by default; switching them off gives the textbook problems the tests
+    check against (Keplerian flight in vacuum, conservation laws)."""
+
+    atmosphere: bool = True
+    j2: bool = True
+    rotation: bool = True
+
+    @property
+    def omega_rps(self) -> float:
+        return OMEGA_EARTH_RPS if self.rotation else 0.0
+
+    @property
+    def k_j2_m2(self) -> float:
+        """1.5 J2 a^2, the factor of the J2 term."""
+        return 1.5 * J2 * WGS84_A_M * WGS84_A_M if self.j2 else 0.0
+
+
+EARTH = Environment()
+
+
+class AirState(NamedTuple):
+    """Where a batch of bodies is and how it meets the air; every field has the batch shape.
+
+    ``up*`` is the unit ellipsoid normal in ECEF, ``speed_mps`` the air-relative speed.
+    """
+
+    alt_m: Array
+    upx: Array
+    upy: Array
+    upz: Array
+    speed_mps: Array
+    density_kgpm3: Array
+    sound_speed_mps: Array
+    mach: Array
+    q_pa: Array
+
+
+class Controls(NamedTuple):
+    """Aerodynamic controls for a batch: lift and drag coefficients and the bank angle's cosine
+    and sine (passed as such so that guidance laws that build a bank from a vector need no
+    trigonometry)."""
+
+    cl: Array
+    cd: Array
+    cos_bank: Array
+    sin_bank: Array
+
+
+def air_state(
+    x: Array, y: Array, z: Array, vx: Array, vy: Array, vz: Array, env: Environment = EARTH
+) -> AirState:
+    """Altitude, local up, air density, speed of sound, Mach and dynamic pressure of a batch."""
+    alt, upx, upy, upz = altitude_and_up(x, y, z)
+    rho, a = density_and_sound_speed(alt)
+    if not env.atmosphere:
+        rho = np.zeros_like(rho)
+    v2 = vx * vx + vy * vy + vz * vz
+    speed = np.sqrt(v2)
+    return AirState(alt, upx, upy, upz, speed, rho, a, speed / a, 0.5 * rho * v2)
+
+
+@njit(cache=True, inline="always")
+def _frame_kernel(
+    x: float, y: float, z: float, vx: float, vy: float, vz: float, w: float, k_j2: float
+) -> tuple[float, float, float]:
+    rn2 = x * x + y * y + z * z
+    inv_r2 = 1.0 / rn2
+    mu_r3 = GM_M3PS2 * inv_r2 * math.sqrt(inv_r2)
+    k = k_j2 * inv_r2
+    k5 = 5.0 * k * z * z * inv_r2
+    f_xy = -mu_r3 * (1.0 + k - k5) + w * w
+    f_z = -mu_r3 * (1.0 + 3.0 * k - k5)
+    # -2 w x v = (2 w vy, -2 w vx, 0); -w x (w x r) = w^2 (x, y, 0), folded into f_xy above.
+    return f_xy * x + 2.0 * w * vy, f_xy * y - 2.0 * w * vx, f_z * z
+
+
+@guvectorize(
+    ["void(f8, f8, f8, f8, f8, f8, f8, f8, f8[:], f8[:], f8[:])"],
+    "(),(),(),(),(),(),(),()->(),(),()",
+    nopython=True,
+    cache=True,
+)
+def _frame_ufunc(x, y, z, vx, vy, vz, w, k_j2, fx, fy, fz):  # type: ignore[no-untyped-def]
+    fx[0], fy[0], fz[0] = _frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
+
+
+def frame_acceleration(
+    x: Array, y: Array, z: Array, vx: Array, vy: Array, vz: Array, env: Environment = EARTH
+) -> tuple[Array, Array, Array]:
+    """J2 gravitation plus the Coriolis and centrifugal terms of the ECEF frame, m/s^2.
+
+    J2 term: D. A. Vallado, "Fundamentals of Astrodynamics and Applications", 4th ed., eq. 8-30
+    (the field of ``kaminari.earth.gravity.gravitation_j2``, compiled for the hot loop; the
+    tests hold the two together).
+    """
+    return _frame_ufunc(x, y, z, vx, vy, vz, env.omega_rps, env.k_j2_m2)
+
+
+@guvectorize(
+    ["void(" + ", ".join(["f8"] * 18) + ", f8[:], f8[:], f8[:], f8[:])"],
+    ",".join(["()"] * 18) + "->(),(),(),()",
+    nopython=True,
+    cache=True,
+)
+def _acceleration_ufunc(  # type: ignore[no-untyped-def]
+    x, y, z, vx, vy, vz, upx, upy, upz, speed, q, aom, cl, cd, cos_b, sin_b, w, k_j2,
+    ax, ay, az, lift
+):
+    fx, fy, fz = _frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
+    inv_v = 1.0 / max(speed, 1e-9)
+    ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
+    qs_m = q * aom
+    drag = qs_m * cd
+    lift_acc = qs_m * cl
+    ue = upx * ex + upy * ey + upz * ez
+    lx, ly, lz = upx - ue * ex, upy - ue * ey, upz - ue * ez
+    inv_l = 1.0 / max(math.sqrt(lx * lx + ly * ly + lz * lz), 1e-12)
+    lx, ly, lz = lx * inv_l, ly * inv_l, lz * inv_l
+    sx, sy, sz = ey * lz - ez * ly, ez * lx - ex * lz, ex * ly - ey * lx
+    lc = lift_acc * cos_b
+    ls = lift_acc * sin_b
+    ax[0] = fx + lc * lx + ls * sx - drag * ex
+    ay[0] = fy + lc * ly + ls * sy - drag * ey
+    az[0] = fz + lc * lz + ls * sz - drag * ez
+    lift[0] = lift_acc
+
+
+def total_acceleration(
+    x: Array,
+    y: Array,
+    z: Array,
+    vx: Array,
+    vy: Array,
+    vz: Array,
+    air: AirState,
+    controls: Controls,
+    area_over_mass: Array,
+    env: Environment = EARTH,
+) -> tuple[Array, Array, Array, Array]:
+    """Total acceleration (ax, ay, az) in m/s^2 of a batch, and its lift acceleration magnitude.
+
+    The frame terms of ``frame_acceleration`` plus lift and drag. With unit velocity e_v and
+    unit up u: the bank-0 lift direction is l0 = (u - (u.e_v) e_v) / |...|, the right-hand side
+    direction is e_v x l0, and lift points along cos(bank) l0 + sin(bank) (e_v x l0). A body
+    flying straight up or down has no bank-0 plane; there l0 is taken as zero (ballistic bodies
+    have CL = 0 anyway).
+    """
+    return _acceleration_ufunc(
+        x, y, z, vx, vy, vz, air.upx, air.upy, air.upz, air.speed_mps, air.q_pa,
+        area_over_mass, controls.cl, controls.cd, controls.cos_bank, controls.sin_bank,
+        env.omega_rps, env.k_j2_m2,
+    )

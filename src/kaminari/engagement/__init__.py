@@ -1,0 +1,1 @@
+"""kaminari.engagement"""

@@ -1,0 +1,1 @@
+"""Threats: glide vehicles, guidance plans and their flyout."""

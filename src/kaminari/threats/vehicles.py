@@ -1,0 +1,95 @@
+"""Glide vehicles: mass, reference area and aerodynamic coefficients.
+
+The CAV-H (Common Aero Vehicle, high lift-to-drag) is the open, generic hypersonic glide body of
+T. H. Phillips, "A Common Aero Vehicle (CAV) Model, Description, and Employment Guide",
+Schafer Corporation for AFRL and AFSPC, 27 January 2003: mass 907.2 kg (2,000 lb), reference
+area 0.4839 m^2 (5.21 ft^2), maximum hypersonic lift-to-drag ratio about 3.5.
+
+Its lift and drag coefficients are the curve fit in Mach number Ma and angle of attack alpha
+(in degrees) that the open literature on glide-vehicle trajectory prediction uses for the CAV-H
+(e.g. X. Zhang et al.; Z. Li et al., hypersonic glide trajectory prediction papers citing
+Phillips 2003):
+
+    CL = -0.2317 + 0.0513 alpha + 0.2945 exp(-0.1028 Ma)
+    CD =  0.024  + 7.24e-4 alpha^2 + 0.406 exp(-0.323 Ma)
+
+It is meant for Mach 3.5 to 25 and alpha 5 to 25 degrees; outside that we evaluate it as it
+stands, clipped below at CL = 0 and CD = 0.024. At Mach 15 and 10 degrees it gives L/D = 3.46,
+matching Phillips' quoted maximum of about 3.5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["CAV_H", "VEHICLES", "AeroModel", "CavHAero", "ConstantLiftToDragAero", "GlideVehicle"]
+
+Array = NDArray[np.float64]
+_RAD2DEG = 180.0 / np.pi
+
+
+class AeroModel(Protocol):
+    """Lift and drag coefficients of a lifting body, and the inverse of lift in angle of attack."""
+
+    def coefficients(self, mach: Array, alpha_rad: Array) -> tuple[Array, Array]:
+        """Lift and drag coefficients at Mach numbers and angles of attack (radians)."""
+        ...
+
+    def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
+        """Angle of attack (radians) that gives lift coefficient ``cl`` at ``mach``."""
+        ...
+
+
+@dataclass(frozen=True)
+class CavHAero:
+    """The CAV-H lift and drag fit (see the module docstring for the source)."""
+
+    def coefficients(self, mach: Array, alpha_rad: Array) -> tuple[Array, Array]:
+        alpha_deg = alpha_rad * _RAD2DEG
+        cl = -0.2317 + 0.0513 * alpha_deg + 0.2945 * np.exp(-0.1028 * mach)
+        cd = 0.024 + 7.24e-4 * alpha_deg * alpha_deg + 0.406 * np.exp(-0.323 * mach)
+        return np.maximum(cl, 0.0), cd
+
+    def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
+        return (cl + 0.2317 - 0.2945 * np.exp(-0.1028 * mach)) / (0.0513 * _RAD2DEG)
+
+
+@dataclass(frozen=True)
+class ConstantLiftToDragAero:
+    """A body with lift linear in angle of attack and a fixed lift-to-drag ratio.
+
+    CL = cl_per_rad * alpha, CD = CL / lift_to_drag + cd0. With cd0 = 0 the lift-to-drag ratio is
+    the same at every angle of attack: the idealisation behind the analytic equilibrium-glide
+    range (used by the tests and by what-if studies).
+    """
+
+    cl_per_rad: float
+    lift_to_drag: float
+    cd0: float = 0.0
+
+    def coefficients(self, mach: Array, alpha_rad: Array) -> tuple[Array, Array]:
+        cl = self.cl_per_rad * alpha_rad + 0.0 * mach
+        return cl, cl / self.lift_to_drag + self.cd0
+
+    def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
+        return cl / self.cl_per_rad + 0.0 * mach
+
+
+@dataclass(frozen=True)
+class GlideVehicle:
+    """A point-mass lifting body: name, mass in kg, aerodynamic reference area in m^2, aero model."""
+
+    name: str
+    mass_kg: float
+    ref_area_m2: float
+    aero: AeroModel
+
+
+CAV_H = GlideVehicle(name="cav-h", mass_kg=907.2, ref_area_m2=0.4839, aero=CavHAero())
+
+VEHICLES: dict[str, GlideVehicle] = {CAV_H.name: CAV_H}
+"""Vehicles a scenario may name, by their scenario name."""

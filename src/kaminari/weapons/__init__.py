@@ -1,0 +1,1 @@
+"""Weapons: railgun projectiles (and, later, batteries and lethality)."""

@@ -1,0 +1,197 @@
+"""Railgun projectiles: an unguided, spin- or fin-stabilised dart flown by the shared integrator.
+
+Default figures, from public sources:
+- muzzle velocity 2,300 m/s: the US Navy electromagnetic railgun programme quotes muzzle
+  velocities of Mach 6 to 7 (about 2,000 to 2,500 m/s); R. O'Rourke, "Navy Lasers, Railgun,
+  and Gun-Launched Guided Projectile: Background and Issues for Congress", Congressional
+  Research Service R44175 (updated 2021).
+- a 0.32 kg, 15 mm sub-calibre dart: a generic kinetic penetrator chosen for this project (see
+  DESIGN.md); a full-bore 40 mm slug of the same mass would have a ballistic coefficient near
+  1,000 kg/m^2 and could not climb 10 km.
+
+Drag: a generic slender-projectile curve with the shape of the G7 standard drag function
+(the boat-tailed, 10-calibre tangent-ogive reference projectile of the US Army Ballistic
+Research Laboratory; R. L. McCoy, "Modern Exterior Ballistics", Schiffer, 1999, ch. 5): flat
+and low below Mach 0.9, a transonic rise to about 0.40 near Mach 1.1, then a slow fall. The
+published G7 tables stop at Mach 5; above it the curve is held on a gentle decline to Mach 10
+and constant beyond, which is our extrapolation, not a measurement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Self
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kaminari.dynamics.forces import EARTH, AirState, Controls, Environment, air_state
+from kaminari.dynamics.integrator import PointMassModel, fly
+from kaminari.earth.frames import aer2enu, enu_rotation, geodetic2ecef
+
+__all__ = [
+    "DragCurve",
+    "Projectile",
+    "ProjectileTrajectories",
+    "fly_projectiles",
+    "muzzle_state",
+    "slant_range_crossings",
+]
+
+Array = NDArray[np.float64]
+
+DEFAULT_MUZZLE_VELOCITY_MPS = 2300.0
+
+_G7_LIKE_MACH = (0.0, 0.7, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0,
+                 7.0, 10.0)
+_G7_LIKE_CD = (0.120, 0.120, 0.134, 0.170, 0.380, 0.404, 0.401, 0.391, 0.344, 0.298, 0.268,
+               0.242, 0.222, 0.206, 0.185, 0.170, 0.160)
+
+
+@dataclass(frozen=True)
+class DragCurve:
+    """Zero-lift drag coefficient against Mach number, linear between the given points and
+    constant beyond the ends."""
+
+    mach: tuple[float, ...] = _G7_LIKE_MACH
+    cd: tuple[float, ...] = _G7_LIKE_CD
+
+    def __call__(self, mach: ArrayLike) -> Array:
+        return np.interp(mach, self.mach, self.cd)
+
+
+@dataclass(frozen=True)
+class Projectile:
+    """A railgun projectile: mass in kg, diameter in m (the drag reference area is the
+    cross-section pi d^2 / 4), and its drag curve."""
+
+    mass_kg: float = 0.32
+    diameter_m: float = 0.015
+    drag: DragCurve = field(default_factory=DragCurve)
+
+    @property
+    def area_m2(self) -> float:
+        return float(np.pi * self.diameter_m**2 / 4.0)
+
+    @property
+    def ballistic_coefficient_kgpm2(self) -> float:
+        """m / (Cd A) at Mach 3, kg/m^2: the usual figure of merit for how slowly it slows."""
+        return self.mass_kg / (float(self.drag(3.0)) * self.area_m2)
+
+
+@dataclass(frozen=True)
+class BallisticController:
+    """Controls of unguided bodies: no lift, drag from each member's drag curve."""
+
+    drag: DragCurve
+
+    def __call__(self, t_s: float, y: Array, air: AirState) -> Controls:
+        zero = np.zeros_like(air.mach)
+        return Controls(zero, self.drag(air.mach), zero + 1.0, zero)
+
+    def subset(self, keep: NDArray[np.intp]) -> Self:
+        return self
+
+
+def muzzle_state(
+    lat_rad: ArrayLike,
+    lon_rad: ArrayLike,
+    alt_m: ArrayLike,
+    az_rad: ArrayLike,
+    el_rad: ArrayLike,
+    muzzle_velocity_mps: ArrayLike,
+) -> tuple[Array, Array]:
+    """ECEF position and Earth-relative velocity (each (..., 3)) of projectiles leaving a gun at
+    a geodetic site, aimed at azimuth (clockwise from north) and elevation above the horizontal."""
+    lat, lon, alt, az, el, v = np.broadcast_arrays(
+        *(np.asarray(a, dtype=float) for a in (lat_rad, lon_rad, alt_m, az_rad, el_rad,
+                                              muzzle_velocity_mps))
+    )
+    r = geodetic2ecef(lat, lon, alt)
+    enu = aer2enu(az, el, v)
+    return r, np.einsum("...ji,...j->...i", enu_rotation(lat, lon), enu)
+
+
+@dataclass(frozen=True)
+class ProjectileTrajectories:
+    """Flown projectiles: ``t_s`` (T,), ``r_ecef``/``v_ecef`` (N, T, 3), ``alt_m``, ``mach`` and
+    ``speed_mps`` (N, T), NaN after impact; ``impact_t_s`` (N,) NaN when still flying at the end."""
+
+    t_s: Array
+    r_ecef: Array
+    v_ecef: Array
+    alt_m: Array
+    mach: Array
+    speed_mps: Array
+    impact_t_s: Array
+    impact_r_ecef: Array
+
+    @property
+    def valid(self) -> NDArray[np.bool_]:
+        return ~np.isnan(self.alt_m)
+
+
+def fly_projectiles(
+    lat_rad: ArrayLike,
+    lon_rad: ArrayLike,
+    alt_m: ArrayLike,
+    az_rad: ArrayLike,
+    el_rad: ArrayLike,
+    muzzle_velocity_mps: ArrayLike,
+    projectile: Projectile | None = None,
+    dt_s: float = 0.01,
+    t_max_s: float = 120.0,
+    record_every: int = 1,
+    env: Environment = EARTH,
+) -> ProjectileTrajectories:
+    """Fly a batch of projectiles (all arguments broadcast to the batch shape, flattened to N)
+    with drag, J2 gravity and the Earth's rotation until impact or ``t_max_s``."""
+    projectile = projectile or Projectile()
+    r0, v0 = muzzle_state(lat_rad, lon_rad, alt_m, az_rad, el_rad, muzzle_velocity_mps)
+    r0, v0 = r0.reshape(-1, 3), v0.reshape(-1, 3)
+    n = r0.shape[0]
+    model = PointMassModel(
+        np.full(n, projectile.area_m2 / projectile.mass_kg), BallisticController(projectile.drag),
+        env,
+    )
+    # The muzzle is at the ground: stop only when the projectile comes back below its site.
+    site_alt = float(np.min(np.asarray(alt_m, dtype=float)))
+    flight = fly(model, r0, v0, dt_s, t_max_s, record_every=record_every,
+                 stop_alt_m=min(site_alt, 0.0) - 1e-6)
+    valid = flight.valid
+    safe = np.where(valid[..., None], flight.y, flight.y[:, :1, :])
+    air = air_state(*safe.transpose(2, 0, 1), env)
+    blank = np.where(valid, 1.0, np.nan)
+    return ProjectileTrajectories(
+        t_s=flight.t_s,
+        r_ecef=flight.y[..., :3],
+        v_ecef=flight.y[..., 3:],
+        alt_m=air.alt_m * blank,
+        mach=air.mach * blank,
+        speed_mps=air.speed_mps * blank,
+        impact_t_s=flight.stop_t_s,
+        impact_r_ecef=flight.stop_y[:, :3],
+    )
+
+
+def slant_range_crossings(
+    traj: ProjectileTrajectories, site_ecef: ArrayLike, ranges_m: ArrayLike
+) -> tuple[Array, Array, Array]:
+    """Time, speed and altitude (each (N, K)) at which each projectile first reaches each slant
+    range from ``site_ecef`` ((3,) or (N, 3)), interpolated linearly between recorded samples;
+    NaN where it never does."""
+    rng = np.linalg.norm(traj.r_ecef - np.asarray(site_ecef, dtype=float)[..., None, :], axis=-1)
+    rng = np.where(traj.valid, rng, -np.inf)
+    targets = np.atleast_1d(np.asarray(ranges_m, dtype=float))
+    n = rng.shape[0]
+    out = np.full((3, n, targets.size), np.nan)
+    rows = np.arange(n)
+    for k, target in enumerate(targets):
+        beyond = rng >= target
+        reached = beyond.any(axis=1) & (rng[:, 0] < target)
+        j = np.argmax(beyond, axis=1)
+        i0, i1, rr = np.maximum(j - 1, 0)[reached], j[reached], rows[reached]
+        frac = (target - rng[rr, i0]) / (rng[rr, i1] - rng[rr, i0])
+        for q, series in enumerate((traj.t_s[None, :].repeat(n, 0), traj.speed_mps, traj.alt_m)):
+            out[q, rr, k] = series[rr, i0] + frac * (series[rr, i1] - series[rr, i0])
+    return out[0], out[1], out[2]

@@ -148,8 +148,28 @@ def frame_acceleration(
     cache=True,
 )
 def _acceleration_ufunc(  # type: ignore[no-untyped-def]
-    x, y, z, vx, vy, vz, upx, upy, upz, speed, q, aom, cl, cd, cos_b, sin_b, w, k_j2,
-    ax, ay, az, lift
+    x,
+    y,
+    z,
+    vx,
+    vy,
+    vz,
+    upx,
+    upy,
+    upz,
+    speed,
+    q,
+    aom,
+    cl,
+    cd,
+    cos_b,
+    sin_b,
+    w,
+    k_j2,
+    ax,
+    ay,
+    az,
+    lift,
 ):
     fx, fy, fz = _frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
     inv_v = 1.0 / max(speed, 1e-9)
@@ -191,7 +211,22 @@ def total_acceleration(
     have CL = 0 anyway).
     """
     return _acceleration_ufunc(
-        x, y, z, vx, vy, vz, air.upx, air.upy, air.upz, air.speed_mps, air.q_pa,
-        area_over_mass, controls.cl, controls.cd, controls.cos_bank, controls.sin_bank,
-        env.omega_rps, env.k_j2_m2,
+        x,
+        y,
+        z,
+        vx,
+        vy,
+        vz,
+        air.upx,
+        air.upy,
+        air.upz,
+        air.speed_mps,
+        air.q_pa,
+        area_over_mass,
+        controls.cl,
+        controls.cd,
+        controls.cos_bank,
+        controls.sin_bank,
+        env.omega_rps,
+        env.k_j2_m2,
     )

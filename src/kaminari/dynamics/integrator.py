@@ -124,8 +124,10 @@ def fly(
     Records every ``record_every``-th step, the initial state included.
     """
     if dt_s <= 0.0 or t_max_s <= 0.0 or record_every < 1:
-        raise ValueError(f"dt_s and t_max_s must be > 0 and record_every >= 1 (got {dt_s}, "
-                         f"{t_max_s}, {record_every})")
+        raise ValueError(
+            f"dt_s and t_max_s must be > 0 and record_every >= 1 (got {dt_s}, "
+            f"{t_max_s}, {record_every})"
+        )
     r0 = np.asarray(r0_m, dtype=float).reshape(-1, 3)
     v0 = np.asarray(v0_mps, dtype=float).reshape(-1, 3)
     n = r0.shape[0]

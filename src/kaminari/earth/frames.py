@@ -71,7 +71,9 @@ def geodetic2ecef(lat_rad: ArrayLike, lon_rad: ArrayLike, alt_m: ArrayLike) -> A
     n = WGS84_A_M / np.sqrt(1.0 - WGS84_E2 * slat * slat)
     rho = (n + h) * clat
     return np.stack(
-        np.broadcast_arrays(rho * np.cos(lon), rho * np.sin(lon), (n * (1.0 - WGS84_E2) + h) * slat),
+        np.broadcast_arrays(
+            rho * np.cos(lon), rho * np.sin(lon), (n * (1.0 - WGS84_E2) + h) * slat
+        ),
         axis=-1,
     )
 
@@ -175,9 +177,7 @@ def ecef2enu(
     return np.einsum("...ij,...j->...i", rot, np.asarray(r_ecef, dtype=float) - origin)
 
 
-def enu2ecef(
-    enu: ArrayLike, lat0_rad: ArrayLike, lon0_rad: ArrayLike, alt0_m: ArrayLike
-) -> Array:
+def enu2ecef(enu: ArrayLike, lat0_rad: ArrayLike, lon0_rad: ArrayLike, alt0_m: ArrayLike) -> Array:
     """ECEF position (..., 3) of an east-north-up offset from a geodetic reference point."""
     origin = geodetic2ecef(lat0_rad, lon0_rad, alt0_m)
     rot = enu_rotation(lat0_rad, lon0_rad)
@@ -205,9 +205,7 @@ def aer2enu(az_rad: ArrayLike, el_rad: ArrayLike, range_m: ArrayLike) -> Array:
     )
 
 
-def ecef2aer(
-    r_ecef: ArrayLike, lat0_rad: ArrayLike, lon0_rad: ArrayLike, alt0_m: ArrayLike
-) -> AER:
+def ecef2aer(r_ecef: ArrayLike, lat0_rad: ArrayLike, lon0_rad: ArrayLike, alt0_m: ArrayLike) -> AER:
     """Azimuth, elevation and slant range of ECEF points seen from a geodetic site."""
     return enu2aer(ecef2enu(r_ecef, lat0_rad, lon0_rad, alt0_m))
 
@@ -234,9 +232,7 @@ def _rot_z(angle_rad: ArrayLike) -> Array:
     )
 
 
-def ecef2eci(
-    r_ecef: ArrayLike, v_ecef: ArrayLike, era_rad: ArrayLike
-) -> tuple[Array, Array]:
+def ecef2eci(r_ecef: ArrayLike, v_ecef: ArrayLike, era_rad: ArrayLike) -> tuple[Array, Array]:
     """Inertial position and velocity (each (..., 3)) of ECEF ones at Earth rotation angle ``era``.
 
     The inertial velocity adds the Earth's rotation: v_i = R (v_e + omega x r_e).
@@ -250,9 +246,7 @@ def ecef2eci(
     return r_i, v_i
 
 
-def eci2ecef(
-    r_eci: ArrayLike, v_eci: ArrayLike, era_rad: ArrayLike
-) -> tuple[Array, Array]:
+def eci2ecef(r_eci: ArrayLike, v_eci: ArrayLike, era_rad: ArrayLike) -> tuple[Array, Array]:
     """ECEF position and velocity (each (..., 3)) of inertial ones; the inverse of ecef2eci."""
     rot_t = np.swapaxes(_rot_z(era_rad), -1, -2)
     r_e = np.einsum("...ij,...j->...i", rot_t, np.asarray(r_eci, dtype=float))

@@ -45,8 +45,11 @@ class GlideStart:
         r = geodetic2ecef(self.lat_rad, self.lon_rad, self.alt_m)
         cg = np.cos(self.flight_path_rad)
         enu = self.speed_mps * np.array(
-            [cg * np.sin(self.heading_rad), cg * np.cos(self.heading_rad),
-             np.sin(self.flight_path_rad)]
+            [
+                cg * np.sin(self.heading_rad),
+                cg * np.cos(self.heading_rad),
+                np.sin(self.flight_path_rad),
+            ]
         )
         return r, enu_rotation(self.lat_rad, self.lon_rad).T @ enu
 
@@ -109,25 +112,29 @@ class GlideController:
         return cls(
             aero_models=tuple(models),
             aero_code=np.asarray(codes, dtype=np.intp),
-            area_over_mass=_member_array([s.vehicle.ref_area_m2 / s.vehicle.mass_kg for s in specs]),
+            area_over_mass=_member_array(
+                [s.vehicle.ref_area_m2 / s.vehicle.mass_kg for s in specs]
+            ),
             alpha_rad=_member_array([p.alpha_rad for p in plans]),
             equilibrium=np.array([p.glide == "equilibrium" for p in plans]),
             alpha_min_rad=_member_array([p.alpha_min_rad for p in plans]),
             alpha_max_rad=_member_array([p.alpha_max_rad for p in plans]),
-            bank_rad=_member_array([p.bank.bank_rad if p.bank.kind == "constant" else 0.0
-                                    for p in plans]),
-            weave_amplitude_rad=_member_array([p.bank.amplitude_rad if p.bank.kind == "weave"
-                                               else 0.0 for p in plans]),
+            bank_rad=_member_array(
+                [p.bank.bank_rad if p.bank.kind == "constant" else 0.0 for p in plans]
+            ),
+            weave_amplitude_rad=_member_array(
+                [p.bank.amplitude_rad if p.bank.kind == "weave" else 0.0 for p in plans]
+            ),
             weave_omega_rps=_member_array([2.0 * np.pi / p.bank.period_s for p in plans]),
             weave_phase_rad=_member_array([p.bank.phase_rad for p in plans]),
             has_dive=np.array([d is not None for d in dives]),
             target_ecef=geodetic2ecef(t_lat, t_lon, t_alt).reshape(-1, 3).T.copy(),
             target_up=geodetic_up(t_lat, t_lon).reshape(-1, 3).T.copy(),
-            dive_start_angle_rad=_member_array([d.start_range_m / MEAN_RADIUS_M if d else 0.0
-                                                for d in dives]),
+            dive_start_angle_rad=_member_array(
+                [d.start_range_m / MEAN_RADIUS_M if d else 0.0 for d in dives]
+            ),
             navigation_gain=_member_array([d.navigation_gain if d else 0.0 for d in dives]),
-            max_dive_lift_mps2=_member_array([d.max_load_g * G0_MPS2 if d else 0.0
-                                              for d in dives]),
+            max_dive_lift_mps2=_member_array([d.max_load_g * G0_MPS2 if d else 0.0 for d in dives]),
             env=env,
         )
 
@@ -180,13 +187,16 @@ class GlideController:
             )
             lift_acc = np.maximum(need, 0.0) / np.maximum(cos_bank, 0.1)
             alpha_eq = np.clip(
-                self._alpha_for_lift(air.mach, lift_acc / qs_m), self.alpha_min_rad,
+                self._alpha_for_lift(air.mach, lift_acc / qs_m),
+                self.alpha_min_rad,
                 self.alpha_max_rad,
             )
             alpha = np.where(self.equilibrium, alpha_eq, alpha)
         if self.has_dive.any():
-            cos_angle = air.upx * self.target_up[0] + air.upy * self.target_up[1] + (
-                air.upz * self.target_up[2]
+            cos_angle = (
+                air.upx * self.target_up[0]
+                + air.upy * self.target_up[1]
+                + (air.upz * self.target_up[2])
             )
             diving = self.has_dive & (cos_angle > np.cos(self.dive_start_angle_rad))
             if diving.any():
@@ -285,8 +295,9 @@ class ThreatTrajectories:
         for name in ("mach", "q_pa", "load_factor_g"):
             cols[name] = getattr(self, name)[valid]
             extra[name] = getattr(self, name)[imp, last]
-        order = np.lexsort((np.concatenate([cols["t_s"], extra["t_s"]]),
-                            np.concatenate([member, imp])))
+        order = np.lexsort(
+            (np.concatenate([cols["t_s"], extra["t_s"]]), np.concatenate([member, imp]))
+        )
         return {k: np.concatenate([cols[k], extra[k]])[order] for k in cols}
 
 
@@ -317,16 +328,16 @@ def _diagnose(names: tuple[str, ...], model: PointMassModel, flight: Flight) -> 
     filled = np.where(valid[..., None], flight.y, flight.y[:, :1, :])
     y = filled.transpose(2, 1, 0)  # (6, T, N): members on the last axis, as the controller wants
     _, air, _, lift = model.evaluate(flight.t_s[:, None], y)
-    geo = ecef2geodetic(flight.y[..., :3])
+    geo = ecef2geodetic(filled[..., :3])
     blank = np.where(valid, 1.0, np.nan)
     return ThreatTrajectories(
         names=names,
         t_s=flight.t_s,
         r_ecef=flight.y[..., :3],
         v_ecef=flight.y[..., 3:],
-        lat_rad=geo.lat_rad,
-        lon_rad=geo.lon_rad,
-        alt_m=geo.alt_m,
+        lat_rad=geo.lat_rad * blank,
+        lon_rad=geo.lon_rad * blank,
+        alt_m=geo.alt_m * blank,
         mach=air.mach.T * blank,
         q_pa=air.q_pa.T * blank,
         load_factor_g=(lift / G0_MPS2).T * blank,

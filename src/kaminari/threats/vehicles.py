@@ -81,7 +81,7 @@ class ConstantLiftToDragAero:
 
 @dataclass(frozen=True)
 class GlideVehicle:
-    """A point-mass lifting body: name, mass in kg, aerodynamic reference area in m^2, aero model."""
+    """A point-mass lifting body: name, mass (kg), aerodynamic reference area (m^2), aero model."""
 
     name: str
     mass_kg: float

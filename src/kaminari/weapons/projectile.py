@@ -42,10 +42,44 @@ Array = NDArray[np.float64]
 
 DEFAULT_MUZZLE_VELOCITY_MPS = 2300.0
 
-_G7_LIKE_MACH = (0.0, 0.7, 0.9, 0.95, 1.0, 1.05, 1.1, 1.2, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0,
-                 7.0, 10.0)
-_G7_LIKE_CD = (0.120, 0.120, 0.134, 0.170, 0.380, 0.404, 0.401, 0.391, 0.344, 0.298, 0.268,
-               0.242, 0.222, 0.206, 0.185, 0.170, 0.160)
+_G7_LIKE_MACH = (
+    0.0,
+    0.7,
+    0.9,
+    0.95,
+    1.0,
+    1.05,
+    1.1,
+    1.2,
+    1.5,
+    2.0,
+    2.5,
+    3.0,
+    3.5,
+    4.0,
+    5.0,
+    7.0,
+    10.0,
+)
+_G7_LIKE_CD = (
+    0.120,
+    0.120,
+    0.134,
+    0.170,
+    0.380,
+    0.404,
+    0.401,
+    0.391,
+    0.344,
+    0.298,
+    0.268,
+    0.242,
+    0.222,
+    0.206,
+    0.185,
+    0.170,
+    0.160,
+)
 
 
 @dataclass(frozen=True)
@@ -104,8 +138,10 @@ def muzzle_state(
     """ECEF position and Earth-relative velocity (each (..., 3)) of projectiles leaving a gun at
     a geodetic site, aimed at azimuth (clockwise from north) and elevation above the horizontal."""
     lat, lon, alt, az, el, v = np.broadcast_arrays(
-        *(np.asarray(a, dtype=float) for a in (lat_rad, lon_rad, alt_m, az_rad, el_rad,
-                                              muzzle_velocity_mps))
+        *(
+            np.asarray(a, dtype=float)
+            for a in (lat_rad, lon_rad, alt_m, az_rad, el_rad, muzzle_velocity_mps)
+        )
     )
     r = geodetic2ecef(lat, lon, alt)
     enu = aer2enu(az, el, v)
@@ -151,13 +187,21 @@ def fly_projectiles(
     r0, v0 = r0.reshape(-1, 3), v0.reshape(-1, 3)
     n = r0.shape[0]
     model = PointMassModel(
-        np.full(n, projectile.area_m2 / projectile.mass_kg), BallisticController(projectile.drag),
+        np.full(n, projectile.area_m2 / projectile.mass_kg),
+        BallisticController(projectile.drag),
         env,
     )
     # The muzzle is at the ground: stop only when the projectile comes back below its site.
     site_alt = float(np.min(np.asarray(alt_m, dtype=float)))
-    flight = fly(model, r0, v0, dt_s, t_max_s, record_every=record_every,
-                 stop_alt_m=min(site_alt, 0.0) - 1e-6)
+    flight = fly(
+        model,
+        r0,
+        v0,
+        dt_s,
+        t_max_s,
+        record_every=record_every,
+        stop_alt_m=min(site_alt, 0.0) - 1e-6,
+    )
     valid = flight.valid
     safe = np.where(valid[..., None], flight.y, flight.y[:, :1, :])
     air = air_state(*safe.transpose(2, 0, 1), env)

@@ -1,3 +1,3 @@
-"""kaminari: the defensive kill chain against hypersonic missiles, end to end, at Monte Carlo scale."""
+"""kaminari: the defensive kill chain against hypersonic missiles, end to end, at scale."""
 
 __version__ = "0.1.0"

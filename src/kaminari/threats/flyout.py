@@ -94,6 +94,7 @@ class GlideController:
     dive_start_angle_rad: Array
     navigation_gain: Array
     max_dive_lift_mps2: Array
+    dive_alpha_max_rad: Array
     env: Environment = EARTH
 
     @classmethod
@@ -135,6 +136,7 @@ class GlideController:
             ),
             navigation_gain=_member_array([d.navigation_gain if d else 0.0 for d in dives]),
             max_dive_lift_mps2=_member_array([d.max_load_g * G0_MPS2 if d else 0.0 for d in dives]),
+            dive_alpha_max_rad=_member_array([d.alpha_max_rad if d else 0.0 for d in dives]),
             env=env,
         )
 
@@ -235,7 +237,9 @@ class GlideController:
         cos_b = (dx * lx + dy * ly + dz * lz) / mag
         sin_b = (dx * sx + dy * sy + dz * sz) / mag
         lift = np.minimum(mag, self.max_dive_lift_mps2)
-        alpha = np.clip(self._alpha_for_lift(air.mach, lift / qs_m), 0.0, self.alpha_max_rad)
+        alpha = np.clip(
+            self._alpha_for_lift(air.mach, lift / qs_m), 0.0, self.dive_alpha_max_rad
+        )
         return alpha, cos_b, sin_b
 
 

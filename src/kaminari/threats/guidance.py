@@ -45,6 +45,7 @@ class DivePlan:
     start_range_m: float = 300_000.0
     navigation_gain: float = 3.0
     max_load_g: float = 10.0
+    alpha_max_rad: float = 0.4363323129985824  # 25 degrees: the dive may pull to the fit's top
 
 
 @dataclass(frozen=True)

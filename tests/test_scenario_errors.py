@@ -1,0 +1,280 @@
+"""Bad scenario files end in one line naming file:line, the field, what is wrong and what is
+allowed: from ``load_scenario`` as a ``ScenarioError``, from the ``kaminari`` command as one line
+on stderr with exit status 2 and no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from kaminari.cli import app
+from kaminari.scenario import ScenarioError, load_scenario
+
+GOOD = """\
+name: errors under test
+epoch: 2027-01-01T00:00:00Z
+threats:
+  - name: hgv-1
+    vehicle: cav-h
+    start:
+      lat_deg: 33.0
+      lon_deg: 128.0
+      alt_km: 50
+      speed_mps: 5000
+      flight_path_deg: 0
+      heading_deg: 60
+    guidance:
+      alpha_deg: 10
+      bank: {kind: weave, amplitude_deg: 30, period_s: 60}
+      dive: {target: city, start_range_km: 60}
+  - name: hgv-2
+    vehicle: cav-h
+    start: {lat_deg: 33.5, lon_deg: 128.0, alt_km: 50, speed_mps: 5000,
+            flight_path_deg: 0, heading_deg: 60}
+    guidance: {alpha_deg: 10}
+batteries:
+  - name: railgun-1
+    site: {lat_deg: 35.6, lon_deg: 139.7, alt_m: 10}
+    muzzle_velocity_mps: 2300
+    rate_of_fire_rpm: 10
+    magazine: 40
+    projectile:
+      mass_kg: 0.32
+      diameter_m: 0.015
+    lethal_radius_m: 5
+defended:
+  - {name: city, lat_deg: 35.68, lon_deg: 139.77}
+"""
+
+KAMINARI = Path(sys.executable).with_name("kaminari")
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the one line of ``text`` that contains ``needle``."""
+    hits = [i for i, line in enumerate(text.splitlines(), start=1) if needle in line]
+    assert len(hits) == 1, f"{needle!r} is on lines {hits}"
+    return hits[0]
+
+
+def edited(old: str, new: str) -> str:
+    assert GOOD.count(old) == 1, old
+    return GOOD.replace(old, new)
+
+
+def error_of(path: Path) -> ScenarioError:
+    with pytest.raises(ScenarioError) as caught:
+        load_scenario(path)
+    text = str(caught.value)
+    assert "\n" not in text and "Traceback" not in text
+    return caught.value
+
+
+# (edit: old -> new, the line to blame (a text on it), field path, words in the message, allowed)
+CASES = {
+    "unknown field": (
+        ("      lat_deg: 33.0", "      lat_dg: 33.0"),
+        "lat_dg: 33.0",
+        "threats[0].start.lat_dg",
+        "unknown field 'lat_dg'; did you mean 'lat_deg'?",
+        "lat_deg, lon_deg, alt_km",
+    ),
+    "wrong type": (
+        ("      speed_mps: 5000", "      speed_mps: fast"),
+        "speed_mps: fast",
+        "threats[0].start.speed_mps",
+        "'fast' is not a number",
+        "0 < speed_mps < 12000",
+    ),
+    "latitude 95": (
+        ("      lat_deg: 33.0", "      lat_deg: 95"),
+        "lat_deg: 95",
+        "threats[0].start.lat_deg",
+        "95 is not allowed",
+        "-90 <= lat_deg <= 90",
+    ),
+    "latitude 95 in a flow mapping": (
+        ("start: {lat_deg: 33.5,", "start: {lat_deg: 95,"),
+        "lat_deg: 95",
+        "threats[1].start.lat_deg",
+        "95 is not allowed",
+        "-90 <= lat_deg <= 90",
+    ),
+    "negative mass": (
+        ("      mass_kg: 0.32", "      mass_kg: -1"),
+        "mass_kg: -1",
+        "batteries[0].projectile.mass_kg",
+        "-1 is not allowed",
+        "0 < mass_kg",
+    ),
+    "unknown vehicle": (
+        ("  - name: hgv-1\n    vehicle: cav-h", "  - name: hgv-1\n    vehicle: cav-x"),
+        "vehicle: cav-x",
+        "threats[0].vehicle",
+        "unknown vehicle 'cav-x'; did you mean 'cav-h'?",
+        "cav-h",
+    ),
+    "dive target that does not exist": (
+        ("dive: {target: city,", "dive: {target: town,"),
+        "target: town",
+        "threats[0].guidance.dive.target",
+        "no defended point named 'town'",
+        "city",
+    ),
+    "duplicate threat names": (
+        ("  - name: hgv-2", "  - name: hgv-1  # again"),
+        "hgv-1  # again",
+        "threats[1].name",
+        "'hgv-1' is already the name of threats[0]",
+        "names unique within threats",
+    ),
+    "missing field (the enclosing mapping's line)": (
+        ("      speed_mps: 5000\n", ""),
+        "lat_deg: 33.0",
+        "threats[0].start.speed_mps",
+        "required but missing",
+        "0 < speed_mps < 12000",
+    ),
+    "magazine not a whole number": (
+        ("    magazine: 40", "    magazine: 40.5"),
+        "magazine: 40.5",
+        "batteries[0].magazine",
+        "40.5 is not a whole number",
+        "magazine >= 1",
+    ),
+    "unknown bank kind": (
+        ("{kind: weave,", "{kind: zigzag,"),
+        "kind: zigzag",
+        "threats[0].guidance.bank.kind",
+        "'zigzag' is not allowed",
+        "one of none, constant, weave",
+    ),
+    "bank field the kind does not use": (
+        ("{kind: weave, amplitude_deg: 30, period_s: 60}", "{kind: constant, amplitude_deg: 30}"),
+        "kind: constant",
+        "threats[0].guidance.bank.amplitude_deg",
+        "not used by kind 'constant'",
+        "bank_deg",
+    ),
+    "site below -500 m": (
+        ("alt_m: 10}", "alt_m: -600}"),
+        "alt_m: -600",
+        "batteries[0].site.alt_m",
+        "-600 is not allowed",
+        "-500 <= alt_m",
+    ),
+    "key given twice": (
+        ("    magazine: 40\n", "    magazine: 40\n    magazine: 41\n"),
+        "magazine: 41",
+        "batteries[0].magazine",
+        "given twice",
+        "each key once",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_error_names_file_line_field_and_allowed(tmp_path: Path, case: str) -> None:
+    (old, new), blamed, field, words, allowed = CASES[case]
+    text = edited(old, new)
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    line = line_of(text, blamed)
+    err = error_of(path)
+    assert (err.path, err.line, err.field) == (str(path), line, field)
+    assert str(err).startswith(f"{path}:{line}: {field}: ")
+    assert words in str(err)
+    assert "; allowed: " in str(err) and allowed in err.allowed
+
+
+def test_yaml_syntax_error_names_its_line(tmp_path: Path) -> None:
+    text = edited("      alt_km: 50", "      alt_km: 50: km")
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    err = error_of(path)
+    assert err.line == line_of(text, "alt_km: 50: km")
+    assert str(err).startswith(f"{path}:{err.line}: YAML syntax error: ")
+    assert "allowed: valid YAML" in str(err)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "nowhere.yaml"
+    err = error_of(path)
+    assert err.line is None
+    assert str(err) == f"{path}: no such file; allowed: a readable UTF-8 YAML scenario file"
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("", "the file is empty"), ("- a\n- b\n", "the top level is a list, not a mapping")],
+)
+def test_empty_file_and_top_level_list(tmp_path: Path, text: str, words: str) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    err = error_of(path)
+    assert words in str(err) and "allowed: a mapping of name, epoch, threats" in str(err)
+
+
+def test_missing_required_top_level_field_blames_line_1(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text(edited("epoch: 2027-01-01T00:00:00Z\n", ""))
+    err = error_of(path)
+    assert (err.line, err.field, err.message) == (1, "epoch", "required but missing")
+
+
+# --- the same through the command ----------------------------------------------------------
+
+CLI_CASES = {
+    "unknown field": (edited("      lat_deg: 33.0", "      lat_dg: 33.0"), "lat_dg: 33.0"),
+    "yaml syntax": (edited("      alt_km: 50", "      alt_km: 50: km"), "alt_km: 50: km"),
+    "latitude 95": (edited("      lat_deg: 33.0", "      lat_deg: 95"), "lat_deg: 95"),
+}
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+@pytest.mark.parametrize("case", list(CLI_CASES))
+def test_console_script_prints_one_line_and_exits_2(tmp_path: Path, case: str) -> None:
+    text, blamed = CLI_CASES[case]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    proc = subprocess.run(
+        [str(KAMINARI), "flyout", str(path), "--out", str(tmp_path / "out")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1
+    assert proc.stderr.startswith(f"{path}:{line_of(text, blamed)}: ")
+    assert "; allowed: " in proc.stderr
+    assert proc.stdout == ""
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+def test_console_script_missing_file_and_usage_error_are_one_line(tmp_path: Path) -> None:
+    for args in (
+        ["flyout", str(tmp_path / "nowhere.yaml"), "--out", str(tmp_path)],
+        ["flyout", str(tmp_path / "nowhere.yaml")],  # --out missing: a usage error
+        ["shoot", str(tmp_path / "nowhere.yaml"), "--az-deg", "east", "--el-deg", "30"],
+    ):
+        proc = subprocess.run([str(KAMINARI), *args], capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, args
+        assert proc.stderr.count("\n") == 1, proc.stderr
+        assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("case", list(CLI_CASES))
+def test_cli_runner_prints_one_line_and_exits_2(tmp_path: Path, case: str) -> None:
+    text, blamed = CLI_CASES[case]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    result = CliRunner().invoke(app, ["flyout", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert result.stderr == f"{error_of(path)}\n"
+    assert f"{path}:{line_of(text, blamed)}: " in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,362 @@
+"""Ground radar visibility and detections against outside authorities.
+
+Authorities: the 4/3-Earth radar horizon sqrt(2 k R h_r) + sqrt(2 k R h_t) (Skolnik,
+"Introduction to Radar Systems", 3rd ed., ch. 8; Blake, "Radar Range-Performance Analysis",
+1980, ch. 5) and the exact tangent geometry on that sphere; pymap3d 3.x (an independent
+implementation of ECEF -> AER on WGS84); the binomial and chi-square distributions (scipy.stats)
+for the detection and noise statistics. Tolerances are lengths, angles or standard errors.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pymap3d
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+from kaminari.earth.frames import ecef2aer, geodetic2ecef, geodetic_up
+from kaminari.sensors.radar import Detections, Radar, detect, scan_times, visible
+
+DEG = math.pi / 180.0
+MM = 1e-3
+WGS84_A = 6_378_137.0
+WGS84_E2 = 6.69437999014e-3  # NIMA TR8350.2 table 3.3
+WGS84 = pymap3d.Ellipsoid.from_name("wgs84")
+K = 4.0 / 3.0
+
+
+def _radar(**changes: float) -> Radar:
+    fields = dict(
+        name="r",
+        lat_rad=35.0 * DEG,
+        lon_rad=135.0 * DEG,
+        alt_m=20.0,
+        max_range_m=10_000e3,
+        revisit_s=1.0,
+        sigma_range_m=0.0,
+        sigma_az_rad=0.0,
+        sigma_el_rad=0.0,
+    )
+    fields.update(changes)
+    return Radar(**fields)  # type: ignore[arg-type]
+
+
+def _gaussian_radius(lat_rad: np.ndarray | float) -> np.ndarray:
+    """sqrt(M N) from the meridian and prime-vertical radii of curvature (any geodesy text)."""
+    w2 = 1.0 - WGS84_E2 * np.sin(lat_rad) ** 2
+    meridian = WGS84_A * (1.0 - WGS84_E2) / w2**1.5
+    prime_vertical = WGS84_A / np.sqrt(w2)
+    return np.sqrt(meridian * prime_vertical)
+
+
+def _along_great_circle(lat0, lon0, azimuth, ground_m, radius_m, alt_m):
+    """ECEF point at ground distance ``ground_m`` along a great circle (spherical direct)."""
+    d = ground_m / radius_m
+    lat = np.arcsin(np.sin(lat0) * np.cos(d) + np.cos(lat0) * np.sin(d) * np.cos(azimuth))
+    lon = lon0 + np.arctan2(
+        np.sin(azimuth) * np.sin(d) * np.cos(lat0), np.cos(d) - np.sin(lat0) * np.sin(lat)
+    )
+    return geodetic2ecef(lat, lon, alt_m)
+
+
+def _transition_ground_m(radars: list[Radar], azimuths: np.ndarray, alt_m: float) -> np.ndarray:
+    """Ground distance where a constant-altitude target disappears; bisection, all cases at once.
+
+    Returns (len(radars), len(azimuths)).
+    """
+    lat0 = np.array([r.lat_rad for r in radars])[:, None]
+    lon0 = np.array([r.lon_rad for r in radars])[:, None]
+    radius = _gaussian_radius(lat0)
+    lo = np.full((len(radars), azimuths.size), 10e3)
+    hi = np.full_like(lo, 3_000e3)
+    for _ in range(50):
+        mid = 0.5 * (lo + hi)
+        pts = _along_great_circle(lat0, lon0, azimuths[None, :], mid, radius, alt_m)
+        seen = np.stack([visible(r, p) for r, p in zip(radars, pts, strict=True)])
+        lo = np.where(seen, mid, lo)
+        hi = np.where(seen, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+# --- visibility ---------------------------------------------------------------------------
+
+
+def test_horizon_843km_for_40km_target() -> None:
+    """Skolnik/Blake: antenna 20 m, target 40 km, 4/3 Earth: horizon ~843 km (within 1 %).
+
+    Several sites (equator, mid-latitude, high latitude) and directions; the bisection also
+    matches the exact tangent geometry on the k R sphere, kR (acos(kR/(kR+h_r)) +
+    acos(kR/(kR+h_t))) = 841.2 km at 35 deg, to 1 m.
+    """
+    lats = [0.0, 35.0 * DEG, 70.0 * DEG, -89.0 * DEG]
+    radars = [_radar(lat_rad=lat, min_elevation_rad=-1.0 * DEG) for lat in lats]
+    azimuths = np.array([0.0, 60.0, 90.0, 200.0]) * DEG
+    ground = _transition_ground_m(radars, azimuths, 40e3)
+
+    kr = K * _gaussian_radius(np.array(lats))[:, None]
+    first_order = np.sqrt(2 * kr * 20.0) + np.sqrt(2 * kr * 40e3)
+    exact = kr * (np.arccos(kr / (kr + 20.0)) + np.arccos(kr / (kr + 40e3)))
+    assert np.all(np.abs(ground / 843e3 - 1.0) < 0.01)
+    assert np.all(np.abs(ground / first_order - 1.0) < 0.01)
+    np.testing.assert_allclose(ground, np.broadcast_to(exact, ground.shape), rtol=0, atol=1.0)
+    assert 840e3 < ground[1, 0] < 842e3
+
+
+def test_horizon_min_elevation_zero_hides_sooner() -> None:
+    """With a 0 deg search floor the target goes when it sinks below the site's horizontal plane
+    on the 4/3 sphere: kR acos((kR+h_r)/(kR+h_t)) = 822.5 km at 35 deg (closed form), to 1 m."""
+    radars = [_radar(min_elevation_rad=0.0)]
+    ground = _transition_ground_m(radars, np.array([60.0 * DEG]), 40e3)
+    kr = K * _gaussian_radius(35.0 * DEG)
+    expected = kr * np.arccos((kr + 20.0) / (kr + 40e3))
+    np.testing.assert_allclose(ground, expected, rtol=0, atol=1.0)
+    assert 822e3 < ground[0, 0] < 823e3
+
+
+def test_below_horizon_not_visible() -> None:
+    """4/3-Earth horizon for a 1 km target from a 20 m antenna: 18.4 + 130.4 = 149 km.
+
+    With a -5 deg search floor only the Earth can hide it: seen at 140 km, hidden at 160 km;
+    a target on the far side of the Earth is hidden however far the radar reaches.
+    """
+    radar = _radar(min_elevation_rad=-5.0 * DEG, max_range_m=1e9)
+    radius = _gaussian_radius(radar.lat_rad)
+    near, far = _along_great_circle(
+        radar.lat_rad, radar.lon_rad, 0.3, np.array([140e3, 160e3]), radius, 1e3
+    )
+    antipode = geodetic2ecef(-radar.lat_rad, radar.lon_rad + math.pi, 100e3)
+    assert visible(radar, near)
+    assert not visible(radar, far)
+    assert not visible(radar, antipode)
+
+
+def test_beyond_max_range_not_visible() -> None:
+    """Straight overhead the slant range is the height difference (closed form): a 500 km radar
+    sees a target at 400 km altitude and not one at 600 km; at 45 deg elevation the limit is on
+    the true slant range, checked 1 m either side of it."""
+    radar = _radar(max_range_m=500e3)
+    up = geodetic_up(radar.lat_rad, radar.lon_rad)
+    site = radar.site_ecef()
+    assert visible(radar, geodetic2ecef(radar.lat_rad, radar.lon_rad, 400e3))
+    assert not visible(radar, geodetic2ecef(radar.lat_rad, radar.lon_rad, 600e3))
+    # a slant line at 45 deg in the site's north-up plane
+    north = np.array(
+        [
+            -math.sin(radar.lat_rad) * math.cos(radar.lon_rad),
+            -math.sin(radar.lat_rad) * math.sin(radar.lon_rad),
+            math.cos(radar.lat_rad),
+        ]
+    )
+    direction = (north + up) / math.sqrt(2.0)
+    inside = site + (500e3 - 1.0) * direction
+    outside = site + (500e3 + 1.0) * direction
+    assert visible(radar, inside)
+    assert not visible(radar, outside)
+
+
+@given(
+    lat=st.floats(-90.0, 90.0),
+    lon=st.floats(-180.0, 180.0),
+    alt=st.floats(-50.0, 3_000.0),
+    height=st.floats(1.0, 900e3),
+)
+@settings(max_examples=60, deadline=None)
+def test_overhead_always_visible(lat: float, lon: float, alt: float, height: float) -> None:
+    """A target straight overhead (along the ellipsoid normal) is at elevation 90 deg (closed
+    form): visible at any site, even with an 80 deg search floor, within range."""
+    radar = _radar(lat_rad=lat * DEG, lon_rad=lon * DEG, alt_m=alt, min_elevation_rad=80 * DEG)
+    target = geodetic2ecef(radar.lat_rad, radar.lon_rad, alt + height)
+    assert visible(radar, target)
+
+
+def test_visible_broadcasts_over_batch_shapes() -> None:
+    """(N, K, 3), (3,) and (2, 3, 4, 3) give (N, K), () and (2, 3, 4), element for element the
+    same as one point at a time (the reference here is the scalar call)."""
+    radar = _radar(max_range_m=1_500e3)
+    rng = np.random.default_rng(3)
+    lat = radar.lat_rad + rng.uniform(-0.2, 0.2, (2, 3, 4))
+    lon = radar.lon_rad + rng.uniform(-0.2, 0.2, (2, 3, 4))
+    pts = geodetic2ecef(lat, lon, rng.uniform(0.0, 80e3, (2, 3, 4)))
+    batch = visible(radar, pts)
+    assert batch.shape == (2, 3, 4)
+    assert batch.dtype == np.bool_
+    assert 0 < batch.sum() < batch.size
+    one_by_one = np.array([visible(radar, p) for p in pts.reshape(-1, 3)]).reshape(2, 3, 4)
+    np.testing.assert_array_equal(batch, one_by_one)
+    assert visible(radar, pts[0, 0, 0]).shape == ()
+    assert visible(radar, pts.reshape(6, 4, 3)).shape == (6, 4)
+
+
+# --- scan times -----------------------------------------------------------------------------
+
+
+def test_scan_times() -> None:
+    """offset + k revisit inside [t0, t1] (definition)."""
+    radar = _radar(revisit_s=1.0, scan_offset_s=0.25)
+    np.testing.assert_array_equal(scan_times(radar, 0.0, 3.0), [0.25, 1.25, 2.25])
+    np.testing.assert_array_equal(scan_times(radar, 1.25, 2.25), [1.25, 2.25])
+    np.testing.assert_array_equal(scan_times(radar, -1.0, 0.0), [-0.75])
+    assert scan_times(radar, 0.3, 0.9).size == 0
+    fast = _radar(revisit_s=0.1)
+    t = scan_times(fast, 0.0, 0.3)
+    assert t.size == 4 and t[-1] <= 0.3 and t[0] == 0.0
+    np.testing.assert_allclose(t, [0.0, 0.1, 0.2, 0.3], rtol=0, atol=1e-15)
+
+
+# --- detections -----------------------------------------------------------------------------
+
+
+def _visible_block(radar: Radar, n: int, k: int, seed: int = 0) -> np.ndarray:
+    """(n, k, 3) targets at 40 km altitude, 100-400 km from the site: all visible."""
+    rng = np.random.default_rng(seed)
+    radius = _gaussian_radius(radar.lat_rad)
+    pts = _along_great_circle(
+        radar.lat_rad,
+        radar.lon_rad,
+        rng.uniform(0, 2 * np.pi, (n, k)),
+        rng.uniform(100e3, 400e3, (n, k)),
+        radius,
+        40e3,
+    )
+    assert visible(radar, pts).all()
+    return pts
+
+
+def _truth(radar: Radar, r: np.ndarray) -> np.ndarray:
+    aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
+    return np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1)
+
+
+def _wrap(angle: np.ndarray) -> np.ndarray:
+    return np.mod(angle + np.pi, 2 * np.pi) - np.pi
+
+
+def test_detection_probability_binomial() -> None:
+    """Pd 0.7 over 20,000 visible looks: the count is within 4 binomial standard errors."""
+    radar = _radar(detection_probability=0.7)
+    n, k = 2_000, 10
+    r = _visible_block(radar, n, k)
+    det = detect(
+        radar, 0, np.arange(k, dtype=float), r, np.ones((n, k), bool), np.random.default_rng(1)
+    )
+    looks = n * k
+    count = det.detected.sum()
+    se = math.sqrt(looks * 0.7 * 0.3)
+    assert abs(count - 0.7 * looks) < 4 * se
+
+
+def test_noise_statistics() -> None:
+    """Errors are zero-mean Gaussian with the radar's sigmas: sample standard deviations within
+    3 % (6 standard errors of a standard deviation at n = 20,000), means within 4 standard
+    errors, and the normalized squared error sum within the central 99.99 % of chi-square with
+    3 n degrees of freedom (scipy.stats.chi2)."""
+    sigma = np.array([20.0, 1e-3, 2e-3])
+    radar = _radar(sigma_range_m=sigma[0], sigma_az_rad=sigma[1], sigma_el_rad=sigma[2])
+    n, k = 2_000, 10
+    r = _visible_block(radar, n, k)
+    det = detect(
+        radar, 2, np.arange(k, dtype=float), r, np.ones((n, k), bool), np.random.default_rng(2)
+    )
+    err = det.z - _truth(radar, r)
+    err[..., 1] = _wrap(err[..., 1])
+    err = err.reshape(-1, 3)
+    count = err.shape[0]
+    assert np.all(det.z[..., 1] >= 0) and np.all(det.z[..., 1] < 2 * np.pi)
+    np.testing.assert_allclose(err.std(axis=0, ddof=1), sigma, rtol=0.03)
+    assert np.all(np.abs(err.mean(axis=0)) < 4 * sigma / math.sqrt(count))
+    nees = np.einsum("ni,ij,nj->", err, np.linalg.inv(det.covariance), err)
+    dof = 3 * count
+    assert stats.chi2.ppf(5e-5, dof) < nees < stats.chi2.ppf(1 - 5e-5, dof)
+
+
+def test_zero_sigma_gives_truth_exactly() -> None:
+    """Perfect sensing: the measurement is ecef2aer of the truth, bit for bit."""
+    radar = _radar()
+    r = _visible_block(radar, 50, 7)
+    det = detect(radar, 0, np.arange(7.0), r, np.ones((50, 7), bool), np.random.default_rng(4))
+    np.testing.assert_array_equal(det.z, _truth(radar, r))
+
+
+def test_noise_free_measurement_matches_pymap3d() -> None:
+    """pymap3d.ecef2aer (WGS84) agrees with the noise-free measurement to 1 mm and 1e-9 rad."""
+    radar = _radar(lat_rad=-33.9 * DEG, lon_rad=18.4 * DEG, alt_m=150.0)
+    r = _visible_block(radar, 20, 5, seed=7)
+    det = detect(radar, 0, np.arange(5.0), r, np.ones((20, 5), bool), np.random.default_rng(0))
+    az, el, rng_m = pymap3d.ecef2aer(
+        r[..., 0],
+        r[..., 1],
+        r[..., 2],
+        radar.lat_rad,
+        radar.lon_rad,
+        radar.alt_m,
+        ell=WGS84,
+        deg=False,
+    )
+    np.testing.assert_allclose(det.z[..., 0], rng_m, rtol=0, atol=MM)
+    np.testing.assert_allclose(_wrap(det.z[..., 1] - az), 0.0, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(det.z[..., 2], el, rtol=0, atol=1e-9)
+
+
+def test_reproducible_for_same_seed() -> None:
+    """Same generator state, same detections (NaN included); another seed, other noise."""
+    radar = _radar(
+        sigma_range_m=10.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3, detection_probability=0.5
+    )
+    r = _visible_block(radar, 30, 6)
+    exists = np.ones((30, 6), bool)
+    a = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(11))
+    b = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(11))
+    c = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(12))
+    np.testing.assert_array_equal(a.z, b.z)
+    assert not np.array_equal(a.detected, c.detected)
+
+
+def test_no_detection_where_not_existing_or_hidden() -> None:
+    """exists False or not visible: all NaN. The random stream does not depend on exists, so
+    the remaining detections are those of the all-existing run."""
+    radar = _radar(sigma_range_m=5.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3)
+    n, k = 40, 8
+    r = _visible_block(radar, n, k)
+    r[:, -1] = geodetic2ecef(-radar.lat_rad, radar.lon_rad + math.pi, 50e3)  # far side
+    exists = np.random.default_rng(5).random((n, k)) < 0.5
+    full = detect(radar, 1, np.arange(float(k)), r, np.ones((n, k), bool), np.random.default_rng(6))
+    some = detect(radar, 1, np.arange(float(k)), r, exists, np.random.default_rng(6))
+    assert np.all(np.isnan(some.z[~exists]))
+    assert np.all(np.isnan(full.z[:, -1]))
+    keep = exists.copy()
+    keep[:, -1] = False
+    np.testing.assert_array_equal(some.z[keep], full.z[keep])
+    np.testing.assert_array_equal(some.detected, keep)
+
+
+def test_detections_carry_their_context() -> None:
+    """The record holds sensor index, times, shapes and the covariance diag(sigma^2)."""
+    radar = _radar(sigma_range_m=20.0, sigma_az_rad=1e-3, sigma_el_rad=2e-3)
+    r = _visible_block(radar, 3, 4)
+    det = detect(radar, 5, [0.0, 1.0, 2.0, 3.0], r, True, np.random.default_rng(0))
+    assert isinstance(det, Detections)
+    assert det.sensor == 5 and det.radar is radar
+    assert det.z.shape == (3, 4, 3) and det.t_s.shape == (4,)
+    np.testing.assert_array_equal(det.covariance, np.diag([400.0, 1e-6, 4e-6]))
+    with pytest.raises(ValueError, match="t_s"):
+        detect(radar, 5, [0.0, 1.0], r, True, np.random.default_rng(0))
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("revisit_s", 0.0),
+        ("max_range_m", -1.0),
+        ("sigma_range_m", -1.0),
+        ("detection_probability", 1.5),
+        ("refraction_k", 0.0),
+        ("lat_rad", 2.0),
+    ],
+)
+def test_radar_rejects_impossible_parameters(field: str, value: float) -> None:
+    with pytest.raises(ValueError, match=field):
+        _radar(**{field: value})

@@ -235,7 +235,9 @@ def _describe(error: Any, root: type[BaseModel], loc: tuple[str | int, ...]) -> 
     if kind in _OUT_OF_RANGE:
         return f"{value} is not allowed", allowed(bounds or error["msg"])
     if kind == "literal_error":
-        return f"{value} is not allowed", expected
+        given = error.get("input")
+        hint = did_you_mean(given, [str(a) for a in get_args(tp)]) if isinstance(given, str) else ""
+        return f"{value} is not allowed{hint}", expected
     if kind in ("too_short", "string_too_short"):
         return f"{value} is not allowed", "text" if tp is str else "at least one entry"
     if kind in _NOT_A:

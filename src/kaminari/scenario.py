@@ -2,13 +2,17 @@
 
 A scenario is a YAML file (see ``examples/glide_to_coast.yaml``). Degrees, kilometres and
 other edge units appear only here, with the unit in the field name (``lat_deg``, ``alt_km``);
-the conversions (``threat_specs``, ``battery_projectile``, the ``*_rad`` and ``*_m`` properties)
-hand SI values to the numerics. Every model forbids unknown fields and is strict about types:
+the conversions (``threat_specs``, ``radar_models``, ``battery_models``, ``tracker_config``,
+``doctrine``, ``battery_projectile``, the ``*_rad`` and ``*_m`` properties) hand SI values to the
+numerics, which they import only when called. The kill-chain sections (radars, batteries, tracker,
+fire_control) are declared in ``kaminari._scenario_killchain``; their defaults are those of the
+internal dataclasses they become. Every model forbids unknown fields and is strict about types:
 ``speed_mps: "5000"`` or ``magazine: 40.5`` is an error, not a silent conversion.
 
 Conventions a user must know: heading is clockwise from north, -180 <= heading_deg <= 360;
 flight path angle is above the local horizontal; site altitudes are above the WGS84 ellipsoid
-(-500 m or higher); an epoch without a time zone is taken as UTC.
+(-500 m or higher, lower is below ground); a battery's azimuth sector runs clockwise from min to
+max (min > max crosses north); an epoch without a time zone is taken as UTC.
 
 Every problem a user can cause is a ``ScenarioError`` whose ``str`` is one line,
 ``file:line: field: what is wrong; allowed: what is allowed``.
@@ -19,11 +23,29 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
+from kaminari._scenario_killchain import (
+    AzimuthSectorConfig,
+    BatteryConfig,
+    DispersionConfig,
+    ElevationLimitsConfig,
+    FireControlConfig,
+    LatDeg,
+    LonDeg,
+    Name,
+    ProjectileConfig,
+    RadarConfig,
+    RadarSigmaConfig,
+    SiteAltM,
+    SiteConfig,
+    TrackerSettingsConfig,
+    _LatLon,
+    _Model,
+)
 from kaminari._yaml_lines import (
     DuplicateKeyError,
     FieldProblem,
@@ -36,14 +58,22 @@ from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
 from kaminari.threats.vehicles import VEHICLES
 
 if TYPE_CHECKING:
+    from kaminari.firecontrol.doctrine import Doctrine
+    from kaminari.sensors.radar import Radar
     from kaminari.threats.flyout import GlideStart, ThreatSpec
+    from kaminari.tracking.config import TrackerConfig
+    from kaminari.weapons.battery import Battery
     from kaminari.weapons.projectile import Projectile
 
 __all__ = [
+    "AzimuthSectorConfig",
     "BankConfig",
     "BatteryConfig",
     "DefendedConfig",
+    "DispersionConfig",
     "DiveConfig",
+    "ElevationLimitsConfig",
+    "FireControlConfig",
     "GuidanceConfig",
     "ProjectileConfig",
     "RadarConfig",
@@ -54,6 +84,7 @@ __all__ = [
     "SiteConfig",
     "ThreatConfig",
     "ThreatStartConfig",
+    "TrackerSettingsConfig",
     "dump_scenario",
     "load_scenario",
     "parse_scenario",
@@ -86,40 +117,6 @@ class ScenarioError(Exception):
 
     def __reduce__(self) -> tuple[Any, ...]:  # picklable, for errors raised in worker processes
         return type(self), (self.path, self.line, self.field, self.message, self.allowed)
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
-
-
-Name = Annotated[str, Field(min_length=1)]
-LatDeg = Annotated[float, Field(ge=-90, le=90)]
-LonDeg = Annotated[float, Field(ge=-180, le=180)]
-SiteAltM = Annotated[float, Field(ge=-500, le=9_000)]
-
-
-class _LatLon:
-    """Radian views of ``lat_deg`` and ``lon_deg`` (which each model declares in its own order)."""
-
-    if TYPE_CHECKING:
-        lat_deg: float
-        lon_deg: float
-
-    @property
-    def lat_rad(self) -> float:
-        return math.radians(self.lat_deg)
-
-    @property
-    def lon_rad(self) -> float:
-        return math.radians(self.lon_deg)
-
-
-class SiteConfig(_LatLon, _Model):
-    """A ground site: geodetic latitude and longitude in degrees, height in m."""
-
-    lat_deg: LatDeg
-    lon_deg: LonDeg
-    alt_m: SiteAltM = 0.0
 
 
 class DefendedConfig(_LatLon, _Model):
@@ -288,44 +285,6 @@ class ThreatConfig(_Model):
         return value
 
 
-class RadarSigmaConfig(_Model):
-    """One-sigma measurement noise of a radar."""
-
-    range_m: float = Field(gt=0)
-    azimuth_mrad: float = Field(gt=0)
-    elevation_mrad: float = Field(gt=0)
-
-
-class RadarConfig(_Model):
-    name: Name
-    site: SiteConfig
-    max_range_km: float = Field(gt=0, le=6_000)
-    revisit_s: float = Field(gt=0)
-    sigma: RadarSigmaConfig
-
-
-class ProjectileConfig(_Model):
-    mass_kg: float = Field(gt=0, le=1_000)
-    diameter_m: float = Field(gt=0, le=1)
-
-
-class BatteryConfig(_Model):
-    """A railgun battery: site, muzzle velocity, rate of fire, magazine, projectile, lethality."""
-
-    name: Name
-    site: SiteConfig
-    muzzle_velocity_mps: float = Field(gt=0, lt=12_000)
-    rate_of_fire_rpm: float = Field(gt=0, le=600)
-    magazine: int = Field(ge=1)
-    projectile: ProjectileConfig
-    lethal_radius_m: float = Field(gt=0, le=1_000)
-
-    def to_projectile(self) -> Projectile:
-        from kaminari.weapons.projectile import Projectile  # numerics only when shooting
-
-        return Projectile(mass_kg=self.projectile.mass_kg, diameter_m=self.projectile.diameter_m)
-
-
 class RunConfig(_Model):
     """Campaign and integration settings."""
 
@@ -333,6 +292,9 @@ class RunConfig(_Model):
     seed: int = Field(0, ge=0)
     dt_s: float = Field(0.1, gt=0, le=10)
     t_max_s: float = Field(3_600.0, gt=0, le=86_400)
+    tracks_reps: int = Field(
+        1, ge=0, description="how many replications' tracks are written; at most reps are"
+    )
 
     @model_validator(mode="after")
     def _step_below_duration(self) -> RunConfig:
@@ -349,6 +311,8 @@ class Scenario(_Model):
     threats: list[ThreatConfig] = Field(min_length=1)
     radars: list[RadarConfig] = []
     batteries: list[BatteryConfig] = []
+    tracker: TrackerSettingsConfig = Field(default_factory=TrackerSettingsConfig)
+    fire_control: FireControlConfig = Field(default_factory=FireControlConfig)
     defended: list[DefendedConfig] = []
     run: RunConfig = RunConfig()
 
@@ -391,6 +355,22 @@ class Scenario(_Model):
     def battery_projectile(self, name: str) -> Projectile:
         """The projectile that the battery called ``name`` fires."""
         return self.battery(name).to_projectile()
+
+    def radar_models(self) -> list[Radar]:
+        """The radars in SI (radians, metres), in the order of the file."""
+        return [radar.to_radar() for radar in self.radars]
+
+    def battery_models(self) -> list[Battery]:
+        """The railgun batteries in SI (radians, metres, seconds), in the order of the file."""
+        return [battery.to_battery() for battery in self.batteries]
+
+    def tracker_config(self) -> TrackerConfig:
+        """The tracker's configuration."""
+        return self.tracker.to_tracker_config()
+
+    def doctrine(self) -> Doctrine:
+        """The fire doctrine."""
+        return self.fire_control.to_doctrine()
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:
         """The threat's terminal dive in SI, its target resolved, or None without a dive."""

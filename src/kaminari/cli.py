@@ -447,6 +447,10 @@ def shoot(
     console.print(_shot_table(traj, (site.lat_rad, site.lon_rad, site.alt_m)))
 
 
+# --- run (in its own module, registered here) ---------------------------------------------
+
+from kaminari import _cli_run  # noqa: E402, F401  (registers ``kaminari run`` on the app)
+
 # --- entry point ---------------------------------------------------------------------------
 
 

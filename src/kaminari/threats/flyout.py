@@ -168,10 +168,12 @@ class GlideController:
     def __call__(self, t_s: float | Array, y: Array, air: AirState) -> Controls:
         x, yy, z, vx, vy, vz = y
         bank = self.bank_rad
+        weave = None
         if self.weave_amplitude_rad.any():
-            bank = bank + self.weave_amplitude_rad * np.sin(
+            weave = self.weave_amplitude_rad * np.sin(
                 self.weave_omega_rps * t_s + self.weave_phase_rad
             )
+            bank = bank + weave
         if np.any(bank):
             cos_bank, sin_bank = np.cos(bank), np.sin(bank)
         else:  # wings level: skip the trigonometry (the common free glide)
@@ -203,6 +205,9 @@ class GlideController:
             diving = self.has_dive & (cos_angle > np.cos(self.dive_start_angle_rad))
             if diving.any():
                 alpha_d, cos_d, sin_d = self._dive(y, air, qs_m)
+                if weave is not None:  # a weaving threat keeps weaving in its dive
+                    cw, sw = np.cos(weave), np.sin(weave)
+                    cos_d, sin_d = cos_d * cw - sin_d * sw, sin_d * cw + cos_d * sw
                 alpha = np.where(diving, alpha_d, alpha)
                 cos_bank = np.where(diving, cos_d, cos_bank)
                 sin_bank = np.where(diving, sin_d, sin_bank)

@@ -11,8 +11,10 @@ evaluates the controls for the whole batch at once.
 - bank: none, constant, or a weave of sinusoidal bank reversals (amplitude, period, phase).
 - terminal dive: from ``start_range_m`` of ground range to the target, proportional navigation
   on the line of sight to the target point replaces the glide law, its lift held to
-  ``max_load_g``. A glider at 5 km/s turns slowly in thin air: started at 60 km it overshoots,
-  so the default start is 300 km.
+  ``max_load_g``. A weaving threat keeps weaving in its dive: the lift vector that the
+  navigation asks for is turned about the velocity by the weave's bank angle. A glider at
+  5 km/s turns slowly in thin air: started at 60 km it overshoots, so the default start is
+  300 km.
 """
 
 from __future__ import annotations

@@ -1,0 +1,49 @@
+"""Interpolation of recorded trajectories between their samples.
+
+Cubic Hermite interpolation of position from the positions and velocities at the ends of the
+sample interval (C. de Boor, "A Practical Guide to Splines", ch. IV): exact for motion of
+cubic motion, with an error of order |jerk'| dt^4 / 384, i.e.
+micrometres for 0.1 s samples of a glide. Velocity is the derivative of the same cubic.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["hermite"]
+
+Array = NDArray[np.float64]
+
+
+def hermite(t_s: ArrayLike, r: ArrayLike, v: ArrayLike, t_query: ArrayLike) -> tuple[Array, Array]:
+    """Position and velocity (each (N, K, 3)) of N members at query times ``t_query`` (N, K).
+
+    ``t_s`` (T,) are uniformly spaced sample times shared by all members, ``r`` and ``v``
+    (N, T, 3) the samples. Queries outside [t_s[0], t_s[-1]] are extrapolated from the end
+    interval (callers mask them); NaN samples give NaN.
+    """
+    t = np.asarray(t_s, dtype=float)
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    tq = np.asarray(t_query, dtype=float)
+    dt = t[1] - t[0]
+    i = np.clip(np.floor((tq - t[0]) / dt).astype(np.intp), 0, t.size - 2)
+    s = ((tq - t[i]) / dt)[..., None]
+    rows = np.arange(r.shape[0])[:, None]
+    r0, r1 = r[rows, i], r[rows, i + 1]
+    m0, m1 = v[rows, i] * dt, v[rows, i + 1] * dt
+    s2, s3 = s * s, s * s * s
+    pos = (
+        (2 * s3 - 3 * s2 + 1) * r0
+        + (s3 - 2 * s2 + s) * m0
+        + (-2 * s3 + 3 * s2) * r1
+        + (s3 - s2) * m1
+    )
+    vel = (
+        (6 * s2 - 6 * s) * r0
+        + (3 * s2 - 4 * s + 1) * m0
+        + (-6 * s2 + 6 * s) * r1
+        + (3 * s2 - 2 * s) * m1
+    ) / dt
+    return pos, vel

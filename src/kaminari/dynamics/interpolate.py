@@ -16,12 +16,20 @@ __all__ = ["hermite"]
 Array = NDArray[np.float64]
 
 
-def hermite(t_s: ArrayLike, r: ArrayLike, v: ArrayLike, t_query: ArrayLike) -> tuple[Array, Array]:
+def hermite(
+    t_s: ArrayLike,
+    r: ArrayLike,
+    v: ArrayLike,
+    t_query: ArrayLike,
+    rows: NDArray[np.intp] | None = None,
+) -> tuple[Array, Array]:
     """Position and velocity (each (N, K, 3)) of N members at query times ``t_query`` (N, K).
 
     ``t_s`` (T,) are uniformly spaced sample times shared by all members, ``r`` and ``v``
-    (N, T, 3) the samples. Queries outside [t_s[0], t_s[-1]] are extrapolated from the end
-    interval (callers mask them); NaN samples give NaN.
+    (B, T, 3) the samples; query member n reads row ``rows[n]`` of them (rows = arange(N)
+    when None), so many members may share one recorded path without copying it. Queries
+    outside [t_s[0], t_s[-1]] are extrapolated from the end interval (callers mask them);
+    NaN samples give NaN.
     """
     t = np.asarray(t_s, dtype=float)
     r = np.asarray(r, dtype=float)
@@ -30,7 +38,7 @@ def hermite(t_s: ArrayLike, r: ArrayLike, v: ArrayLike, t_query: ArrayLike) -> t
     dt = t[1] - t[0]
     i = np.clip(np.floor((tq - t[0]) / dt).astype(np.intp), 0, t.size - 2)
     s = ((tq - t[i]) / dt)[..., None]
-    rows = np.arange(r.shape[0])[:, None]
+    rows = (np.arange(r.shape[0]) if rows is None else np.asarray(rows))[:, None]
     r0, r1 = r[rows, i], r[rows, i + 1]
     m0, m1 = v[rows, i] * dt, v[rows, i + 1] * dt
     s2, s3 = s * s, s * s * s

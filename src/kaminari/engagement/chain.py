@@ -37,7 +37,7 @@ from kaminari.sensors.radar import Radar, detect, scan_times, visible
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import extrapolate, predict, propagate_mean
-from kaminari.tracking.tracker import new_tracks, process_scan
+from kaminari.tracking.tracker import jerk_psd, new_tracks, process_scan
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
 
 __all__ = ["ChainResult", "KillChain", "ballistic_tables", "run_chain"]
@@ -92,7 +92,7 @@ class _Truth:
         (all when None); NaN where the threat no longer flies."""
         threats = self.threat_of if pairs is None else self.threat_of[pairs]
         tq = np.asarray(t_s, dtype=float)
-        r, v = hermite(self.traj.t_s, self.traj.r_ecef[threats], self.traj.v_ecef[threats], tq)
+        r, v = hermite(self.traj.t_s, self.traj.r_ecef, self.traj.v_ecef, tq, rows=threats)
         gone = (tq > self.end_t[threats][:, None]) | (tq < self.traj.t_s[0])
         r[gone] = np.nan
         v[gone] = np.nan
@@ -247,14 +247,20 @@ def _fire_control(  # type: ignore[no-untyped-def]
         & ~ledger.done[b]
         & ~known_dead
     )
-    idx = np.flatnonzero(may)
-    if idx.size == 0:
-        return None
     dt = chain.projectile_dt_s
     t_fire = t + battery.reaction_s
     k = min(int(round(d.max_time_of_flight_s / dt)) + 1, table.t_s.size)
     tau = table.t_s[:k]
+    # cheap screen first: could the threat come within the rounds' reach in time at all?
+    lead = battery.reaction_s + tau[-1]
+    distance = np.linalg.norm(tracks.x[:, :3] - battery.site_ecef(), axis=-1)
+    speed = np.linalg.norm(tracks.x[:, 3:6], axis=-1)
+    may &= distance - speed * lead <= _reach_m(table, k)
+    idx = np.flatnonzero(may)
+    if idx.size == 0:
+        return None
     pred, x_fire, p_fire = _predicted_path(chain, tracks, world, idx, t_fire, tau)
+    q = jerk_psd(tracks, chain.tracker)[idx]
     enu = ecef2enu(pred, battery.lat_rad, battery.lon_rad, battery.alt_m)
     ground = np.hypot(enu[..., 0], enu[..., 1])
     el0, tof0, feasible = first_aim(table, ground, enu[..., 2], tau)
@@ -264,8 +270,7 @@ def _fire_control(  # type: ignore[no-untyped-def]
     feasible &= (tof0 <= d.max_time_of_flight_s) & elevation_allowed(battery, el0)
     feasible &= azimuth_allowed(battery, az0)
     # the track must be good enough where it matters: predicted to the intercept
-    _, p_intercept = predict(x_fire, p_fire, np.where(feasible, tof0, 0.0),
-                             chain.tracker.jerk_psd_m2ps5)
+    _, p_intercept = predict(x_fire, p_fire, np.where(feasible, tof0, 0.0), q)
     sigma = np.sqrt(np.trace(p_intercept[:, :3, :3], axis1=-2, axis2=-1))
     feasible &= sigma <= d.max_track_sigma_m
     if not feasible.any():
@@ -310,13 +315,18 @@ def _fire_control(  # type: ignore[no-untyped-def]
     }
 
 
+def _reach_m(table: BallisticTable, k: int) -> float:
+    """The farthest a round gets from the muzzle within the table's first k times."""
+    return float(np.nanmax(np.hypot(table.ground_m[:, :k], table.height_m[:, :k])))
+
+
 def _predicted_path(  # type: ignore[no-untyped-def]
     chain: KillChain, tracks, world: _Truth, idx: NDArray[np.intp], t_fire: float, tau: Array
 ) -> tuple[Array, Array, Array]:
     """Where fire control expects each threat at t_fire + tau: (M, K, 3), NaN below ground;
     and the track state and covariance predicted to the firing instant."""
-    x_fire, p_fire = predict(tracks.x[idx], tracks.P[idx], t_fire - tracks.t_s[idx],
-                             chain.tracker.jerk_psd_m2ps5)
+    q = jerk_psd(tracks, chain.tracker)[idx]
+    x_fire, p_fire = predict(tracks.x[idx], tracks.P[idx], t_fire - tracks.t_s[idx], q)
     if chain.predictor == "truth":
         pred, _ = world.at(np.broadcast_to(t_fire + tau, (idx.size, tau.size)), idx)
         return pred, x_fire, p_fire

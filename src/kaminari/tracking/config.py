@@ -26,6 +26,14 @@ class TrackerConfig:
     (about 6 to 15): no single q follows a deterministic manoeuvre. Weaving, skipping or diving
     threats have larger jerks and want a larger q (or an IMM).
 
+    Manoeuvres: the jerk PSD of a track is ``jerk_psd_m2ps5`` times its own scale, which grows
+    by ``maneuver_q_gain`` at each update whose normalised innovation squared exceeds
+    ``maneuver_nis`` (the chi-square 99.9 % point for 3 degrees of freedom: a detection that
+    the filter's model could not have expected) and falls back by ``q_scale_decay`` per quiet
+    update, between 1 and ``max_q_scale``: the continuous noise-level adjustment of
+    Bar-Shalom, Li & Kirubarajan (2001, sec. 11.2). It lets one filter tuned to the glide
+    follow a terminal dive, whose jerk is a thousand times larger.
+
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a
     detection or when its position sigma exceeds ``delete_sigma_m``. A new filter starts
@@ -39,6 +47,10 @@ class TrackerConfig:
     delete_misses: int = 6
     delete_sigma_m: float = 5_000.0
     initial_accel_sigma_mps2: float = 50.0
+    maneuver_nis: float = 16.27
+    maneuver_q_gain: float = 10.0
+    q_scale_decay: float = 0.8
+    max_q_scale: float = 1e5
 
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
@@ -53,6 +65,13 @@ class TrackerConfig:
             raise ValueError(f"delete_misses must be >= 1, got {self.delete_misses}")
         if not self.delete_sigma_m > 0.0:
             raise ValueError(f"delete_sigma_m must be > 0 m, got {self.delete_sigma_m}")
+        if not (self.maneuver_nis > 0.0 and self.maneuver_q_gain >= 1.0
+                and 0.0 < self.q_scale_decay <= 1.0 and self.max_q_scale >= 1.0):
+            raise ValueError(
+                "need maneuver_nis > 0, maneuver_q_gain >= 1, 0 < q_scale_decay <= 1 and "
+                f"max_q_scale >= 1, got {self.maneuver_nis}, {self.maneuver_q_gain}, "
+                f"{self.q_scale_decay}, {self.max_q_scale}"
+            )
         if not self.initial_accel_sigma_mps2 > 0.0:
             raise ValueError(
                 f"initial_accel_sigma_mps2 must be > 0 m/s^2, got {self.initial_accel_sigma_mps2}"

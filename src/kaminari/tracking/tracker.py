@@ -15,6 +15,9 @@ Rules, in the order ``process_scan`` applies them at a scan at time t:
 2. *Coast.* Every member with a filter state (tentative with two detections, or confirmed) is
    predicted to t (``ekf.predict``), detected or not.
 3. *Update.* Those detected are updated (``ekf.update``); the NIS is kept in ``last_nis``.
+   Each track predicts with its own jerk PSD, ``jerk_psd_m2ps5 * q_scale``; an update whose
+   NIS exceeds ``maneuver_nis`` multiplies ``q_scale`` by ``maneuver_q_gain``, a quiet one
+   by ``q_scale_decay``, within [1, ``max_q_scale``] (``TrackerConfig``).
 4. *Initiation, second detection.* A tentative member holding a single detection (from any
    radar) and detected again starts its filter from two-point differencing of the converted
    measurements r1 (time t1, covariance P1) and r2 (t, P2), dt = t - t1 (two-point
@@ -57,6 +60,7 @@ __all__ = [
     "TENTATIVE",
     "Tracks",
     "new_tracks",
+    "jerk_psd",
     "position_sigma_m",
     "process_scan",
 ]
@@ -80,7 +84,8 @@ class Tracks:
     first_detect_t_s (N,): the member's first detection ever; confirm_t_s (N,): when the
     current track was confirmed (NaN until then); last_update_t_s (N,): last detection used;
     last_nis (N,): the normalised innovation squared of the last update (NaN if none);
-    n_initiations (N,) int: how many tracks the member has started.
+    n_initiations (N,) int: how many tracks the member has started;
+    q_scale (N,): the factor on the configured jerk PSD that the track uses now.
     """
 
     x: Array
@@ -97,6 +102,7 @@ class Tracks:
     last_update_t_s: Array
     last_nis: Array
     n_initiations: NDArray[np.int64]
+    q_scale: Array
 
     @property
     def n(self) -> int:
@@ -126,7 +132,13 @@ def new_tracks(n: int) -> Tracks:
         last_update_t_s=nan.copy(),
         last_nis=nan.copy(),
         n_initiations=np.zeros(n, dtype=np.int64),
+        q_scale=np.ones(n),
     )
+
+
+def jerk_psd(tracks: Tracks, config: TrackerConfig) -> Array:
+    """Each track's jerk PSD now (N,), m^2/s^5: the configured one times its q_scale."""
+    return config.jerk_psd_m2ps5 * tracks.q_scale
 
 
 def position_sigma_m(tracks: Tracks) -> Array:
@@ -192,6 +204,7 @@ def process_scan(
     x, P, t_state = tracks.x.copy(), tracks.P.copy(), tracks.t_s.copy()
     last_nis = tracks.last_nis.copy()
     last_update = tracks.last_update_t_s.copy()
+    q_scale = tracks.q_scale.copy()
 
     # 2-3: coast every filter state to t, update the detected ones
     active = np.flatnonzero(tracks.has_state)
@@ -202,12 +215,19 @@ def process_scan(
                 f"scans must come in time order: scan at {t_s} s is before a track's "
                 f"state time {np.max(t_state[active])} s"
             )
-        xa, pa = ekf.predict(x[active], P[active], dt, config.jerk_psd_m2ps5)
+        xa, pa = ekf.predict(x[active], P[active], dt, config.jerk_psd_m2ps5 * q_scale[active])
         hit = detected[active]
         xa, pa, nis = ekf.update(xa, pa, z[active], R, *site, mask=hit)
         x[active], P[active], t_state[active] = xa, pa, t_s
         last_nis[active[hit]] = nis[hit]
         last_update[active[hit]] = t_s
+        surprised = nis[hit] > config.maneuver_nis
+        updated = active[hit]
+        q_scale[updated] = np.clip(
+            q_scale[updated] * np.where(surprised, config.maneuver_q_gain, config.q_scale_decay),
+            1.0,
+            config.max_q_scale,
+        )
 
     # 4: second detection of a tentative track without a filter state
     waiting = (status == TENTATIVE) & ~tracks.has_state
@@ -253,6 +273,7 @@ def process_scan(
         last_update[born] = t_s
         first_detect[born] = np.where(np.isnan(first_detect[born]), t_s, first_detect[born])
         n_init[born] += 1
+        q_scale[born] = 1.0
 
     # 6: hit history and consecutive misses, for live tracks in view (not the newborn)
     live = (status == TENTATIVE) | (status == CONFIRMED)
@@ -290,4 +311,5 @@ def process_scan(
         last_update_t_s=last_update,
         last_nis=last_nis,
         n_initiations=n_init,
+        q_scale=q_scale,
     )

@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/kaminari flyout examples/glide_to_coast.yaml --out out/glide_to_coast
+	$(BIN)/kaminari run examples/railgun_point_defense.yaml --out out/railgun_point_defense
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
@@ -22,7 +22,9 @@ test: $(STAMP)
 	$(BIN)/pytest
 
 bench: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/flyout.py
+	$(BIN)/python benchmarks/tracking.py
 
 clean:
 	rm -rf $(VENV) out

@@ -27,49 +27,30 @@ def _fmt(x: float, spec: str = ".1f") -> str:
 
 
 def _summary_table(rows: list[ThreatSummary]) -> Table:
-    table = Table(title="Kill chain", box=box.SIMPLE_HEAD)
-    for col in (
-        "threat",
-        "Pk",
-        "95 % interval",
-        "kills/reps",
-        "shots/rep",
-        "shots/kill",
-        "miss med m",
-        "miss p90 m",
-        "1st-shot miss m",
-    ):
-        table.add_column(col, justify="left" if col == "threat" else "right")
+    """One column per threat, one row per figure: readable in 80 columns."""
+    table = Table(title="Kill chain summary", box=box.SIMPLE_HEAD)
+    table.add_column("")
     for s in rows:
-        table.add_row(
-            s.threat,
-            f"{s.pk:.3f}",
-            f"{s.pk_low:.3f}-{s.pk_high:.3f}",
-            f"{s.kills}/{s.reps}",
-            _fmt(s.shots_mean, ".2f"),
-            _fmt(s.shots_per_kill, ".2f"),
-            _fmt(s.miss_median_m),
-            _fmt(s.miss_p90_m),
-            _fmt(s.first_shot_miss_median_m),
-        )
-    return table
+        table.add_column(s.threat, justify="right")
 
+    def add(label: str, cells: list[str]) -> None:
+        table.add_row(label, *cells)
 
-def _timeline_table(rows: list[ThreatSummary]) -> Table:
-    table = Table(
-        title="Timeline (medians over replications, s from the scenario epoch)", box=box.SIMPLE_HEAD
-    )
-    for col in ("threat", "detect", "track", "first shot", "kill", "kill alt km"):
-        table.add_column(col, justify="left" if col == "threat" else "right")
-    for s in rows:
-        table.add_row(
-            s.threat,
-            _fmt(s.detect_t_s),
-            _fmt(s.track_t_s),
-            _fmt(s.first_shot_t_s),
-            _fmt(s.kill_t_s),
-            _fmt(s.kill_alt_m / 1e3, ".2f"),
-        )
+    add("replications", [str(s.reps) for s in rows])
+    add("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows])
+    add("  95 % interval (Wilson)", [f"{s.pk_low:.3f}-{s.pk_high:.3f}" for s in rows])
+    add("leaked", [str(s.leaks) for s in rows])
+    add("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows])
+    add("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows])
+    add("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}"
+                                 for s in rows])
+    add("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows])
+    add("timeline (medians, s):", ["" for _ in rows])
+    add("  first detection", [_fmt(s.detect_t_s) for s in rows])
+    add("  track confirmed", [_fmt(s.track_t_s) for s in rows])
+    add("  first shot", [_fmt(s.first_shot_t_s) for s in rows])
+    add("  kill", [_fmt(s.kill_t_s) for s in rows])
+    add("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows])
     return table
 
 
@@ -77,21 +58,21 @@ def _envelope_table(batteries, tables, max_tof_s: float) -> Table:  # type: igno
     from kaminari.firecontrol.envelope import envelope, max_altitude_m
 
     table = Table(
-        title=f"Engagement envelope (ground range km reachable within {max_tof_s:g} s of flight)",
+        title=f"Engagement envelope: ground range (km) reachable within {max_tof_s:g} s",
         box=box.SIMPLE_HEAD,
     )
-    table.add_column("battery")
-    table.add_column("max alt km", justify="right")
-    for alt in ENVELOPE_ALTITUDES_KM:
-        table.add_column(f"{alt:g} km", justify="right")
+    table.add_column("altitude km")
+    for battery in batteries:
+        table.add_column(battery.name, justify="right")
     alts = np.array(ENVELOPE_ALTITUDES_KM) * 1e3
-    for battery, tab in zip(batteries, tables, strict=True):
-        lo, hi = envelope(tab, max_tof_s, alts)
-        cells = [
-            "-" if not np.isfinite(a) else f"{a / 1e3:.1f}-{b / 1e3:.1f}"
-            for a, b in zip(lo, hi, strict=True)
-        ]
-        table.add_row(battery.name, f"{max_altitude_m(tab, max_tof_s) / 1e3:.1f}", *cells)
+    bands = [envelope(tab, max_tof_s, alts) for tab in tables]
+    for i, alt in enumerate(ENVELOPE_ALTITUDES_KM):
+        cells = []
+        for lo, hi in bands:
+            ok = np.isfinite(lo[i])
+            cells.append(f"{lo[i] / 1e3:.1f}-{hi[i] / 1e3:.1f}" if ok else "out of reach")
+        table.add_row(f"{alt:g}", *cells)
+    table.add_row("highest", *[f"{max_altitude_m(tab, max_tof_s) / 1e3:.1f} km" for tab in tables])
     return table
 
 
@@ -203,7 +184,6 @@ def run(
         )
     rows = summarize(result.replications, result.shots)
     console.print(_summary_table(rows))
-    console.print(_timeline_table(rows))
     console.print(
         f"wrote {out / 'replications.parquet'}, {out / 'shots.parquet'}, "
         f"{out / 'tracks.parquet'}, {out / 'scenario.yaml'}",

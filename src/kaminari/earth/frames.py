@@ -131,7 +131,8 @@ def ecef2geodetic(r_ecef: ArrayLike) -> Geodetic:
     """Geodetic coordinates of ECEF positions (..., 3); see ``_geodetic_kernel`` for the method
     and its accuracy."""
     r = np.asarray(r_ecef, dtype=float)
-    lat, lon, h = _geodetic_ufunc(r[..., 0], r[..., 1], r[..., 2])
+    with np.errstate(invalid="ignore"):  # NaN positions (a stopped flight) give NaN, quietly
+        lat, lon, h = _geodetic_ufunc(r[..., 0], r[..., 1], r[..., 2])
     return Geodetic(lat, lon, h)
 
 
@@ -141,7 +142,8 @@ def altitude_and_up(x: ArrayLike, y: ArrayLike, z: ArrayLike) -> tuple[Array, Ar
     The integrator's fast path: separate component arrays in and out (they broadcast), no
     trigonometry; same method as ``ecef2geodetic``.
     """
-    return _altitude_and_up_ufunc(x, y, z)
+    with np.errstate(invalid="ignore"):
+        return _altitude_and_up_ufunc(x, y, z)
 
 
 def enu_rotation(lat_rad: ArrayLike, lon_rad: ArrayLike) -> Array:

@@ -64,7 +64,8 @@ def test_run_writes_the_four_outputs_with_their_columns_and_prints_pk(tmp_path):
     tracks = pq.read_table(out / "tracks.parquet").to_pydict()
     assert set(tracks) >= {"rep", "threat", "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps",
                            "vz_mps", "var_x_m2", "var_y_m2", "var_z_m2", "true_x_m",
-                           "true_y_m", "true_z_m"}
+                           "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps",
+                           "true_vz_mps"}
     assert set(tracks["rep"]) == {0, 1}  # tracks_reps: 2
     as_run = load_scenario(out / "scenario.yaml")  # every default filled in, and it reloads
     assert as_run.run.reps == 4 and as_run.doctrine().kind == "shoot-look-shoot"

@@ -167,7 +167,7 @@ def run_chain(
 
     for k, (t, j) in enumerate(zip(scan_t, scan_sensor, strict=True)):
         radar = chain.radars[j]
-        r_true, _ = world.at(np.full((n, 1), t))
+        r_true, v_true = world.at(np.full((n, 1), t))
         exists = np.isfinite(r_true[:, 0, 0]) & (t < kill_t)
         det = detect(radar, int(j), np.array([t]), r_true, exists[:, None], rng)
         # whether the radar looked where the track says the threat is (tracker-side knowledge)
@@ -182,7 +182,7 @@ def run_chain(
             chain.tracker,
         )
         if recorded.any():
-            track_rows.append(_track_row(tracks, t, recorded, rep_of, threat_of, r_true))
+            track_rows.append(_track_row(tracks, t, recorded, rep_of, threat_of, r_true, v_true))
         for b, battery in enumerate(chain.batteries):
             fired = _fire_control(
                 chain, b, battery, tables[b], t, tracks, world, kill_t, ledger, rng
@@ -206,7 +206,7 @@ def _predicted_positions(tracks, t: float) -> Array:  # type: ignore[no-untyped-
     return out
 
 
-def _track_row(tracks, t, recorded, rep_of, threat_of, r_true):  # type: ignore[no-untyped-def]
+def _track_row(tracks, t, recorded, rep_of, threat_of, r_true, v_true):  # type: ignore[no-untyped-def]
     m = recorded & (tracks.status > 0)
     x = tracks.x[m]
     var = np.diagonal(tracks.P[m], axis1=-2, axis2=-1)
@@ -221,6 +221,7 @@ def _track_row(tracks, t, recorded, rep_of, threat_of, r_true):  # type: ignore[
     for i, axis in enumerate("xyz"):
         row[f"var_{axis}_m2"] = var[:, i]
         row[f"true_{axis}_m"] = r_true[m, 0, i]
+        row[f"true_v{axis}_mps"] = v_true[m, 0, i]
     return row
 
 
@@ -459,6 +460,9 @@ def _results(  # type: ignore[no-untyped-def]
         "true_x_m",
         "true_y_m",
         "true_z_m",
+        "true_vx_mps",
+        "true_vy_mps",
+        "true_vz_mps",
     )
     tr = _concat(track_rows, track_keys)
     tr["threat"] = names[tr.pop("threat_index").astype(np.intp)]

@@ -178,9 +178,7 @@ class GlideController:
             cos_bank, sin_bank = np.cos(bank), np.sin(bank)
         else:  # wings level: skip the trigonometry (the common free glide)
             cos_bank, sin_bank = np.ones_like(air.mach), np.zeros_like(air.mach)
-        cos_bank = np.broadcast_to(cos_bank, air.mach.shape)
-        sin_bank = np.broadcast_to(sin_bank, air.mach.shape)
-        alpha = np.broadcast_to(self.alpha_rad, air.mach.shape)
+        alpha = self.alpha_rad  # (N,) broadcasts against (N,) or (T, N) air states
         qs_m = np.maximum(air.q_pa * self.area_over_mass, 1e-9)
         if self.equilibrium.any():
             r2 = x * x + yy * yy + z * z

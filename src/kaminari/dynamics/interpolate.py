@@ -26,7 +26,7 @@ def hermite(
     """Position and velocity (each (N, K, 3)) of N members at query times ``t_query`` (N, K).
 
     ``t_s`` (T,) are uniformly spaced sample times shared by all members, ``r`` and ``v``
-    (B, T, 3) the samples; query member n reads row ``rows[n]`` of them (rows = arange(N)
+    (B, T, 3) the samples; ``t_query`` may also be (K,), the same times for every member; query member n reads row ``rows[n]`` of them (rows = arange(N)
     when None), so many members may share one recorded path without copying it. Queries
     outside [t_s[0], t_s[-1]] are extrapolated from the end interval (callers mask them);
     NaN samples give NaN.
@@ -39,19 +39,17 @@ def hermite(
     i = np.clip(np.floor((tq - t[0]) / dt).astype(np.intp), 0, t.size - 2)
     s = ((tq - t[i]) / dt)[..., None]
     rows = (np.arange(r.shape[0]) if rows is None else np.asarray(rows))[:, None]
-    r0, r1 = r[rows, i], r[rows, i + 1]
-    m0, m1 = v[rows, i] * dt, v[rows, i + 1] * dt
+    # the basis weights depend on the query times only: (K, 1) when shared, (N, K, 1) if not
     s2, s3 = s * s, s * s * s
-    pos = (
-        (2 * s3 - 3 * s2 + 1) * r0
-        + (s3 - 2 * s2 + s) * m0
-        + (-2 * s3 + 3 * s2) * r1
-        + (s3 - s2) * m1
+    h00, h10, h01, h11 = (
+        2 * s3 - 3 * s2 + 1,
+        (s3 - 2 * s2 + s) * dt,
+        -2 * s3 + 3 * s2,
+        (s3 - s2) * dt,
     )
-    vel = (
-        (6 * s2 - 6 * s) * r0
-        + (3 * s2 - 4 * s + 1) * m0
-        + (-6 * s2 + 6 * s) * r1
-        + (3 * s2 - 2 * s) * m1
-    ) / dt
+    d00, d10 = (6 * s2 - 6 * s) / dt, 3 * s2 - 4 * s + 1
+    d01, d11 = (-6 * s2 + 6 * s) / dt, 3 * s2 - 2 * s
+    r0, r1, v0, v1 = r[rows, i], r[rows, i + 1], v[rows, i], v[rows, i + 1]
+    pos = h00 * r0 + h10 * v0 + h01 * r1 + h11 * v1
+    vel = d00 * r0 + d10 * v0 + d01 * r1 + d11 * v1
     return pos, vel

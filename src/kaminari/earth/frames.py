@@ -131,7 +131,7 @@ def ecef2geodetic(r_ecef: ArrayLike) -> Geodetic:
     """Geodetic coordinates of ECEF positions (..., 3); see ``_geodetic_kernel`` for the method
     and its accuracy."""
     r = np.asarray(r_ecef, dtype=float)
-    with np.errstate(invalid="ignore"):  # NaN positions (a stopped flight) give NaN, quietly
+    with np.errstate(invalid="ignore", divide="ignore"):  # NaN in (a stopped flight), NaN out
         lat, lon, h = _geodetic_ufunc(r[..., 0], r[..., 1], r[..., 2])
     return Geodetic(lat, lon, h)
 
@@ -142,7 +142,7 @@ def altitude_and_up(x: ArrayLike, y: ArrayLike, z: ArrayLike) -> tuple[Array, Ar
     The integrator's fast path: separate component arrays in and out (they broadcast), no
     trigonometry; same method as ``ecef2geodetic``.
     """
-    with np.errstate(invalid="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"):
         return _altitude_and_up_ufunc(x, y, z)
 
 

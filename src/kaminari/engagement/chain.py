@@ -88,15 +88,23 @@ class _Truth:
         self.end_t = np.where(np.isnan(traj.impact_t_s), last, traj.impact_t_s)
 
     def at(self, t_s: Array, pairs: NDArray[np.intp] | None = None) -> tuple[Array, Array]:
-        """Positions and velocities (M, K, 3) at absolute times ``t_s`` (M, K) for ``pairs``
-        (all when None); NaN where the threat no longer flies."""
+        """Positions and velocities (M, K, 3) at absolute times ``t_s`` (K,), the same for
+        every pair, for ``pairs`` (all when None); NaN where the threat no longer flies.
+        Interpolated once per threat, then handed to its pairs."""
         threats = self.threat_of if pairs is None else self.threat_of[pairs]
-        tq = np.asarray(t_s, dtype=float)
-        r, v = hermite(self.traj.t_s, self.traj.r_ecef, self.traj.v_ecef, tq, rows=threats)
-        gone = (tq > self.end_t[threats][:, None]) | (tq < self.traj.t_s[0])
+        tq = np.broadcast_to(np.asarray(t_s, dtype=float), (self.end_t.size, np.size(t_s)))
+        r, v = hermite(self.traj.t_s, self.traj.r_ecef, self.traj.v_ecef, tq)
+        gone = (tq > self.end_t[:, None]) | (tq < self.traj.t_s[0])
         r[gone] = np.nan
         v[gone] = np.nan
-        return r, v
+        return r[threats], v[threats]
+
+
+def _positions_at(world: _Truth, t_s: Array, pairs: NDArray[np.intp]) -> Array:
+    """Positions (M, 3) of ``pairs`` each at its own time ``t_s`` (M,)."""
+    threats = world.threat_of[pairs]
+    r, _ = hermite(world.traj.t_s, world.traj.r_ecef, world.traj.v_ecef, t_s[:, None], threats)
+    return r[:, 0]
 
 
 def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
@@ -105,12 +113,20 @@ def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
     return [ballistic_table(b, t_max_s=t_max, dt_s=chain.projectile_dt_s) for b in chain.batteries]
 
 
-def _scan_schedule(radars: Sequence[Radar], t_end: float) -> tuple[Array, NDArray[np.intp]]:
+def _scan_schedule(
+    radars: Sequence[Radar], traj: ThreatTrajectories, end_t: Array
+) -> tuple[Array, NDArray[np.intp]]:
+    """Every radar's scans in time order, without those in which it can see no threat at all
+    (nothing can be detected in them; tracks coast over them to the next scan)."""
     times, sensors = [], []
+    nt = traj.r_ecef.shape[0]
     for j, radar in enumerate(radars):
-        ts = scan_times(radar, 0.0, t_end)
-        times.append(ts)
-        sensors.append(np.full(ts.size, j))
+        ts = scan_times(radar, 0.0, float(np.max(end_t)))
+        r, _ = hermite(traj.t_s, traj.r_ecef, traj.v_ecef, np.broadcast_to(ts, (nt, ts.size)))
+        flying = ts[None, :] <= end_t[:, None]
+        seen = (visible(radar, np.nan_to_num(r)) & flying).any(axis=0)
+        times.append(ts[seen])
+        sensors.append(np.full(int(seen.sum()), j))
     t = np.concatenate(times)
     s = np.concatenate(sensors)
     order = np.lexsort((s, t))
@@ -155,8 +171,7 @@ def run_chain(
     threat_of = np.tile(np.arange(nt), reps)
     rep_of = np.repeat(np.arange(reps), nt) + rep0
     world = _Truth(truth, threat_of)
-    t_end = float(np.max(world.end_t))
-    scan_t, scan_sensor = _scan_schedule(chain.radars, t_end)
+    scan_t, scan_sensor = _scan_schedule(chain.radars, truth, world.end_t)
 
     tracks = new_tracks(n)
     kill_t = np.full(n, np.inf)
@@ -167,7 +182,7 @@ def run_chain(
 
     for k, (t, j) in enumerate(zip(scan_t, scan_sensor, strict=True)):
         radar = chain.radars[j]
-        r_true, v_true = world.at(np.full((n, 1), t))
+        r_true, v_true = world.at(np.array([t]))
         exists = np.isfinite(r_true[:, 0, 0]) & (t < kill_t)
         det = detect(radar, int(j), np.array([t]), r_true, exists[:, None], rng)
         # whether the radar looked where the track says the threat is (tracker-side knowledge)
@@ -292,7 +307,7 @@ def _fire_control(  # type: ignore[no-untyped-def]
     az_s, el_s, v_s = dispersed_shots(battery, az, el, rng)
     # the round against the truth: the threat ends at its impact or at an earlier kill
     t_abs = t_fire + tau[:horizon]
-    true_r, _ = world.at(np.broadcast_to(t_abs, (pairs.size, horizon)), pairs)
+    true_r, _ = world.at(t_abs, pairs)
     true_r[t_abs[None, :] >= kill_t[pairs][:, None]] = np.nan
     vec, t_ca, *_ = shoot_at(battery, az_s, el_s, v_s, true_r, dt)
     t_hit = t_fire + t_ca
@@ -329,7 +344,7 @@ def _predicted_path(  # type: ignore[no-untyped-def]
     q = jerk_psd(tracks, chain.tracker)[idx]
     x_fire, p_fire = predict(tracks.x[idx], tracks.P[idx], t_fire - tracks.t_s[idx], q)
     if chain.predictor == "truth":
-        pred, _ = world.at(np.broadcast_to(t_fire + tau, (idx.size, tau.size)), idx)
+        pred, _ = world.at(t_fire + tau, idx)
         return pred, x_fire, p_fire
     # the filter's model is smooth: fly it on a coarse grid and interpolate (Hermite) to tau
     coarse = np.arange(0.0, tau[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
@@ -409,8 +424,8 @@ def _results(  # type: ignore[no-untyped-def]
     np.minimum.at(first_shot, pair, s["fire_t_s"])
     kill_alt = np.full(n, np.nan)
     if killed.any():
-        r_kill, _ = world.at(kill_t[killed][:, None], np.flatnonzero(killed))
-        kill_alt[killed] = ecef2geodetic(r_kill[:, 0]).alt_m
+        r_kill = _positions_at(world, kill_t[killed], np.flatnonzero(killed))
+        kill_alt[killed] = ecef2geodetic(r_kill).alt_m
     impact = ecef2geodetic(truth.impact_r_ecef[threat_of])
     hit_ground = np.isfinite(truth.impact_t_s[threat_of])
     leaked = ~killed & hit_ground

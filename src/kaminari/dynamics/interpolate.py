@@ -26,10 +26,11 @@ def hermite(
     """Position and velocity (each (N, K, 3)) of N members at query times ``t_query`` (N, K).
 
     ``t_s`` (T,) are uniformly spaced sample times shared by all members, ``r`` and ``v``
-    (B, T, 3) the samples; ``t_query`` may also be (K,), the same times for every member; query member n reads row ``rows[n]`` of them (rows = arange(N)
-    when None), so many members may share one recorded path without copying it. Queries
-    outside [t_s[0], t_s[-1]] are extrapolated from the end interval (callers mask them);
-    NaN samples give NaN.
+    (B, T, 3) the samples; ``t_query`` may also be (K,), the same times for every member.
+    Query member n reads row ``rows[n]`` of the samples (rows = arange(N) when None), so many
+    members may share one recorded path without copying it. Queries outside
+    [t_s[0], t_s[-1]] are extrapolated from the end interval (callers mask them); NaN samples
+    give NaN.
     """
     t = np.asarray(t_s, dtype=float)
     r = np.asarray(r, dtype=float)

@@ -6,7 +6,7 @@ Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import numpy as np
 import typer
@@ -140,18 +140,8 @@ def run(
     (out / "scenario.yaml").write_text(dump_scenario(as_run), encoding="utf-8")
 
     from kaminari.campaign.run import prepare, run_campaign
-    from kaminari.engagement.chain import KillChain
 
-    chain = KillChain(
-        threats=tuple(as_run.threat_specs()),
-        radars=tuple(as_run.radar_models()),
-        batteries=tuple(as_run.battery_models()),
-        tracker=as_run.tracker_config(),
-        doctrine=as_run.doctrine(),
-        dt_s=run_cfg.dt_s,
-        t_max_s=run_cfg.t_max_s,
-        predictor=_predictor(predictor),
-    )
+    chain = as_run.kill_chain(predictor)
     console = Console()
     console.print(
         f"{as_run.name}: {len(chain.threats)} threat(s), {len(chain.radars)} "
@@ -189,7 +179,3 @@ def run(
         f"{out / 'tracks.parquet'}, {out / 'scenario.yaml'}",
         soft_wrap=True,
     )
-
-
-def _predictor(name: str) -> Literal["track", "truth"]:
-    return "truth" if name == "truth" else "track"

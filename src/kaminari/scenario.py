@@ -58,6 +58,7 @@ from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
 from kaminari.threats.vehicles import VEHICLES
 
 if TYPE_CHECKING:
+    from kaminari.engagement.chain import KillChain
     from kaminari.firecontrol.doctrine import Doctrine
     from kaminari.sensors.radar import Radar
     from kaminari.threats.flyout import GlideStart, ThreatSpec
@@ -371,6 +372,22 @@ class Scenario(_Model):
     def doctrine(self) -> Doctrine:
         """The fire doctrine."""
         return self.fire_control.to_doctrine()
+
+    def kill_chain(self, predictor: str = "track") -> KillChain:
+        """Everything the kill chain needs, in SI: threats, radars, batteries, tracker,
+        doctrine and the run's time step and limit."""
+        from kaminari.engagement.chain import KillChain
+
+        return KillChain(
+            threats=tuple(self.threat_specs()),
+            radars=tuple(self.radar_models()),
+            batteries=tuple(self.battery_models()),
+            tracker=self.tracker_config(),
+            doctrine=self.doctrine(),
+            dt_s=self.run.dt_s,
+            t_max_s=self.run.t_max_s,
+            predictor="truth" if predictor == "truth" else "track",
+        )
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:
         """The threat's terminal dive in SI, its target resolved, or None without a dive."""

@@ -20,12 +20,14 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import guvectorize, njit
+from numba import guvectorize
 from numpy.typing import NDArray
 
 from kaminari.earth.atmosphere import density_and_sound_speed
-from kaminari.earth.constants import GM_M3PS2, J2, OMEGA_EARTH_RPS, WGS84_A_M
+from kaminari.earth.constants import OMEGA_EARTH_RPS
 from kaminari.earth.frames import altitude_and_up
+from kaminari.earth.gravity import K_J2_M2, frame_kernel
+from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
 
 __all__ = [
     "EARTH",
@@ -57,7 +59,7 @@ class Environment:
     @property
     def k_j2_m2(self) -> float:
         """1.5 J2 a^2, the factor of the J2 term."""
-        return 1.5 * J2 * WGS84_A_M * WGS84_A_M if self.j2 else 0.0
+        return K_J2_M2 if self.j2 else 0.0
 
 
 EARTH = Environment()
@@ -104,41 +106,12 @@ def air_state(
     return AirState(alt, upx, upy, upz, speed, rho, a, speed / a, 0.5 * rho * v2)
 
 
-@njit(cache=True, inline="always")
-def _frame_kernel(
-    x: float, y: float, z: float, vx: float, vy: float, vz: float, w: float, k_j2: float
-) -> tuple[float, float, float]:
-    rn2 = x * x + y * y + z * z
-    inv_r2 = 1.0 / rn2
-    mu_r3 = GM_M3PS2 * inv_r2 * math.sqrt(inv_r2)
-    k = k_j2 * inv_r2
-    k5 = 5.0 * k * z * z * inv_r2
-    f_xy = -mu_r3 * (1.0 + k - k5) + w * w
-    f_z = -mu_r3 * (1.0 + 3.0 * k - k5)
-    # -2 w x v = (2 w vy, -2 w vx, 0); -w x (w x r) = w^2 (x, y, 0), folded into f_xy above.
-    return f_xy * x + 2.0 * w * vy, f_xy * y - 2.0 * w * vx, f_z * z
-
-
-@guvectorize(
-    ["void(f8, f8, f8, f8, f8, f8, f8, f8, f8[:], f8[:], f8[:])"],
-    "(),(),(),(),(),(),(),()->(),(),()",
-    nopython=True,
-    cache=True,
-)
-def _frame_ufunc(x, y, z, vx, vy, vz, w, k_j2, fx, fy, fz):  # type: ignore[no-untyped-def]
-    fx[0], fy[0], fz[0] = _frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
-
-
 def frame_acceleration(
     x: Array, y: Array, z: Array, vx: Array, vy: Array, vz: Array, env: Environment = EARTH
 ) -> tuple[Array, Array, Array]:
-    """J2 gravitation plus the Coriolis and centrifugal terms of the ECEF frame, m/s^2.
-
-    J2 term: D. A. Vallado, "Fundamentals of Astrodynamics and Applications", 4th ed., eq. 8-30
-    (the field of ``kaminari.earth.gravity.gravitation_j2``, compiled for the hot loop; the
-    tests hold the two together).
-    """
-    return _frame_ufunc(x, y, z, vx, vy, vz, env.omega_rps, env.k_j2_m2)
+    """J2 gravitation plus the Coriolis and centrifugal terms of the ECEF frame, m/s^2, as
+    ``kaminari.earth.gravity.frame_acceleration`` with the environment's switches."""
+    return earth_frame_acceleration(x, y, z, vx, vy, vz, env.omega_rps, env.k_j2_m2)
 
 
 @guvectorize(
@@ -171,7 +144,7 @@ def _acceleration_ufunc(  # type: ignore[no-untyped-def]
     az,
     lift,
 ):
-    fx, fy, fz = _frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
+    fx, fy, fz = frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
     inv_v = 1.0 / max(speed, 1e-9)
     ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
     qs_m = q * aom

@@ -275,6 +275,17 @@ def _fire_control(  # type: ignore[no-untyped-def]
     idx = np.flatnonzero(may)
     if idx.size == 0:
         return None
+    # second screen: even the earliest possible intercept (a round that kept its muzzle
+    # velocity) must find the track good enough, or the full prediction is not worth making
+    q = jerk_psd(tracks, chain.tracker)[idx]
+    to_fire = t_fire - tracks.t_s[idx]
+    closing = speed[idx] + battery.muzzle_velocity_mps
+    earliest = np.maximum(distance[idx] - speed[idx] * battery.reaction_s, 0.0) / closing
+    _, p_soonest = predict(tracks.x[idx], tracks.P[idx], to_fire + earliest, q)
+    hopeful = np.sqrt(np.trace(p_soonest[:, :3, :3], axis1=-2, axis2=-1)) <= d.max_track_sigma_m
+    idx = idx[hopeful]
+    if idx.size == 0:
+        return None
     pred, x_fire, p_fire = _predicted_path(chain, tracks, world, idx, t_fire, tau)
     q = jerk_psd(tracks, chain.tracker)[idx]
     enu = ecef2enu(pred, battery.lat_rad, battery.lon_rad, battery.alt_m)

@@ -29,7 +29,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.constants import GM_M3PS2, OMEGA_EARTH_RPS
 from kaminari.earth.frames import aer2ecef, enu_rotation, geodetic2ecef
-from kaminari.earth.gravity import gravitation_j2
+from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
 
 __all__ = [
     "MAX_STEP_S",
@@ -81,11 +81,10 @@ def frame_acceleration(r_m: ArrayLike, v_mps: ArrayLike) -> Array:
     """
     r = np.asarray(r_m, dtype=float)
     v = np.asarray(v_mps, dtype=float)
-    w = OMEGA_EARTH_RPS
-    acc = gravitation_j2(r)
-    acc[..., 0] += 2.0 * w * v[..., 1] + w * w * r[..., 0]
-    acc[..., 1] += -2.0 * w * v[..., 0] + w * w * r[..., 1]
-    return acc
+    return np.stack(
+        earth_frame_acceleration(r[..., 0], r[..., 1], r[..., 2], v[..., 0], v[..., 1], v[..., 2]),
+        axis=-1,
+    )
 
 
 def gravity_gradient(r_m: ArrayLike) -> Array:

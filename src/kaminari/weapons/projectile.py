@@ -120,8 +120,8 @@ class BallisticController:
     drag: DragCurve
 
     def __call__(self, t_s: float, y: Array, air: AirState) -> Controls:
-        zero = np.zeros_like(air.mach)
-        return Controls(zero, self.drag(air.mach), zero + 1.0, zero)
+        # scalars broadcast in the force kernel: no lift, wings level
+        return Controls(0.0, self.drag(air.mach), 1.0, 0.0)  # type: ignore[arg-type]
 
     def subset(self, keep: NDArray[np.intp]) -> Self:
         return self

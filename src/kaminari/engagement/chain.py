@@ -173,6 +173,9 @@ def run_chain(
     world = _Truth(truth, threat_of)
     scan_t, scan_sensor = _scan_schedule(chain.radars, truth, world.end_t)
 
+    dt = chain.projectile_dt_s
+    tof_steps = int(round(chain.doctrine.max_time_of_flight_s / dt)) + 1
+    reach = [_reach_m(tab, min(tof_steps, tab.t_s.size)) for tab in tables]
     tracks = new_tracks(n)
     kill_t = np.full(n, np.inf)
     ledger = _Ledger(chain.batteries, n)
@@ -200,7 +203,7 @@ def run_chain(
             track_rows.append(_track_row(tracks, t, recorded, rep_of, threat_of, r_true, v_true))
         for b, battery in enumerate(chain.batteries):
             fired = _fire_control(
-                chain, b, battery, tables[b], t, tracks, world, kill_t, ledger, rng
+                chain, b, battery, tables[b], t, tracks, world, kill_t, ledger, rng, reach[b]
             )
             if fired is not None:
                 fired["rep"] = rep_of[fired["pair"]]
@@ -251,8 +254,10 @@ def _fire_control(  # type: ignore[no-untyped-def]
     kill_t: Array,
     ledger: _Ledger,
     rng: np.random.Generator,
+    reach_m: float,
 ) -> dict[str, NDArray] | None:
-    """One battery's decision at scan time t for every pair; fires and resolves its rounds."""
+    """One battery's decision at scan time t for every pair; fires and resolves its rounds.
+    ``reach_m``: the farthest its rounds get within the doctrine's time of flight."""
     d = chain.doctrine
     known_dead = kill_t + d.assessment_delay_s <= t
     may = (
@@ -271,7 +276,7 @@ def _fire_control(  # type: ignore[no-untyped-def]
     lead = battery.reaction_s + tau[-1]
     distance = np.linalg.norm(tracks.x[:, :3] - battery.site_ecef(), axis=-1)
     speed = np.linalg.norm(tracks.x[:, 3:6], axis=-1)
-    may &= distance - speed * lead <= _reach_m(table, k)
+    may &= distance - speed * lead <= reach_m
     idx = np.flatnonzero(may)
     if idx.size == 0:
         return None

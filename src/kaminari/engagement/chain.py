@@ -37,7 +37,7 @@ from kaminari.sensors.radar import Radar, detect, scan_times, visible
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import extrapolate, predict, propagate_mean
-from kaminari.tracking.tracker import jerk_psd, new_tracks, process_scan
+from kaminari.tracking.tracker import Tracks, jerk_psd, new_tracks, process_scan
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
 
 __all__ = ["ChainResult", "KillChain", "ballistic_tables", "run_chain"]
@@ -215,7 +215,7 @@ def run_chain(
     return _results(chain, truth, world, tracks, kill_t, shots, track_rows, rep_of, threat_of)
 
 
-def _predicted_positions(tracks, t: float) -> Array:  # type: ignore[no-untyped-def]
+def _predicted_positions(tracks: Tracks, t: float) -> Array:
     """Track positions (N, 3) predicted to time t with the filter's model (NaN: no track)."""
     out = np.full((tracks.status.size, 3), np.nan)
     has = np.flatnonzero(tracks.has_state)
@@ -224,7 +224,16 @@ def _predicted_positions(tracks, t: float) -> Array:  # type: ignore[no-untyped-
     return out
 
 
-def _track_row(tracks, t, recorded, rep_of, threat_of, r_true, v_true):  # type: ignore[no-untyped-def]
+def _track_row(
+    tracks: Tracks,
+    t: float,
+    recorded: NDArray[np.bool_],
+    rep_of: NDArray[np.intp],
+    threat_of: NDArray[np.intp],
+    r_true: Array,
+    v_true: Array,
+) -> dict[str, NDArray]:
+    """Track rows of the recorded pairs at scan time t, beside the truth."""
     m = recorded & (tracks.status > 0)
     x = tracks.x[m]
     var = np.diagonal(tracks.P[m], axis1=-2, axis2=-1)
@@ -243,13 +252,13 @@ def _track_row(tracks, t, recorded, rep_of, threat_of, r_true, v_true):  # type:
     return row
 
 
-def _fire_control(  # type: ignore[no-untyped-def]
+def _fire_control(
     chain: KillChain,
     b: int,
     battery: Battery,
     table: BallisticTable,
     t: float,
-    tracks,
+    tracks: Tracks,
     world: _Truth,
     kill_t: Array,
     ledger: _Ledger,
@@ -352,8 +361,13 @@ def _reach_m(table: BallisticTable, k: int) -> float:
     return float(np.nanmax(np.hypot(table.ground_m[:, :k], table.height_m[:, :k])))
 
 
-def _predicted_path(  # type: ignore[no-untyped-def]
-    chain: KillChain, tracks, world: _Truth, idx: NDArray[np.intp], t_fire: float, tau: Array
+def _predicted_path(
+    chain: KillChain,
+    tracks: Tracks,
+    world: _Truth,
+    idx: NDArray[np.intp],
+    t_fire: float,
+    tau: Array,
 ) -> tuple[Array, Array, Array]:
     """Where fire control expects each threat at t_fire + tau: (M, K, 3), NaN below ground;
     and the track state and covariance predicted to the firing instant."""
@@ -416,11 +430,11 @@ _SHOT_KEYS = (
 )
 
 
-def _results(  # type: ignore[no-untyped-def]
+def _results(
     chain: KillChain,
     truth: ThreatTrajectories,
     world: _Truth,
-    tracks,
+    tracks: Tracks,
     kill_t: Array,
     shots: list[dict[str, NDArray]],
     track_rows: list[dict[str, NDArray]],

@@ -12,7 +12,9 @@ from scipy.stats import norm
 __all__ = ["ThreatSummary", "summarize", "wilson_interval"]
 
 
-def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:
+def wilson_interval(
+    successes: float, trials: float, confidence: float = 0.95
+) -> tuple[float, float]:
     """Wilson score interval for a binomial proportion (E. B. Wilson, "Probable inference,
     the law of succession, and statistical inference", JASA 22, 1927; Agresti & Coull, The
     American Statistician 52, 1998, recommend it over the Wald interval for small n)."""
@@ -23,7 +25,9 @@ def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tu
     denom = 1.0 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom
     half = z * np.sqrt(p * (1 - p) / trials + z * z / (4 * trials * trials)) / denom
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if successes == 0 else max(0.0, centre - half)  # exact at the ends: no
+    high = 1.0 if successes == trials else min(1.0, centre + half)  # rounding residue
+    return (low, high)
 
 
 @dataclass(frozen=True)

@@ -353,6 +353,9 @@ def _fire_control(
         "miss_m": miss,
         "hit": hit,
         "intercept_t_s": t_hit,
+        "shot_az_deg": np.degrees(az_s),
+        "shot_el_deg": np.degrees(el_s),
+        "muzzle_velocity_mps": v_s,
     }
 
 
@@ -427,6 +430,9 @@ _SHOT_KEYS = (
     "miss_m",
     "hit",
     "intercept_t_s",
+    "shot_az_deg",
+    "shot_el_deg",
+    "muzzle_velocity_mps",
 )
 
 
@@ -452,10 +458,10 @@ def _results(
     n_shots = np.bincount(pair, minlength=n)
     first_shot = np.full(n, np.inf)
     np.minimum.at(first_shot, pair, s["fire_t_s"])
-    kill_alt = np.full(n, np.nan)
+    kill_at = np.full((3, n), np.nan)  # latitude, longitude (deg), altitude (m) of each kill
     if killed.any():
-        r_kill = _positions_at(world, kill_t[killed], np.flatnonzero(killed))
-        kill_alt[killed] = ecef2geodetic(r_kill).alt_m
+        r_kill = ecef2geodetic(_positions_at(world, kill_t[killed], np.flatnonzero(killed)))
+        kill_at[:, killed] = np.degrees(r_kill.lat_rad), np.degrees(r_kill.lon_rad), r_kill.alt_m
     impact = ecef2geodetic(truth.impact_r_ecef[threat_of])
     hit_ground = np.isfinite(truth.impact_t_s[threat_of])
     leaked = ~killed & hit_ground
@@ -468,7 +474,9 @@ def _results(
         "shots": n_shots,
         "killed": killed,
         "kill_t_s": np.where(killed, kill_t, np.nan),
-        "kill_alt_m": kill_alt,
+        "kill_alt_m": kill_at[2],
+        "kill_lat_deg": kill_at[0],
+        "kill_lon_deg": kill_at[1],
         "leaked": leaked,
         "impact_t_s": np.where(leaked, truth.impact_t_s[threat_of], np.nan),
         "impact_lat_deg": np.where(leaked, np.degrees(impact.lat_rad), np.nan),
@@ -487,6 +495,9 @@ def _results(
         "miss_m": s["miss_m"],
         "kill": first_kill,
         "intercept_t_s": s["intercept_t_s"],
+        "shot_az_deg": s["shot_az_deg"],
+        "shot_el_deg": s["shot_el_deg"],
+        "muzzle_velocity_mps": s["muzzle_velocity_mps"],
     }
     track_keys = (
         "rep",

@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
+	rm -rf out/railgun_point_defense
 	$(BIN)/kaminari run examples/railgun_point_defense.yaml --out out/railgun_point_defense
 
 test: $(STAMP)

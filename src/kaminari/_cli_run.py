@@ -5,21 +5,43 @@ Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
 from rich import box
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from kaminari.cli import _bad_input_exits_2, _require, _writable_folder, app
 from kaminari.report.summary import ThreatSummary, summarize
-from kaminari.scenario import ScenarioError, dump_scenario, load_scenario
+from kaminari.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
+
+if TYPE_CHECKING:
+    from kaminari.campaign.engine import Backend
+    from kaminari.campaign.run import CampaignInputs
+    from kaminari.engagement.chain import KillChain
 
 ENVELOPE_ALTITUDES_KM = (0.5, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0)
+SUMMARY_COLUMNS = {
+    "replications": (
+        "threat",
+        "killed",
+        "leaked",
+        "shots",
+        "detect_t_s",
+        "track_t_s",
+        "first_shot_t_s",
+        "kill_t_s",
+        "kill_alt_m",
+    ),
+    "shots": ("threat", "rep", "fire_t_s", "miss_m"),
+}
+"""The columns ``summarize`` reads: all that is loaded of the merged tables."""
 
 
 def _fmt(x: float, spec: str = ".1f") -> str:
@@ -42,8 +64,7 @@ def _summary_table(rows: list[ThreatSummary]) -> Table:
     add("leaked", [str(s.leaks) for s in rows])
     add("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows])
     add("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows])
-    add("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}"
-                                 for s in rows])
+    add("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}" for s in rows])
     add("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows])
     add("timeline (medians, s):", ["" for _ in rows])
     add("  first detection", [_fmt(s.detect_t_s) for s in rows])
@@ -92,9 +113,35 @@ def run(
             "(an oracle, for consistency checks)."
         ),
     ] = "track",
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Worker processes on this machine, or of the --dask local cluster [one per CPU]."
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run the chunks on the Dask scheduler at ADDRESS (tcp://host:8786), or on "
+            "a Dask cluster started on this machine (local).",
+        ),
+    ] = None,
+    chunk_size: Annotated[
+        int | None, typer.Option(help="Replications per chunk [scenario run.chunk_size].")
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Go on with the campaign in --out (after a crash, or with more --reps): "
+            "its finished chunks are kept.",
+        ),
+    ] = False,
 ) -> None:
-    """Run the kill chain over replications; write replications, shots and tracks as Parquet,
-    the scenario as run, and print a summary."""
+    """Run the kill chain over replications, in chunks, on local processes or a Dask cluster;
+    write replications, shots and tracks as Parquet, the scenario as run, and a summary."""
     with _bad_input_exits_2():
         loaded = load_scenario(scenario)
         run_cfg = loaded.run.model_copy(
@@ -102,6 +149,7 @@ def run(
                 "reps": loaded.run.reps if reps is None else reps,
                 "seed": loaded.run.seed if seed is None else seed,
                 "tracks_reps": loaded.run.tracks_reps if track_reps is None else track_reps,
+                "chunk_size": loaded.run.chunk_size if chunk_size is None else chunk_size,
             }
         )
         _require(
@@ -119,6 +167,11 @@ def run(
             run_cfg.tracks_reps,
             "--track-reps >= 0",
         )
+        _require(
+            run_cfg.chunk_size >= 1, "run", "--chunk-size", run_cfg.chunk_size, "--chunk-size >= 1"
+        )
+        if workers is not None:
+            _require(workers >= 1, "run", "--workers", workers, "--workers >= 1")
         if predictor not in ("track", "truth"):
             raise ScenarioError(
                 "kaminari run",
@@ -137,45 +190,101 @@ def run(
             )
         _writable_folder(out)
     as_run = loaded.model_copy(update={"run": run_cfg})
-    (out / "scenario.yaml").write_text(dump_scenario(as_run), encoding="utf-8")
 
-    from kaminari.campaign.run import prepare, run_campaign
+    from kaminari.campaign.engine import Backend, CampaignSpec, run_campaign  # input is good
+    from kaminari.campaign.run import prepare
+    from kaminari.campaign.store import read_table
 
     chain = as_run.kill_chain(predictor)
+    spec = CampaignSpec(
+        chain=chain,
+        reps=run_cfg.reps,
+        seed=run_cfg.seed,
+        chunk_size=run_cfg.chunk_size,
+        track_reps=run_cfg.tracks_reps,
+        scenario_yaml=dump_scenario(as_run),  # the engine records it as out/scenario.yaml
+    )
+    backend = Backend("local", workers) if dask is None else Backend("dask", workers, dask)
+    inputs = prepare(chain)
     console = Console()
+    columns = (
+        TextColumn("replications"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        _RateAndTimeLeft(),
+        TimeElapsedColumn(),
+    )
+    with _bad_input_exits_2(), Progress(*columns, console=console, transient=True) as bar:
+
+        def advance(done: int, total: int) -> None:
+            if not bar.task_ids:  # the store and the backend are ready: say what runs
+                _print_header(console, as_run, chain, inputs, backend, predictor, done)
+                bar.add_task("reps", total=total, completed=done, resumed=done)
+            bar.update(bar.task_ids[0], completed=done)
+
+        result = run_campaign(spec, out, backend, resume=resume, progress=advance, inputs=inputs)
+    replications = read_table(result.replications, SUMMARY_COLUMNS["replications"])
+    shots = read_table(result.shots, SUMMARY_COLUMNS["shots"])
+    console.print(_summary_table(summarize(replications, shots)))
+    rate = result.reps_run / result.seconds if result.seconds > 0 else float("nan")
     console.print(
-        f"{as_run.name}: {len(chain.threats)} threat(s), {len(chain.radars)} "
-        f"radar(s), {len(chain.batteries)} battery(ies), {run_cfg.reps} replications, "
-        f"seed {run_cfg.seed}, fire control predicts from the {predictor}",
+        f"{result.reps_run:,} replications run in {result.seconds:.1f} s ({rate:,.0f} per s)"
+        + (
+            f", {result.reps - result.reps_run:,} finished before"
+            if result.reps_run < result.reps
+            else ""
+        ),
         soft_wrap=True,
     )
-    inputs = prepare(chain)
+    console.print(
+        f"wrote {result.replications}, {result.shots}, {result.tracks}, "
+        f"{out / 'scenario.yaml'}, {out / 'manifest.json'}",
+        soft_wrap=True,
+    )
+
+
+def _print_header(
+    console: Console,
+    as_run: Scenario,
+    chain: KillChain,
+    inputs: CampaignInputs,
+    backend: Backend,
+    predictor: str,
+    done: int,
+) -> None:
+    from kaminari.campaign.engine import available_cpus
+
+    run_cfg = as_run.run
+    console.print(
+        f"{as_run.name}: {len(chain.threats)} threat(s), {len(chain.radars)} "
+        f"radar(s), {len(chain.batteries)} battery(ies), {run_cfg.reps} replications "
+        f"in chunks of {run_cfg.chunk_size}, seed {run_cfg.seed}, fire control predicts from "
+        f"the {predictor}",
+        soft_wrap=True,
+    )
+    workers = backend.workers or available_cpus()
+    if backend.kind == "local":
+        where = f"up to {workers} local worker process(es)"
+    elif backend.address in (None, "local"):
+        where = f"a Dask cluster of {workers} worker process(es) on this machine"
+    else:
+        where = f"the Dask scheduler at {backend.address}"
+    resumed = f"; resumed: {done:,} replications were finished" if done else ""
+    console.print(f"running on {where}{resumed}", soft_wrap=True)
     console.print(
         _envelope_table(chain.batteries, inputs.tables, chain.doctrine.max_time_of_flight_s)
     )
-    with Progress(
-        TextColumn("kill chain"),
-        BarColumn(),
-        TextColumn("{task.percentage:>3.0f} %"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task("scans", total=1.0)
-        result = run_campaign(
-            chain,
-            run_cfg.reps,
-            run_cfg.seed,
-            out,
-            run_cfg.tracks_reps,
-            inputs,
-            progress=lambda f: bar.update(task, completed=f),
-        )
-    rows = summarize(result.replications, result.shots)
-    console.print(_summary_table(rows))
-    console.print(
-        f"wrote {out / 'replications.parquet'}, {out / 'shots.parquet'}, "
-        f"{out / 'tracks.parquet'}, {out / 'scenario.yaml'}",
-        soft_wrap=True,
-    )
+
+
+class _RateAndTimeLeft(ProgressColumn):
+    """Replications per second since this run started (resumed ones left out), and the time
+    left at that rate."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.elapsed or 0.0
+        run = task.completed - task.fields.get("resumed", 0)
+        if elapsed <= 0 or run <= 0:
+            return Text("- /s, -:--:-- left", style="progress.data.speed", no_wrap=True)
+        rate = run / elapsed
+        left = dt.timedelta(seconds=round(((task.total or 0) - task.completed) / rate))
+        return Text(f"{rate:,.0f} /s, {left} left", style="progress.data.speed", no_wrap=True)

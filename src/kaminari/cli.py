@@ -449,6 +449,9 @@ def shoot(
 
 # --- run (in its own module, registered here) ---------------------------------------------
 
+import kaminari._cli_czml  # noqa: E402, F401  (registers ``kaminari czml`` on the app)
+import kaminari._cli_report  # noqa: E402, F401  (registers ``kaminari report`` on the app)
+import kaminari._cli_sweep  # noqa: E402, F401  (registers ``kaminari sweep`` on the app)
 from kaminari import _cli_run  # noqa: E402, F401  (registers ``kaminari run`` on the app)
 
 # --- entry point ---------------------------------------------------------------------------

@@ -296,6 +296,12 @@ class RunConfig(_Model):
     tracks_reps: int = Field(
         1, ge=0, description="how many replications' tracks are written; at most reps are"
     )
+    chunk_size: int = Field(
+        1000,
+        ge=1,
+        description="replications per chunk: the unit of work, of storage and of resume; "
+        "each chunk costs about half a second beyond its replications, so larger is faster",
+    )
 
     @model_validator(mode="after")
     def _step_below_duration(self) -> RunConfig:

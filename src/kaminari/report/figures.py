@@ -1,0 +1,1127 @@
+"""Report figures: matplotlib figures of a run folder's tables and of a sweep, for the HTML report,
+papers and slides.
+
+Each ``*_figure`` function returns a ``matplotlib.figure.Figure`` (no pyplot: no GUI backend and
+no global state; ``png_bytes`` renders with Agg). Inputs are the tables as ``read_table`` returns
+them (``{column: array}``), the scenario as run, and, for the map and the profile, the threats
+re-flown from that scenario (``fly_scenario_threats``: the flyout is deterministic, so this is
+the path each threat flies when nothing stops it). Where a figure has no data to show (no shots
+fired, no tracks recorded) it says so in its one panel rather than being left out.
+
+Units at this edge: kilometres and degrees on the axes, metres for misses and errors, seconds
+for time since the scenario epoch.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+import matplotlib as mpl
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
+from numpy.typing import NDArray
+
+from kaminari.earth.constants import MEAN_RADIUS_M
+from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
+from kaminari.earth.geodesy import ground_range_m
+
+if TYPE_CHECKING:
+    from mpl_toolkits.basemap import Basemap
+
+    from kaminari.scenario import Scenario
+    from kaminari.sensors.radar import Radar
+    from kaminari.threats.flyout import ThreatTrajectories
+
+__all__ = [
+    "COVERAGE_ALT_M",
+    "fly_scenario_threats",
+    "map_figure",
+    "miss_figure",
+    "png_bytes",
+    "profile_figure",
+    "radar_coverage_deg",
+    "run_figures",
+    "sweep_figure",
+    "timeline_figure",
+    "track_error_figure",
+]
+
+Array = NDArray[np.float64]
+Table = Mapping[str, NDArray[Any]]
+
+COVERAGE_ALT_M = 40_000.0
+"""Target altitude at which radar coverage is drawn: a glide vehicle's typical altitude."""
+
+DPI = 130
+MAX_POINTS = 4_000
+"""At most this many markers per kind (kills, leaks, timeline dots): a thinned, evenly spaced
+sample of the rows; statistics and counts use every row."""
+
+KILL_COLOUR = "#1a9850"
+LEAK_COLOUR = "#d73027"
+SIGMA_COLOUR = "#222222"
+RADAR_COLOURS = ("#4575b4", "#8073ac", "#35978f", "#b35806", "#762a83")
+THREAT_COLOURS = ("#e66101", "#5e3c99", "#0571b0", "#ca0020", "#008837", "#7b3294", "#a6611a")
+LAND, SEA = "#efeadf", "#dde9f3"
+
+STYLE = {
+    "font.size": 12,
+    "axes.titlesize": 13,
+    "axes.titleweight": "bold",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 12,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "grid.linewidth": 0.6,
+    "legend.fontsize": 11,
+    "legend.framealpha": 0.9,
+    "xtick.labelsize": 11,
+    "ytick.labelsize": 11,
+    "figure.titlesize": 13,
+    "figure.titleweight": "bold",
+    "savefig.facecolor": "white",
+}
+"""The look of every figure: set around each figure's drawing and rendering only."""
+
+
+@contextmanager
+def _style() -> Iterator[None]:
+    """The figure style; and quiet about what Basemap 2.0 does with the numpy and pyproj of the
+    day (scalar conversion of one-element arrays, a compiled-extension size check), which says
+    nothing about the figure."""
+    with mpl.rc_context(STYLE), warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning, module="pyproj")
+        warnings.filterwarnings("ignore", message="numpy.ndarray size changed")
+        yield
+
+
+def png_bytes(fig: Figure, dpi: int = DPI) -> bytes:
+    """The figure rendered as a PNG image (Agg)."""
+    buffer = io.BytesIO()
+    with _style():
+        fig.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _new_figure(width_in: float, height_in: float) -> Figure:
+    return Figure(figsize=(width_in, height_in), layout="constrained")
+
+
+def _note(ax: Axes, text: str) -> None:
+    """A panel that only says why it is empty."""
+    ax.set_axis_off()
+    style = {"ha": "center", "va": "center", "fontsize": 11, "color": "0.35", "wrap": True}
+    ax.text(0.5, 0.5, text, transform=ax.transAxes, **style)
+
+
+def _thin(n: int, most: int = MAX_POINTS) -> NDArray[np.intp]:
+    """Indices of at most ``most`` of ``n`` rows, evenly spaced (deterministic)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.intp)
+    return np.unique(np.linspace(0, n - 1, min(n, most)).round().astype(np.intp))
+
+
+def _log(ax: Axes, axis: str) -> None:
+    """A log scale labelled 0.1, 1, 10, 100 rather than as powers of ten."""
+    getattr(ax, f"set_{axis}scale")("log")
+    getattr(ax, f"{axis}axis").set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+
+
+def _finite(x: NDArray[Any]) -> Array:
+    x = np.asarray(x, dtype=float)
+    return x[np.isfinite(x)]
+
+
+def _threat_colour(i: int) -> str:
+    return THREAT_COLOURS[i % len(THREAT_COLOURS)]
+
+
+# --- geometry ------------------------------------------------------------------------------
+
+
+def fly_scenario_threats(scenario: Scenario) -> ThreatTrajectories:
+    """Every threat of the scenario flown unengaged, with its time step and time limit."""
+    from kaminari.threats.flyout import fly_threats  # the numerics only when drawing
+
+    run = scenario.run
+    return fly_threats(scenario.threat_specs(), dt_s=run.dt_s, t_max_s=run.t_max_s)
+
+
+def _destination(lat_rad: float, lon_rad: float, bearing_rad: Array, distance_m: Array) -> Array:
+    """Points (lat, lon in rad; stacked on the first axis) at great-circle ``distance_m`` along
+    ``bearing_rad`` (broadcast together) on the sphere of the mean radius, which is how
+    ``earth.geodesy`` measures ground range."""
+    d = np.asarray(distance_m, dtype=float) / MEAN_RADIUS_M
+    b = np.asarray(bearing_rad, dtype=float)
+    lat2 = np.arcsin(np.sin(lat_rad) * np.cos(d) + np.cos(lat_rad) * np.sin(d) * np.cos(b))
+    lon2 = lon_rad + np.arctan2(
+        np.sin(b) * np.sin(d) * np.cos(lat_rad), np.cos(d) - np.sin(lat_rad) * np.sin(lat2)
+    )
+    return np.stack(np.broadcast_arrays(lat2, lon2))
+
+
+def radar_coverage_deg(
+    radar: Radar, alt_m: float = COVERAGE_ALT_M, bearings: int = 360, steps: int = 2_000
+) -> tuple[Array, Array]:
+    """The ring (latitudes, longitudes in degrees, each (bearings + 1,), closed) within which
+    ``sensors.radar.visible`` says the radar sees a target at ``alt_m``: along each bearing,
+    the farthest of ``steps`` ground ranges up to the radar's maximum range that is visible
+    (the visible set along a bearing starts at the site and is one interval: a horizon, an
+    elevation floor and a range limit all cut it from the far side)."""
+    from kaminari.sensors.radar import visible
+
+    bearing = np.linspace(0.0, 2.0 * np.pi, bearings + 1)
+    ground = np.linspace(0.0, radar.max_range_m, steps)
+    lat, lon = _destination(radar.lat_rad, radar.lon_rad, bearing[:, None], ground[None, :])
+    seen = visible(radar, geodetic2ecef(lat, lon, np.full_like(lat, alt_m)))
+    far = np.where(seen.any(axis=1), steps - 1 - np.argmax(seen[:, ::-1], axis=1), 0)
+    rows = np.arange(bearing.size)
+    return np.degrees(lat[rows, far]), np.degrees(lon[rows, far])
+
+
+def _reference(scenario: Scenario, k: int) -> tuple[float, float, str]:
+    """The point (lat, lon in rad, name) that threat k is measured against: its dive target,
+    else the first defended point, else where it starts."""
+    dive = scenario.dive_plan(scenario.threats[k])
+    if dive is not None:
+        target = scenario.threats[k].guidance.dive
+        name = target.target if target is not None and target.target else "the dive target"
+        return dive.target_lat_rad, dive.target_lon_rad, name
+    if scenario.defended:
+        point = scenario.defended[0]
+        return math.radians(point.lat_deg), math.radians(point.lon_deg), point.name
+    start = scenario.threats[k].start
+    return math.radians(start.lat_deg), math.radians(start.lon_deg), "the start"
+
+
+def _path_deg(paths: ThreatTrajectories, k: int) -> tuple[Array, Array, Array]:
+    """Latitude, longitude (deg) and altitude (m) of threat k's flown samples, with its impact
+    point appended where it reached the ground."""
+    ok = paths.valid[k]
+    lat, lon, alt = paths.lat_rad[k, ok], paths.lon_rad[k, ok], paths.alt_m[k, ok]
+    if np.isfinite(paths.impact_t_s[k]):
+        hit = ecef2geodetic(paths.impact_r_ecef[k])
+        lat = np.append(lat, hit.lat_rad)
+        lon = np.append(lon, hit.lon_rad)
+        alt = np.append(alt, hit.alt_m)
+    return np.degrees(lat), np.degrees(lon), alt
+
+
+def _rows_of(table: Table, threat: str) -> NDArray[np.bool_]:
+    return np.asarray(table["threat"]).astype(str) == threat
+
+
+# --- map -----------------------------------------------------------------------------------
+
+
+def _nice_step(span: float, lines: int = 5) -> float:
+    """A round grid spacing (1, 2 or 5 times a power of ten) giving about ``lines`` lines."""
+    raw = max(span, 1e-9) / lines
+    power = 10.0 ** math.floor(math.log10(raw))
+    return next(m * power for m in (1.0, 2.0, 5.0, 10.0) if m * power >= raw)
+
+
+def _basemap(
+    ax: Axes, lat_deg: Array, lon_deg: Array, aspect: float, min_half_m: float, resolution: str
+) -> Basemap:
+    """An azimuthal equidistant map on ``ax`` that holds every given point with a margin, of
+    width / height ``aspect``, drawn with the shipped coastlines at ``resolution``."""
+    from mpl_toolkits.basemap import Basemap
+
+    lon0 = float(lon_deg[0])
+    lon_deg = lon0 + (np.asarray(lon_deg) - lon0 + 180.0) % 360.0 - 180.0  # no antimeridian jump
+    lat_c = 0.5 * (np.min(lat_deg) + np.max(lat_deg))
+    lon_c = 0.5 * (np.min(lon_deg) + np.max(lon_deg))
+    for _ in range(2):  # centre, then centre again on the projected box
+        probe = Basemap(
+            projection="aeqd", lat_0=lat_c, lon_0=lon_c, width=2e7, height=2e7, resolution=None
+        )
+        x, y = probe(lon_deg, lat_deg)
+        x_c, y_c = 0.5 * (np.min(x) + np.max(x)), 0.5 * (np.min(y) + np.max(y))
+        lon_c, lat_c = probe(x_c, y_c, inverse=True)
+    half_w = max(0.5 * (np.max(x) - np.min(x)) * 1.1, min_half_m)
+    half_h = max(0.5 * (np.max(y) - np.min(y)) * 1.1, min_half_m)
+    half_w, half_h = max(half_w, half_h * aspect), max(half_h, half_w / aspect)
+    m = Basemap(
+        projection="aeqd",
+        lat_0=lat_c,
+        lon_0=lon_c,
+        width=2 * half_w,
+        height=2 * half_h,
+        resolution=resolution,
+        ax=ax,
+    )
+    m.drawmapboundary(fill_color=SEA, linewidth=0.8)
+    m.fillcontinents(color=LAND, lake_color=SEA, zorder=0.5)
+    m.drawcoastlines(linewidth=0.5, color="0.45", zorder=0.6)
+    m.drawcountries(linewidth=0.4, color="0.6", zorder=0.6)
+    corners_lon, corners_lat = m(
+        [0, 2 * half_w, 0, 2 * half_w, half_w, half_w],
+        [0, 0, 2 * half_h, 2 * half_h, 0, 2 * half_h],
+        inverse=True,
+    )
+    step = _nice_step(max(np.ptp(corners_lat), np.ptp(corners_lon) * 0.5), 4)
+    grid = {"color": "0.55", "linewidth": 0.3, "dashes": [2, 3], "fontsize": 10}
+    fmt = (lambda v: f"{v:g}°") if step >= 1 else (lambda v: f"{v:.{_decimals(step)}f}°")
+    m.drawparallels(_ticks(corners_lat, step), labels=[1, 0, 0, 0], fmt=fmt, **grid)
+    m.drawmeridians(_ticks(corners_lon, step), labels=[0, 0, 0, 1], fmt=fmt, **grid)
+    return m
+
+
+def _ticks(values: Array, step: float) -> Array:
+    """Multiples of ``step`` from below the least to above the greatest value (grid lines
+    drawn across the map only: Basemap projects every line it is given)."""
+    first = math.floor(np.min(values) / step) - 1
+    return np.arange(first, math.ceil(np.max(values) / step) + 2) * step
+
+
+def _decimals(step: float) -> int:
+    return max(0, -math.floor(math.log10(step) + 1e-9))
+
+
+def _sites(scenario: Scenario) -> dict[str, tuple[list[str], Array, Array]]:
+    """Names, latitudes and longitudes (deg) of radars, batteries and defended points."""
+    groups = {
+        "radar": scenario.radars,
+        "battery": scenario.batteries,
+        "defended": scenario.defended,
+    }
+    out = {}
+    for kind, items in groups.items():
+        points = [getattr(item, "site", item) for item in items]  # a defended point is its site
+        out[kind] = (
+            [item.name for item in items],
+            np.array([p.lat_deg for p in points], dtype=float),
+            np.array([p.lon_deg for p in points], dtype=float),
+        )
+    return out
+
+
+SITE_MARKERS = {
+    "radar": ("^", "white", 70, "radar"),
+    "battery": ("s", "black", 55, "railgun battery"),
+    "defended": ("*", "#ffd92f", 220, "defended point"),
+}
+
+
+def _draw_sites(m: Basemap, ax: Axes, scenario: Scenario) -> None:
+    """The sites' markers, and their names where they do not crowd one another: a name is left
+    out within 6 % of the map's width of a site already named (defended points first)."""
+    named: list[tuple[float, float]] = []
+    crowd = 0.06 * max(m.urcrnrx, m.urcrnry)
+    for kind in ("defended", "battery", "radar"):
+        names, lat, lon = _sites(scenario)[kind]
+        if not names:
+            continue
+        marker, face, size, _ = SITE_MARKERS[kind]
+        x, y = m(lon, lat)
+        ax.scatter(
+            x, y, marker=marker, s=size, facecolor=face, edgecolor="black", linewidth=0.8, zorder=6
+        )
+        for xi, yi, name in zip(x, y, names, strict=True):
+            if any(math.hypot(xi - a, yi - b) < crowd for a, b in named):
+                continue
+            named.append((xi, yi))
+            ax.annotate(
+                name,
+                (xi, yi),
+                textcoords="offset points",
+                xytext=(7, 5),
+                fontsize=10,
+                zorder=7,
+                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
+            )
+
+
+def _outcomes(replications: Table) -> tuple[Array, Array, Array, Array]:
+    """Kill (lat, lon) and leak impact (lat, lon), deg, of every replication that has one."""
+    killed = np.asarray(replications["killed"], dtype=bool)
+    leaked = np.asarray(replications["leaked"], dtype=bool)
+    k_lat = np.asarray(replications["kill_lat_deg"], dtype=float)[killed]
+    k_lon = np.asarray(replications["kill_lon_deg"], dtype=float)[killed]
+    l_lat = np.asarray(replications["impact_lat_deg"], dtype=float)[leaked]
+    l_lon = np.asarray(replications["impact_lon_deg"], dtype=float)[leaked]
+    keep_k = np.isfinite(k_lat) & np.isfinite(k_lon)
+    keep_l = np.isfinite(l_lat) & np.isfinite(l_lon)
+    return k_lat[keep_k], k_lon[keep_k], l_lat[keep_l], l_lon[keep_l]
+
+
+def _draw_outcomes(m: Basemap, ax: Axes, replications: Table) -> None:
+    k_lat, k_lon, l_lat, l_lon = _outcomes(replications)
+    if k_lat.size:
+        i = _thin(k_lat.size)
+        x, y = m(k_lon[i], k_lat[i])
+        ax.scatter(
+            x, y, s=34, color=KILL_COLOUR, alpha=0.75, edgecolor="white", linewidth=0.5, zorder=8
+        )
+    if l_lat.size:  # larger than a site's marker: a leak onto the defended point stays visible
+        i = _thin(l_lat.size)
+        x, y = m(l_lon[i], l_lat[i])
+        ax.scatter(x, y, s=110, marker="x", color=LEAK_COLOUR, linewidth=2.2, alpha=0.9, zorder=8)
+
+
+def map_figure(
+    scenario: Scenario,
+    paths: ThreatTrajectories,
+    replications: Table,
+    coverage_alt_m: float = COVERAGE_ALT_M,
+) -> Figure:
+    """Two maps with coastlines: the region (threat ground tracks, radar coverage of a target at
+    ``coverage_alt_m``, the sites, kills and leaks) and a close-up around the defended point
+    (or the batteries) with the kill and impact points of every replication."""
+    with _style():
+        fig = _new_figure(13, 6.6)
+        region_ax, near_ax = fig.subplots(1, 2, width_ratios=[1.35, 1])
+        radars = scenario.radar_models()
+        rings = [radar_coverage_deg(r, coverage_alt_m) for r in radars]
+        tracks = [_path_deg(paths, k) for k in range(len(paths.names))]
+        sites = _sites(scenario)
+        lat_all = np.concatenate(
+            [t[0] for t in tracks] + [r[0] for r in rings] + [s[1] for s in sites.values()]
+        )
+        lon_all = np.concatenate(
+            [t[1] for t in tracks] + [r[1] for r in rings] + [s[2] for s in sites.values()]
+        )
+        span_m = 2.0 * float(
+            np.max(
+                ground_range_m(
+                    math.radians(lat_all[0]),
+                    math.radians(lon_all[0]),
+                    np.radians(lat_all),
+                    np.radians(lon_all),
+                )
+            )
+        )
+        m = _basemap(region_ax, lat_all, lon_all, 1.15, 50_000.0, "l" if span_m > 3e6 else "i")
+        handles: list[Any] = []
+        for i, (radar, (lat, lon)) in enumerate(zip(radars, rings, strict=True)):
+            colour = RADAR_COLOURS[i % len(RADAR_COLOURS)]
+            x, y = m(lon, lat)
+            region_ax.fill(x, y, color=colour, alpha=0.10, zorder=1)
+            region_ax.plot(x, y, color=colour, linewidth=1.2, zorder=2)
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=colour,
+                    linewidth=1.2,
+                    label=f"{radar.name}: sees a target at {coverage_alt_m / 1e3:g} km inside",
+                )
+            )
+        for k, (lat, lon, _) in enumerate(tracks):
+            x, y = m(lon, lat)
+            region_ax.plot(x, y, color=_threat_colour(k), linewidth=1.8, zorder=3)
+            region_ax.plot(x[0], y[0], "o", color=_threat_colour(k), markersize=5, zorder=3)
+            handles.append(
+                Line2D(
+                    [],
+                    [],
+                    color=_threat_colour(k),
+                    linewidth=1.8,
+                    marker="o",
+                    markevery=[0],
+                    markersize=5,
+                    label=f"{paths.names[k]}: ground track, flown unengaged",
+                )
+            )
+        _draw_outcomes(m, region_ax, replications)
+        _draw_sites(m, region_ax, scenario)
+        region_ax.set_title("Region: threats, radar coverage, sites")
+
+        _near_map(near_ax, scenario, tracks, replications)
+        handles += _outcome_handles(replications) + _site_handles(scenario)
+        fig.legend(handles=handles, loc="outside lower center", ncol=3, frameon=False)
+    return fig
+
+
+def _near_map(
+    ax: Axes, scenario: Scenario, tracks: Sequence[tuple[Array, Array, Array]], replications: Table
+) -> None:
+    """The close-up: around the first defended point (or the batteries), wide enough for the
+    batteries and most kills and impacts."""
+    sites = _sites(scenario)
+    if scenario.defended:
+        lat_c, lon_c = sites["defended"][1][0], sites["defended"][2][0]
+    elif scenario.batteries:
+        lat_c, lon_c = float(np.mean(sites["battery"][1])), float(np.mean(sites["battery"][2]))
+    else:
+        _note(ax, "no defended point and no battery to centre a close-up on")
+        return
+    k_lat, k_lon, l_lat, l_lon = _outcomes(replications)
+    lat_p = np.concatenate([sites["battery"][1], sites["defended"][1], k_lat, l_lat])
+    lon_p = np.concatenate([sites["battery"][2], sites["defended"][2], k_lon, l_lon])
+    dist = ground_range_m(
+        math.radians(lat_c), math.radians(lon_c), np.radians(lat_p), np.radians(lon_p)
+    )
+    half_m = float(np.clip(1.3 * np.percentile(dist, 98) if dist.size else 0.0, 8_000, 150_000))
+    lat_b, lon_b = _destination(
+        math.radians(lat_c),
+        math.radians(lon_c),
+        np.radians([0.0, 90.0, 180.0, 270.0]),
+        np.full(4, half_m),
+    )
+    m = _basemap(ax, np.degrees(lat_b), np.degrees(lon_b), 1.0, 4_000.0, "i")
+    for k, (lat, lon, _) in enumerate(tracks):
+        x, y = m(lon, lat)
+        ax.plot(x, y, color=_threat_colour(k), linewidth=1.6, zorder=3)
+    _draw_outcomes(m, ax, replications)
+    _draw_sites(m, ax, scenario)
+    ax.set_xlim(0, m.urcrnrx)
+    ax.set_ylim(0, m.urcrnry)
+    n_k, n_l = k_lat.size, l_lat.size
+    ax.set_title(
+        f"Close-up: {n_k:,} kills, {n_l:,} leaks in {len(replications['rep']):,} replications"
+    )
+    bar_km = _nice_step(2 * half_m / 1e3 / 4, 1)
+    x0, y0 = 0.06 * m.urcrnrx, 0.06 * m.urcrnry
+    ax.plot(
+        [x0, x0 + bar_km * 1e3],
+        [y0, y0],
+        color="black",
+        linewidth=3,
+        zorder=8,
+        solid_capstyle="butt",
+    )
+    ax.annotate(
+        f"{bar_km:g} km",
+        (x0 + bar_km * 500, y0),
+        textcoords="offset points",
+        xytext=(0, 5),
+        ha="center",
+        fontsize=10,
+        zorder=8,
+    )
+
+
+def _outcome_handles(replications: Table) -> list[Any]:
+    k_lat, _, l_lat, _ = _outcomes(replications)
+    return [
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="o",
+            markersize=5,
+            color=KILL_COLOUR,
+            label=f"kill ({k_lat.size:,})",
+        ),
+        Line2D(
+            [],
+            [],
+            linestyle="none",
+            marker="x",
+            markersize=7,
+            color=LEAK_COLOUR,
+            markeredgewidth=1.4,
+            label=f"leak: ground impact ({l_lat.size:,})",
+        ),
+    ]
+
+
+def _site_handles(scenario: Scenario) -> list[Any]:
+    out = []
+    for kind, (names, _, _) in _sites(scenario).items():
+        if names:
+            marker, face, size, label = SITE_MARKERS[kind]
+            out.append(
+                Line2D(
+                    [],
+                    [],
+                    linestyle="none",
+                    marker=marker,
+                    markerfacecolor=face,
+                    markeredgecolor="black",
+                    markersize=math.sqrt(size),
+                    label=label,
+                )
+            )
+    return out
+
+
+# --- altitude against range ----------------------------------------------------------------
+
+
+def _ceilings(scenario: Scenario) -> list[tuple[str, float]]:
+    """Each battery's highest reachable altitude (m) within the doctrine's time of flight."""
+    from kaminari.firecontrol.envelope import ballistic_table, max_altitude_m
+
+    tof = scenario.doctrine().max_time_of_flight_s
+    return [
+        (b.name, max_altitude_m(ballistic_table(b, t_max_s=tof + 1.0), tof))
+        for b in scenario.battery_models()
+    ]
+
+
+def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: Table) -> Figure:
+    """Altitude against ground range to the defended point (each threat's dive target, else the
+    first defended point), for the threats as flown unengaged, with the kill points of every
+    replication: the whole flight, and the last stretch where the batteries engage."""
+    with _style():
+        fig = _new_figure(13, 5.2)
+        whole, near = fig.subplots(1, 2, width_ratios=[1.2, 1])
+        kill_range_km: list[Array] = []
+        reference_names = set()
+        for k, name in enumerate(paths.names):
+            lat_r, lon_r, ref = _reference(scenario, k)
+            reference_names.add(ref)
+            lat, lon, alt = _path_deg(paths, k)
+            rng_km = ground_range_m(lat_r, lon_r, np.radians(lat), np.radians(lon)) / 1e3
+            for ax in (whole, near):
+                ax.plot(
+                    rng_km,
+                    alt / 1e3,
+                    color=_threat_colour(k),
+                    linewidth=1.6,
+                    label=f"{name}, flown unengaged",
+                )
+            dive = scenario.dive_plan(scenario.threats[k])
+            if dive is not None:
+                whole.axvline(
+                    dive.start_range_m / 1e3, color=_threat_colour(k), linestyle=":", linewidth=1
+                )
+                whole.annotate(
+                    f"{name}: dive starts",
+                    (dive.start_range_m / 1e3, 0.97),
+                    xycoords=("data", "axes fraction"),
+                    rotation=90,
+                    ha="right",
+                    va="top",
+                    fontsize=10,
+                    color="0.3",
+                )
+            rows = _rows_of(replications, name) & np.asarray(replications["killed"], bool)
+            k_lat = np.asarray(replications["kill_lat_deg"], float)[rows]
+            k_lon = np.asarray(replications["kill_lon_deg"], float)[rows]
+            k_alt = np.asarray(replications["kill_alt_m"], float)[rows]
+            ok = np.isfinite(k_lat) & np.isfinite(k_alt)
+            k_rng = ground_range_m(lat_r, lon_r, np.radians(k_lat[ok]), np.radians(k_lon[ok])) / 1e3
+            kill_range_km.append(k_rng)
+            i = _thin(k_rng.size)
+            rows = _rows_of(replications, name) & np.asarray(replications["leaked"], bool)
+            l_lat = _finite(np.asarray(replications["impact_lat_deg"], float)[rows])
+            l_lon = _finite(np.asarray(replications["impact_lon_deg"], float)[rows])
+            l_rng = ground_range_m(lat_r, lon_r, np.radians(l_lat), np.radians(l_lon)) / 1e3
+            j = _thin(l_rng.size)
+            for ax in (whole, near):
+                ax.scatter(
+                    k_rng[i],
+                    k_alt[ok][i] / 1e3,
+                    s=22,
+                    color=KILL_COLOUR,
+                    alpha=0.7,
+                    edgecolor="white",
+                    linewidth=0.3,
+                    zorder=4,
+                    label=f"kill ({_count(replications, 'killed'):,})" if k == 0 else None,
+                )
+                ax.scatter(
+                    l_rng[j],
+                    np.zeros(j.size),
+                    s=50,
+                    marker="x",
+                    color=LEAK_COLOUR,
+                    linewidth=1.6,
+                    zorder=4,
+                    clip_on=False,
+                    label=f"leak: ground impact ({_count(replications, 'leaked'):,})"
+                    if k == 0
+                    else None,
+                )
+        tof = scenario.doctrine().max_time_of_flight_s
+        ceilings: dict[float, list[str]] = {}
+        for battery, ceiling in _ceilings(scenario):
+            if np.isfinite(ceiling):
+                ceilings.setdefault(round(ceiling, -1), []).append(battery)
+        for ceiling, batteries in ceilings.items():
+            near.axhline(
+                ceiling / 1e3,
+                color="0.25",
+                linestyle="--",
+                linewidth=1.0,
+                label=f"highest a round gets in {tof:g} s: {', '.join(batteries)}",
+            )
+        top = max(ceilings, default=0.0)
+        kills = np.concatenate(kill_range_km) if kill_range_km else np.zeros(0)
+        reach_km = max(20.0, 1.4 * float(np.max(kills)) if kills.size else 0.0)
+        near.set_xlim(reach_km, 0)
+        near.set_ylim(0, max(1.35 * top, 1.1 * _alt_within(paths, scenario, reach_km), 1e3) / 1e3)
+        whole.set_xlim(max(whole.get_xlim()), 0)  # flying towards the point: left to right
+        whole.set_ylim(bottom=0)
+        ref = " / ".join(sorted(reference_names))
+        whole.set(
+            xlabel=f"ground range to {ref} (km)",
+            ylabel="altitude (km)",
+            title="Altitude against range: the whole flight",
+        )
+        near.set(
+            xlabel=f"ground range to {ref} (km)",
+            ylabel="altitude (km)",
+            title=f"The last {reach_km:g} km, with the kills",
+        )
+        near.legend(loc="upper left")
+    return fig
+
+
+def _count(replications: Table, column: str) -> int:
+    return int(np.count_nonzero(np.asarray(replications[column], dtype=bool)))
+
+
+def _alt_within(paths: ThreatTrajectories, scenario: Scenario, reach_km: float) -> float:
+    """The highest altitude (m) any threat has within ``reach_km`` of its reference point."""
+    top = 0.0
+    for k in range(len(paths.names)):
+        lat_r, lon_r, _ = _reference(scenario, k)
+        lat, lon, alt = _path_deg(paths, k)
+        near = ground_range_m(lat_r, lon_r, np.radians(lat), np.radians(lon)) <= reach_km * 1e3
+        if near.any():
+            top = max(top, float(np.max(alt[near])))
+    return top
+
+
+# --- track error ---------------------------------------------------------------------------
+
+
+def track_error_figure(scenario: Scenario, tracks: Table) -> Figure:
+    """For each threat, over the replications whose tracks were recorded: the position error of
+    the track |x_est - x_true| (m) beside the filter's own 1-sigma sqrt(var_x + var_y + var_z),
+    and their ratio (a consistent filter keeps it about 1: E|e|^2 = trace P)."""
+    names = [t.name for t in scenario.threats]
+    with _style():
+        rows = _finite_track_rows(tracks)
+        shown = [n for n in names if np.any(_rows_of(tracks, n) & rows)] if rows.size else []
+        if not shown:
+            fig = _new_figure(13, 2.2)
+            _note(
+                fig.subplots(),
+                "no tracks recorded: run.tracks_reps was 0, or no threat was ever tracked",
+            )
+            return fig
+        fig = _new_figure(13, 0.8 + 4.4 * len(shown))
+        axes = np.atleast_2d(fig.subplots(len(shown), 2, width_ratios=[1.4, 1], squeeze=False))
+        for (err_ax, ratio_ax), name in zip(axes, shown, strict=True):
+            k = names.index(name)
+            sel = _rows_of(tracks, name) & rows
+            reps = np.asarray(tracks["rep"])[sel]
+            t = np.asarray(tracks["t_s"], float)[sel]
+            est = np.stack([np.asarray(tracks[f"{a}_m"], float)[sel] for a in "xyz"], axis=-1)
+            true = np.stack([np.asarray(tracks[f"true_{a}_m"], float)[sel] for a in "xyz"], -1)
+            var = sum(np.asarray(tracks[f"var_{a}_m2"], float)[sel] for a in "xyz")
+            err = np.linalg.norm(est - true, axis=-1)
+            sigma = np.sqrt(var)
+            for r in np.unique(reps):
+                one = reps == r
+                order = np.argsort(t[one])
+                err_ax.plot(
+                    t[one][order],
+                    err[one][order],
+                    color=_threat_colour(k),
+                    linewidth=0.9,
+                    alpha=0.7,
+                )
+                err_ax.plot(
+                    t[one][order],
+                    sigma[one][order],
+                    color=SIGMA_COLOUR,
+                    linewidth=0.9,
+                    linestyle="--",
+                    alpha=0.7,
+                )
+                ratio_ax.plot(
+                    t[one][order],
+                    err[one][order] / sigma[one][order],
+                    color=_threat_colour(k),
+                    linewidth=0.7,
+                    alpha=0.35,
+                )
+            n_reps = np.unique(reps).size
+            _log(err_ax, "y")
+            err_ax.set(
+                xlabel="time (s)",
+                ylabel="position, m",
+                title=f"{name}: track error and the filter's 1σ ({n_reps} replication"
+                f"{'s' if n_reps != 1 else ''})",
+            )
+            err_ax.legend(
+                handles=[
+                    Line2D([], [], color=_threat_colour(k), label="error |x̂ − x|"),
+                    Line2D(
+                        [],
+                        [],
+                        color=SIGMA_COLOUR,
+                        linestyle="--",
+                        label="filter 1σ: √(σx² + σy² + σz²)",
+                    ),
+                ],
+                loc="lower left",
+            )
+            centre, rms = _binned_rms(t, err / sigma)
+            ratio_ax.plot(
+                centre,
+                rms,
+                color="black",
+                linewidth=2.0,
+                label="RMS over replications and time bins",
+            )
+            ratio_ax.axhline(1.0, color=SIGMA_COLOUR, linewidth=1, linestyle=":")
+            ratio_ax.legend(loc="upper left")
+            _log(ratio_ax, "y")
+            ratio_ax.set(
+                xlabel="time (s)",
+                ylabel="error / 1σ",
+                title="Consistency: error over 1σ (about 1 if honest)",
+            )
+    return fig
+
+
+def _binned_rms(t: Array, x: Array, bins: int = 40) -> tuple[Array, Array]:
+    """Root mean square of ``x`` in ``bins`` equal time bins (centres, RMS; empty bins left
+    out)."""
+    edges = np.linspace(np.min(t), np.max(t) + 1e-9, bins + 1)
+    at = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
+    count = np.bincount(at, minlength=bins)
+    total = np.bincount(at, weights=x * x, minlength=bins)
+    has = count > 0
+    return 0.5 * (edges[:-1] + edges[1:])[has], np.sqrt(total[has] / count[has])
+
+
+def _finite_track_rows(tracks: Table) -> NDArray[np.bool_]:
+    if len(np.asarray(tracks["rep"])) == 0:
+        return np.zeros(0, dtype=bool)
+    ok = np.ones(len(np.asarray(tracks["rep"])), dtype=bool)
+    for name in (
+        "x_m",
+        "y_m",
+        "z_m",
+        "var_x_m2",
+        "var_y_m2",
+        "var_z_m2",
+        "true_x_m",
+        "true_y_m",
+        "true_z_m",
+    ):
+        ok &= np.isfinite(np.asarray(tracks[name], dtype=float))
+    return ok
+
+
+# --- miss distance -------------------------------------------------------------------------
+
+
+def miss_figure(scenario: Scenario, shots: Table) -> Figure:
+    """Miss distances of every round, per battery: a histogram (log-spaced bins) and the
+    empirical distribution function, against each battery's lethal radius."""
+    lethal = {b.name: b.lethal_radius_m for b in scenario.batteries}
+    with _style():
+        miss_all = np.asarray(shots["miss_m"], dtype=float)
+        if not np.isfinite(miss_all).any():
+            fig = _new_figure(13, 2.2)
+            _note(fig.subplots(), "no rounds fired: no miss distances to show")
+            return fig
+        fig = _new_figure(13, 4.6)
+        hist_ax, cdf_ax = fig.subplots(1, 2)
+        batteries = list(dict.fromkeys(np.asarray(shots["battery"]).astype(str).tolist()))
+        finite = _finite(miss_all)
+        lo = max(float(np.min(finite[finite > 0])) if (finite > 0).any() else 0.1, 1e-2)
+        lo = min(lo, min(lethal.values(), default=lo))
+        hi = max(float(np.max(finite)), max(lethal.values(), default=1.0)) * 1.05
+        bins = np.geomspace(lo * 0.9, hi, 41)
+        for j, name in enumerate(batteries):
+            miss = _finite(miss_all[np.asarray(shots["battery"]).astype(str) == name])
+            colour = RADAR_COLOURS[j % len(RADAR_COLOURS)]
+            hist_ax.hist(
+                np.clip(miss, bins[0], None),
+                bins=bins,
+                histtype="stepfilled",
+                alpha=0.25,
+                color=colour,
+            )
+            hist_ax.hist(
+                np.clip(miss, bins[0], None),
+                bins=bins,
+                histtype="step",
+                color=colour,
+                linewidth=1.4,
+                label=f"{name} ({miss.size:,} rounds)",
+            )
+            x = np.sort(miss)
+            p = np.arange(1, x.size + 1) / x.size
+            i = _thin(x.size, 20_000)
+            cdf_ax.step(
+                x[i],
+                p[i],
+                where="post",
+                color=colour,
+                linewidth=1.6,
+                label=f"{name}: {np.mean(miss <= lethal.get(name, np.nan)):.1%} within "
+                f"{lethal.get(name, np.nan):g} m",
+            )
+        for value in sorted(set(lethal.values())):
+            for ax in (hist_ax, cdf_ax):
+                ax.axvline(value, color=KILL_COLOUR, linewidth=1.6, linestyle="--")
+            hist_ax.annotate(
+                f"lethal radius {value:g} m",
+                (value, 0.97),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                ha="right",
+                va="top",
+                fontsize=10,
+                color=KILL_COLOUR,
+            )
+        _log(hist_ax, "x")
+        hist_ax.set(
+            xlabel="miss distance (m)", ylabel="rounds", title="Miss distance of every round"
+        )
+        hist_ax.legend(loc="upper right")
+        _log(cdf_ax, "x")
+        cdf_ax.set_ylim(0, 1.02)
+        cdf_ax.set(
+            xlabel="miss distance (m)",
+            ylabel="fraction of rounds ≤ miss",
+            title="Cumulative: the share of rounds within a miss distance",
+        )
+        cdf_ax.legend(loc="lower right")
+    return fig
+
+
+# --- timeline ------------------------------------------------------------------------------
+
+HORIZONTAL = (
+    {"orientation": "horizontal"}
+    if tuple(int(p) for p in mpl.__version__.split(".")[:2]) >= (3, 10)
+    else {"vert": False}  # before matplotlib 3.10
+)
+
+EVENTS = (
+    ("first detection", "detect_t_s", "#4575b4"),
+    ("track confirmed", "track_t_s", "#74add1"),
+    ("first shot", "first_shot_t_s", "#fdae61"),
+    ("kill", "kill_t_s", KILL_COLOUR),
+    ("impact (leak)", "impact_t_s", LEAK_COLOUR),
+)
+"""The timeline's events: label, column of ``replications.parquet``, colour."""
+
+
+def timeline_figure(scenario: Scenario, replications: Table) -> Figure:
+    """For each threat, when each event of the kill chain happened, as distributions over the
+    replications (box: quartiles, whiskers: 5-95 %, dots: replications): the whole timeline,
+    and the engagement (first shot to kill or impact) drawn out."""
+    names = list(dict.fromkeys(np.asarray(replications["threat"]).astype(str).tolist()))
+    with _style():
+        fig = _new_figure(13, 1.0 + 2.6 * len(names))
+        axes = fig.subplots(len(names), 2, width_ratios=[1.3, 1], squeeze=False)
+        for (whole, zoom), name in zip(axes, names, strict=True):
+            rows = _rows_of(replications, name)
+            n = int(np.count_nonzero(rows))
+            values = [np.asarray(replications[col], float)[rows] for _, col, _ in EVENTS]
+            for ax in (whole, zoom):
+                _event_boxes(ax, values, n)
+            whole.set(
+                xlabel="time since the epoch (s)",
+                title=f"{name}: the kill chain's timeline over {n:,} replications",
+            )
+            late = np.concatenate([_finite(v) for v in values[2:]])  # first shot onwards
+            if _finite(values[2]).size:
+                lo, hi = np.percentile(late, [0.5, 99.5])
+                pad = max(0.08 * (hi - lo), 0.5)
+                zoom.set_xlim(lo - pad, hi + pad)
+                zoom.set(xlabel="time since the epoch (s)", title="The engagement, drawn out")
+                zoom.tick_params(labelleft=False)
+            else:
+                _note(zoom, "no shot was fired")
+    return fig
+
+
+def _event_boxes(ax: Axes, values: Sequence[Array], n: int) -> None:
+    positions = np.arange(len(EVENTS))[::-1]
+    gen = np.random.default_rng(0)  # jitter only: the same picture every time
+    for (_, _, colour), v, y in zip(EVENTS, values, positions, strict=True):
+        v = _finite(v)
+        if v.size:
+            ax.boxplot(
+                v,
+                positions=[y],
+                **HORIZONTAL,
+                widths=0.55,
+                whis=(5, 95),
+                showfliers=False,
+                patch_artist=True,
+                boxprops={"facecolor": colour, "alpha": 0.35, "edgecolor": colour},
+                medianprops={"color": "black", "linewidth": 1.4},
+                whiskerprops={"color": colour},
+                capprops={"color": colour},
+            )
+            i = _thin(v.size, 1_500)
+            ax.scatter(
+                v[i],
+                y + gen.uniform(-0.22, 0.22, i.size),
+                s=6,
+                color=colour,
+                alpha=0.5,
+                edgecolor="none",
+                zorder=3,
+            )
+    ax.set_yticks(
+        positions,
+        [
+            f"{label}\n{_finite(v).size:,} of {n:,}"
+            for (label, _, _), v in zip(EVENTS, values, strict=True)
+        ],
+    )
+    ax.set_ylim(-0.6, len(EVENTS) - 0.4)
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+
+
+# --- sweep ---------------------------------------------------------------------------------
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _short(path: str, paths: Sequence[str]) -> str:
+    """The last named part of a path (``lethal_radius_m``), or the whole path if two swept paths
+    share that part."""
+    tail = next((p for p in reversed(path.split(".")) if not p.isdigit()), path)
+    clash = [
+        p for p in paths if next((q for q in reversed(p.split(".")) if not q.isdigit()), p) == tail
+    ]
+    return tail if len(clash) == 1 else path
+
+
+def sweep_figure(
+    parameters: Sequence[tuple[str, Sequence[Any]]],
+    point_values: Mapping[int, Mapping[str, Any]],
+    table: Table,
+) -> Figure:
+    """Pk with its 95 % interval against each swept parameter: one panel per parameter (column)
+    and threat (row); where more than one parameter is swept, one line per combination of the
+    others' values.
+
+    ``parameters``: (path, values in grid order) per swept field, as ``sweep.yaml`` lists them;
+    ``point_values``: each point's ``{path: value}``; ``table``: ``sweep.parquet`` (point,
+    threat, pk, pk_low, pk_high, ...).
+    """
+    paths = [p for p, _ in parameters]
+    threats = list(dict.fromkeys(np.asarray(table["threat"]).astype(str).tolist()))
+    point = np.asarray(table["point"], dtype=np.int64)
+    pk = np.asarray(table["pk"], float)
+    low, high = np.asarray(table["pk_low"], float), np.asarray(table["pk_high"], float)
+    with _style():
+        fig = _new_figure(max(6.5, 5.6 * len(paths)), 0.8 + 3.6 * len(threats))
+        axes = fig.subplots(len(threats), len(paths), squeeze=False)
+        for row, threat in enumerate(threats):
+            sel = np.asarray(table["threat"]).astype(str) == threat
+            for col, (path, values) in enumerate(parameters):
+                ax = axes[row, col]
+                others = [q for q in paths if q != path]
+                numeric = all(_is_number(v) for v in values)
+                combos = list(itertools.product(*[dict(parameters)[q] for q in others]))
+                log_x = numeric and min(values) > 0 and max(values) / min(values) >= 30
+                for j, combo in enumerate(combos):
+                    xs, ys, lo, hi = [], [], [], []
+                    for i in np.flatnonzero(sel):
+                        vals = point_values[int(point[i])]
+                        if any(vals[q] != c for q, c in zip(others, combo, strict=True)):
+                            continue
+                        xs.append(values.index(vals[path]))
+                        ys.append(pk[i])
+                        lo.append(pk[i] - low[i])
+                        hi.append(high[i] - pk[i])
+                    if not xs:
+                        continue
+                    order = np.argsort(xs)
+                    x = _x_positions(
+                        np.asarray(xs)[order], values, numeric, log_x, j - (len(combos) - 1) / 2
+                    )
+                    label = (
+                        ", ".join(
+                            f"{_short(q, paths)} = {c}" for q, c in zip(others, combo, strict=True)
+                        )
+                        or None
+                    )
+                    colour = THREAT_COLOURS[j % len(THREAT_COLOURS)]
+                    ax.errorbar(
+                        x,
+                        np.asarray(ys)[order],
+                        yerr=[np.asarray(lo)[order], np.asarray(hi)[order]],
+                        marker="o",
+                        capsize=4,
+                        linewidth=1.6,
+                        color=colour,
+                        label=label,
+                    )
+                if log_x:
+                    ax.set_xscale("log")
+                if not numeric:
+                    ax.set_xticks(range(len(values)), [str(v) for v in values])
+                    ax.set_xlim(-0.5, len(values) - 0.5)
+                ax.set_ylim(-0.02, 1.02)
+                ax.set(
+                    xlabel=path,
+                    ylabel="Pk (95 % interval)",
+                    title=f"{threat}: Pk against {_short(path, paths)}",
+                )
+                if others:  # below the panel: the intervals fill it from 0 to 1
+                    ax.legend(
+                        loc="upper center",
+                        bbox_to_anchor=(0.5, -0.2),
+                        fontsize=10,
+                        ncol=min(3, len(combos)),
+                        frameon=False,
+                    )
+    return fig
+
+
+def _x_positions(
+    index: NDArray[np.intp], values: Sequence[Any], numeric: bool, log_x: bool, offset: float
+) -> Array:
+    """x of the values at ``index``, shifted by ``offset`` line widths so that the intervals of
+    several lines do not hide one another."""
+    if not numeric:
+        return index + 0.06 * offset
+    x = np.asarray([values[i] for i in index], dtype=float)
+    lo, hi = float(min(values)), float(max(values))
+    if log_x:
+        return x * 10 ** (0.01 * offset * math.log10(hi / lo))
+    return x + 0.012 * offset * ((hi - lo) or 1.0)
+
+
+# --- all of a run's figures ----------------------------------------------------------------
+
+RUN_FIGURES: tuple[tuple[str, str], ...] = (
+    ("map", "map.png"),
+    ("profile", "profile.png"),
+    ("timeline", "timeline.png"),
+    ("miss", "miss.png"),
+    ("track_error", "track_error.png"),
+)
+"""A run's figures in report order: key and PNG file name."""
+
+SWEEP_FIGURE = "pk_vs_parameter.png"
+
+
+def run_figures(
+    scenario: Scenario, replications: Table, shots: Table, tracks: Table
+) -> dict[str, Figure]:
+    """Every figure of a run folder, keyed as in ``RUN_FIGURES``, in report order."""
+    paths = fly_scenario_threats(scenario)
+    makers: dict[str, Callable[[], Figure]] = {
+        "map": lambda: map_figure(scenario, paths, replications),
+        "profile": lambda: profile_figure(scenario, paths, replications),
+        "timeline": lambda: timeline_figure(scenario, replications),
+        "miss": lambda: miss_figure(scenario, shots),
+        "track_error": lambda: track_error_figure(scenario, tracks),
+    }
+    return {key: makers[key]() for key, _ in RUN_FIGURES}

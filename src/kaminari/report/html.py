@@ -1,0 +1,792 @@
+"""The HTML report of a run folder or a sweep folder: one self-contained file that opens offline.
+
+    write_report(DIR) -> DIR/report.html, and the figures as PNG in DIR/figures/
+
+A run folder (``kaminari run --out DIR``) holds ``scenario.yaml`` and ``replications``,
+``shots`` and ``tracks`` ``.parquet`` (and, from the campaign engine, ``manifest.json``); its
+report gives a brief of the scenario, Pk with its 95 % interval per threat, the summary table
+and the figures of ``report.figures``. A sweep folder (``kaminari sweep --out DIR``) holds
+``sweep.yaml``, ``sweep.parquet`` and one run folder per point; its report gives the grid, the
+best point per threat, the sweep table with relative links to each point's own report where one
+exists, and Pk against each swept parameter.
+
+Every input is read and checked before anything is drawn or written: a missing or unreadable
+file, a table without the columns it should have, or tables that do not belong together raise a
+``ReportError`` naming the file. The figures are embedded as PNG ``data:`` URIs and the style is
+inline: the file fetches nothing (no scripts, fonts or links outside it, except the relative
+links to point reports). It appears under its name only once complete (a temporary file, then a
+rename).
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from kaminari import __version__
+from kaminari.campaign.store import read_json, write_text
+from kaminari.report.figures import (
+    RUN_FIGURES,
+    SWEEP_FIGURE,
+    Table,
+    png_bytes,
+    run_figures,
+    sweep_figure,
+)
+from kaminari.report.summary import ThreatSummary, summarize
+from kaminari.scenario import Scenario, ScenarioError, load_scenario
+
+__all__ = [
+    "FIGURES_FOLDER",
+    "REPORT_FILE",
+    "RenderedReport",
+    "ReportError",
+    "RunFolder",
+    "SweepFolder",
+    "read_run_folder",
+    "read_sweep_folder",
+    "render_report",
+    "summary_rows",
+    "write_report",
+]
+
+REPORT_FILE = "report.html"
+FIGURES_FOLDER = "figures"
+SCENARIO_FILE = "scenario.yaml"
+MANIFEST_FILE = "manifest.json"
+SWEEP_FILE = "sweep.yaml"
+SWEEP_TABLE = "sweep.parquet"
+
+COLUMNS = {
+    "replications.parquet": (
+        "rep", "threat", "detect_t_s", "track_t_s", "first_shot_t_s", "shots", "killed",
+        "kill_t_s", "kill_alt_m", "kill_lat_deg", "kill_lon_deg", "leaked", "impact_t_s",
+        "impact_lat_deg", "impact_lon_deg",
+    ),
+    "shots.parquet": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
+    "tracks.parquet": (
+        "rep", "threat", "t_s", "status", "x_m", "y_m", "z_m", "var_x_m2", "var_y_m2",
+        "var_z_m2", "true_x_m", "true_y_m", "true_z_m",
+    ),
+}  # fmt: skip
+"""The columns the report reads from each table of a run folder."""
+
+SWEEP_COLUMNS = ("point", "threat", "reps", "kills", "pk", "pk_low", "pk_high")
+
+FOLDER_ALLOWED = (
+    "a run folder (kaminari run --out DIR) or a sweep folder (kaminari sweep --out DIR)"
+)
+
+
+class ReportError(Exception):
+    """An input of a report that cannot be used. ``str(err)`` is one line:
+    ``path: message; allowed: allowed``."""
+
+    def __init__(self, path: str | os.PathLike[str], message: str, allowed: str) -> None:
+        self.path, self.message, self.allowed = os.fspath(path), message, allowed
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        return " ".join(f"{self.path}: {self.message}; allowed: {self.allowed}".split())
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return type(self), (self.path, self.message, self.allowed)
+
+
+# --- reading and checking ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunFolder:
+    """A run folder's inputs, read and checked."""
+
+    folder: Path
+    scenario: Scenario
+    replications: Table
+    shots: Table
+    tracks: Table
+    predictor: str | None
+    """What fire control predicted from (``manifest.json``), where recorded."""
+
+
+@dataclass(frozen=True)
+class SweepFolder:
+    """A sweep folder's inputs, read and checked. ``parameters``: (path, values) per swept
+    field in grid order; ``point_values``: each point's ``{path: value}``; ``point_folders``:
+    each point's folder name; ``scenario``: the first point's scenario as run."""
+
+    folder: Path
+    record: Mapping[str, Any]
+    parameters: tuple[tuple[str, tuple[Any, ...]], ...]
+    point_values: Mapping[int, Mapping[str, Any]]
+    point_folders: Mapping[int, str]
+    table: Table
+    scenario: Scenario
+
+
+def _scenario(path: Path) -> Scenario:
+    try:
+        return load_scenario(path)
+    except ScenarioError as err:
+        where = err.path if err.line is None else f"{err.path}:{err.line}"
+        message = ": ".join(part for part in (err.field, err.message) if part)
+        raise ReportError(where or path, message, err.allowed) from None
+
+
+def _table(path: Path, columns: Sequence[str], made_by: str) -> Table:
+    """The named columns of a Parquet file, as numpy arrays; every problem a ``ReportError``."""
+    allowed = f"a Parquet table as {made_by} writes it"
+    if not path.is_file():
+        raise ReportError(path, "no such file" if not path.exists() else "not a file", allowed)
+    try:
+        file = pq.ParquetFile(path)
+        missing = [c for c in columns if c not in file.schema_arrow.names]
+        if missing:
+            raise ReportError(
+                path,
+                f"has no column {', '.join(missing)}",
+                f"{allowed}, with columns {', '.join(columns)}",
+            )
+        table = file.read(columns=list(columns))
+    except (OSError, pa.ArrowException, ValueError) as err:
+        reason = " ".join(str(err).split())[:120] or type(err).__name__
+        raise ReportError(path, f"not a readable Parquet file ({reason})", allowed) from None
+    return {name: table.column(name).to_numpy(zero_copy_only=False) for name in columns}
+
+
+def _check_manifest(folder: Path) -> str | None:
+    """The predictor of a campaign's manifest, where there is one; an unfinished campaign is a
+    ``ReportError`` (its tables are not all there)."""
+    path = folder / MANIFEST_FILE
+    if not path.exists():
+        return None
+    try:
+        manifest = read_json(path)
+        finished, n_chunks = len(manifest["finished"]), int(manifest["n_chunks"])
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ReportError(
+            path,
+            f"not a readable campaign manifest ({type(err).__name__})",
+            "manifest.json as kaminari run writes it",
+        ) from None
+    if finished < n_chunks:
+        raise ReportError(
+            path,
+            f"the campaign is not finished: {finished} of {n_chunks} chunks",
+            "a finished campaign (kaminari run SCENARIO --out DIR --resume)",
+        )
+    predictor = manifest.get("predictor")
+    return predictor if isinstance(predictor, str) else None
+
+
+def _names(table: Table, column: str) -> list[str]:
+    return list(dict.fromkeys(np.asarray(table[column]).astype(str).tolist()))
+
+
+def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
+    """Read and check a run folder: scenario.yaml, the three tables (their columns, that they
+    hold the scenario's threats and batteries and as many replications as it ran), and the
+    campaign manifest where there is one."""
+    folder = Path(folder)
+    scenario = _scenario(folder / SCENARIO_FILE)
+    predictor = _check_manifest(folder)
+    tables = {name: _table(folder / name, cols, "kaminari run") for name, cols in COLUMNS.items()}
+    replications = tables["replications.parquet"]
+    path = folder / "replications.parquet"
+    reps = np.unique(np.asarray(replications["rep"]))
+    if reps.size == 0:
+        raise ReportError(path, "holds no replications", "the tables of a finished run")
+    if reps.size != scenario.run.reps:
+        message = f"holds {reps.size} replications where scenario.yaml says run.reps: "
+        raise ReportError(
+            path, message + f"{scenario.run.reps}", "the tables and scenario.yaml of one run"
+        )
+    threats = [t.name for t in scenario.threats]
+    batteries = [b.name for b in scenario.batteries]
+    for name, column, known, section in (
+        ("replications.parquet", "threat", threats, "threats"),
+        ("shots.parquet", "threat", threats, "threats"),
+        ("shots.parquet", "battery", batteries, "batteries"),
+        ("tracks.parquet", "threat", threats, "threats"),
+    ):
+        stray = [n for n in _names(tables[name], column) if n not in known]
+        if stray:
+            raise ReportError(
+                folder / name,
+                f"{column} {stray[0]!r} is not in scenario.yaml",
+                f"the {section} of scenario.yaml: {', '.join(known)}",
+            )
+    return RunFolder(
+        folder, scenario, replications, tables["shots.parquet"], tables["tracks.parquet"], predictor
+    )
+
+
+def read_sweep_folder(folder: str | os.PathLike[str]) -> SweepFolder:
+    """Read and check a sweep folder: sweep.yaml (its parameters and points), sweep.parquet
+    (its columns, and that its points are the grid's) and the first point's scenario.yaml."""
+    folder = Path(folder)
+    path = folder / SWEEP_FILE
+    allowed = "sweep.yaml as kaminari sweep writes it (parameters and points)"
+    try:
+        record = yaml.safe_load(path.read_text(encoding="utf-8"))
+        parameters = tuple((str(p["path"]), tuple(p["values"])) for p in record["parameters"])
+        points = {int(p["point"]): p for p in record["points"]}
+        point_values = {i: {k: p["values"][k] for k, _ in parameters} for i, p in points.items()}
+        point_folders = {i: str(p["folder"]) for i, p in points.items()}
+    except FileNotFoundError:
+        raise ReportError(path, "no such file", allowed) from None
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as err:
+        raise ReportError(path, f"cannot be read ({type(err).__name__})", allowed) from None
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ReportError(path, f"lacks the grid ({type(err).__name__}: {err})", allowed) from None
+    if not parameters or not points:
+        raise ReportError(path, "lists no parameters or no points", allowed)
+    table = _table(folder / SWEEP_TABLE, SWEEP_COLUMNS, "kaminari sweep")
+    stray = [int(p) for p in np.unique(np.asarray(table["point"])) if int(p) not in points]
+    if stray:
+        raise ReportError(
+            folder / SWEEP_TABLE,
+            f"point {stray[0]} is not in sweep.yaml",
+            f"points {min(points)} to {max(points)} of the grid in sweep.yaml",
+        )
+    if len(np.asarray(table["point"])) == 0:
+        raise ReportError(folder / SWEEP_TABLE, "holds no points", "the table of a finished sweep")
+    scenario = _scenario(folder / point_folders[min(points)] / SCENARIO_FILE)
+    return SweepFolder(folder, record, parameters, point_values, point_folders, table, scenario)
+
+
+# --- HTML pieces ---------------------------------------------------------------------------
+
+CSS = """
+:root { --ink: #1d2327; --muted: #5b6770; --line: #dfe4e8; --soft: #f4f6f8; --accent: #1f5f8b;
+        --kill: #1a9850; --leak: #d73027; }
+* { box-sizing: border-box; }
+body { margin: 0; background: #eceff2; color: var(--ink);
+       font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial,
+       sans-serif; }
+main { max-width: 1200px; margin: 0 auto; padding: 32px 40px 56px; background: white; }
+h1 { font-size: 28px; line-height: 1.2; margin: 0 0 6px; }
+h2 { font-size: 20px; margin: 40px 0 12px; padding-bottom: 6px;
+     border-bottom: 2px solid var(--line); }
+h3 { font-size: 15px; margin: 20px 0 6px; color: var(--muted); text-transform: uppercase;
+     letter-spacing: .04em; }
+.sub { color: var(--muted); margin: 0; }
+.top { display: grid; grid-template-columns: 370px 1fr; gap: 36px; align-items: start;
+       margin-top: 26px; }
+.top.wide { grid-template-columns: 1fr; }
+.top h2 { margin-top: 0; }
+.cards { display: grid; grid-template-columns: repeat(auto-fill, minmax(340px, 1fr)); gap: 18px; }
+.card { border: 1px solid var(--line); border-radius: 12px; padding: 18px 22px; background: white;
+        box-shadow: 0 1px 3px rgba(0,0,0,.06); }
+.card .who { font-weight: 600; color: var(--muted); }
+.card .pk { font-size: 60px; font-weight: 750; line-height: 1.05; letter-spacing: -.02em;
+            font-variant-numeric: tabular-nums; }
+.card .pk small { font-size: 20px; font-weight: 600; color: var(--muted); letter-spacing: 0; }
+.card .ci { font-size: 18px; font-variant-numeric: tabular-nums; }
+.card .n { color: var(--muted); font-size: 14px; }
+.bar { position: relative; height: 12px; background: var(--soft); border-radius: 6px;
+       margin: 14px 0 3px; border: 1px solid var(--line); }
+.bar .span { position: absolute; top: 0; bottom: 0; background: #9ecae1; border-radius: 6px; }
+.bar .at { position: absolute; top: -4px; width: 4px; height: 18px; margin-left: -2px;
+           background: var(--ink); border-radius: 2px; }
+.scale { display: flex; justify-content: space-between; font-size: 12px; color: var(--muted); }
+table { border-collapse: collapse; width: 100%; font-size: 14px;
+        font-variant-numeric: tabular-nums; }
+table.summary { width: auto; min-width: 100%; }
+table.summary td:first-child { padding-right: 40px; }
+th, td { padding: 5px 10px; border-bottom: 1px solid var(--line); text-align: right;
+         vertical-align: top; }
+th { background: var(--soft); font-weight: 600; }
+th:first-child, td:first-child, td.l, th.l { text-align: left; }
+tr.group td { font-weight: 600; color: var(--muted); background: white; }
+td.indent { padding-left: 26px; }
+.grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 28px; }
+dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
+dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; }
+figure { margin: 28px 0; }
+figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
+             border-radius: 8px; }
+figcaption { color: var(--muted); font-size: 14px; margin-top: 8px; max-width: 70em; }
+figcaption b { color: var(--ink); }
+footer { margin-top: 40px; color: var(--muted); font-size: 13px; border-top: 1px solid var(--line);
+         padding-top: 10px; }
+a { color: var(--accent); }
+@media print { body { background: white; } main { max-width: none; padding: 0; }
+               figure, .card, table { break-inside: avoid; } }
+"""
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _fmt(x: float, spec: str = ".1f") -> str:
+    return "–" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def _table_html(
+    header: Sequence[str], rows: Sequence[Sequence[Any]], left: Sequence[int] = (0,)
+) -> str:
+    """A table; the columns numbered in ``left`` (text) aligned left, the others (numbers)
+    right. Cells are escaped, except those given as ``_Raw``."""
+
+    def cell(tag: str, i: int, value: Any) -> str:
+        cls = ' class="l"' if i in left else ""
+        text = value.html if isinstance(value, _Raw) else _e(value)
+        return f"<{tag}{cls}>{text}</{tag}>"
+
+    head = "".join(cell("th", i, h) for i, h in enumerate(header))
+    body = "".join(
+        "<tr>" + "".join(cell("td", i, v) for i, v in enumerate(row)) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+@dataclass(frozen=True)
+class _Raw:
+    html: str
+
+
+def _pk_card(
+    who: str, pk: float, low: float, high: float, kills: int, reps: int, note: str = ""
+) -> str:
+    left, width = 100 * low, 100 * max(high - low, 0.0)
+    return (
+        f'<div class="card"><div class="who">{_e(who)}</div>'
+        f'<div class="pk"><small>Pk</small> {_fmt(pk, ".3f")}</div>'
+        f'<div class="ci">95 % interval {_fmt(low, ".3f")} – {_fmt(high, ".3f")}</div>'
+        f'<div class="bar" role="img" aria-label="Pk {_fmt(pk, ".3f")}, 95 % interval">'
+        f'<div class="span" style="left:{left:.2f}%;width:{width:.2f}%"></div>'
+        f'<div class="at" style="left:{100 * pk:.2f}%"></div></div>'
+        '<div class="scale"><span>0</span><span>0.5</span><span>1</span></div>'
+        f'<div class="n">{kills:,} killed in {reps:,} replications{_e(note)}; '
+        "Wilson score interval</div></div>"
+    )
+
+
+def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
+    """The summary as (label, one cell per threat) rows; a label ending in ':' heads a group
+    and a label starting with two spaces belongs to the group above."""
+    return [
+        ("replications", [f"{s.reps:,}" for s in rows]),
+        ("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows]),
+        ("  95 % interval (Wilson)", [f"{s.pk_low:.3f}–{s.pk_high:.3f}" for s in rows]),
+        ("leaked", [f"{s.leaks:,}" for s in rows]),
+        ("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows]),
+        ("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows]),
+        ("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}" for s in rows]),
+        ("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows]),
+        ("timeline (medians, s):", ["" for _ in rows]),
+        ("  first detection", [_fmt(s.detect_t_s) for s in rows]),
+        ("  track confirmed", [_fmt(s.track_t_s) for s in rows]),
+        ("  first shot", [_fmt(s.first_shot_t_s) for s in rows]),
+        ("  kill", [_fmt(s.kill_t_s) for s in rows]),
+        ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
+    ]
+
+
+def _summary_html(rows: Sequence[ThreatSummary]) -> str:
+    head = "".join(f"<th>{_e(s.threat)}</th>" for s in rows)
+    body = []
+    for label, cells in summary_rows(rows):
+        if label.endswith(":"):
+            body.append(f'<tr class="group"><td colspan="{len(rows) + 1}">{_e(label)}</td></tr>')
+            continue
+        cls = ' class="indent"' if label.startswith("  ") else ""
+        body.append(
+            f"<tr><td{cls}>{_e(label.strip())}</td>"
+            + "".join(f"<td>{_e(c)}</td>" for c in cells)
+            + "</tr>"
+        )
+    return (
+        f'<table class="summary"><thead><tr><th></th>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
+
+
+def _site(lat_deg: float, lon_deg: float) -> str:
+    return (
+        f"{abs(lat_deg):.2f}° {'N' if lat_deg >= 0 else 'S'}, "
+        f"{abs(lon_deg):.2f}° {'E' if lon_deg >= 0 else 'W'}"
+    )
+
+
+def _brief_html(s: Scenario, reps: int | None, predictor: str | None) -> str:
+    """The scenario in tables: threats, radars, batteries, defended points, doctrine and run."""
+    threats = []
+    for t in s.threats:
+        g, dive = t.guidance, t.guidance.dive
+        guidance = f"α {g.alpha_deg:g}°, {g.glide} glide, bank {g.bank.kind}"
+        if dive is not None:
+            onto = dive.target or _site(dive.lat_deg or 0.0, dive.lon_deg or 0.0)
+            guidance += f"; dives onto {onto} from {dive.start_range_km:g} km"
+        st = t.start
+        threats.append(
+            [
+                t.name,
+                t.vehicle,
+                _site(st.lat_deg, st.lon_deg),
+                f"{st.alt_km:g}",
+                f"{st.speed_mps:,.0f}",
+                f"{st.heading_deg:g}",
+                _Raw(_e(guidance)),
+            ]
+        )
+    parts = [
+        "<h3>Threats</h3>",
+        _table_html(
+            ["threat", "vehicle", "start", "altitude km", "speed m/s", "heading °", "guidance"],
+            threats,
+            left=(0, 1, 2, 6),
+        ),
+    ]
+    if s.radars:
+        parts += [
+            "<h3>Radars</h3>",
+            _table_html(
+                [
+                    "radar",
+                    "site",
+                    "max range km",
+                    "revisit s",
+                    "σ range m",
+                    "σ az / el mrad",
+                    "P detect",
+                ],
+                [
+                    [
+                        r.name,
+                        _site(r.site.lat_deg, r.site.lon_deg),
+                        f"{r.max_range_km:,.0f}",
+                        f"{r.revisit_s:g}",
+                        f"{r.sigma.range_m:g}",
+                        f"{r.sigma.azimuth_mrad:g} / {r.sigma.elevation_mrad:g}",
+                        f"{r.detection_probability:g}",
+                    ]
+                    for r in s.radars
+                ],
+                left=(0, 1),
+            ),
+        ]
+    if s.batteries:
+        parts += [
+            "<h3>Railgun batteries</h3>",
+            _table_html(
+                [
+                    "battery",
+                    "site",
+                    "muzzle m/s",
+                    "rounds/min",
+                    "magazine",
+                    "round",
+                    "lethal radius m",
+                    "reaction s",
+                ],
+                [
+                    [
+                        b.name,
+                        _site(b.site.lat_deg, b.site.lon_deg),
+                        f"{b.muzzle_velocity_mps:,.0f}",
+                        f"{b.rate_of_fire_rpm:g}",
+                        f"{b.magazine}",
+                        f"{b.projectile.mass_kg:g} kg, {b.projectile.diameter_m * 1e3:g} mm",
+                        f"{b.lethal_radius_m:g}",
+                        f"{b.reaction_s:g}",
+                    ]
+                    for b in s.batteries
+                ],
+                left=(0, 1, 5),
+            ),
+        ]
+    fc, run = s.fire_control, s.run
+    facts = [
+        (
+            "defended",
+            ", ".join(f"{d.name} ({_site(d.lat_deg, d.lon_deg)})" for d in s.defended) or "none",
+        ),
+        (
+            "doctrine",
+            f"{fc.doctrine}, {fc.salvo} round(s) a salvo, kill assessed after "
+            f"{fc.assessment_delay_s:g} s",
+        ),
+        (
+            "fire control",
+            f"time of flight ≤ {fc.max_time_of_flight_s:g} s, track σ ≤ "
+            f"{fc.max_track_sigma_m:g} m"
+            + (f", predicts from the {predictor}" if predictor else ""),
+        ),
+        (
+            "replications",
+            f"{reps if reps is not None else run.reps:,}, seed {run.seed}, "
+            f"tracks recorded for {min(run.tracks_reps, run.reps)}",
+        ),
+        (
+            "time",
+            f"epoch {s.epoch:%Y-%m-%d %H:%M:%S} UTC, step {run.dt_s:g} s, "
+            f"at most {run.t_max_s:g} s",
+        ),
+    ]
+    parts.append(
+        '<h3>Doctrine and run</h3><dl class="kv">'
+        + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+        + "</dl>"
+    )
+    return "".join(parts)
+
+
+def _figure_html(png: bytes, alt: str, caption: str) -> str:
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<figure><img alt="{_e(alt)}" src="data:image/png;base64,{data}">'
+        f"<figcaption>{caption}</figcaption></figure>"
+    )
+
+
+def _page(title: str, body: str) -> str:
+    generated = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return (
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{_e(title)}</title><style>{CSS}</style></head><body><main>{body}"
+        f"<footer>kaminari {_e(__version__)}, report generated {generated}. Self-contained: "
+        "figures embedded, nothing fetched; the same figures are in figures/ as PNG.</footer>"
+        "</main></body></html>\n"
+    )
+
+
+# --- the run report ------------------------------------------------------------------------
+
+
+def _captions(scenario: Scenario, reps: int) -> dict[str, tuple[str, str]]:
+    """Alt text and caption (HTML) of each run figure."""
+    tof = scenario.fire_control.max_time_of_flight_s
+    return {
+        "map": (
+            "Map of threats, radar coverage, sites, kills and leaks",
+            "<b>Where it happened.</b> Left: each threat's ground track as flown from its "
+            "start without being engaged, the area inside which each radar sees a target "
+            "at 40 km altitude (line of sight over the 4/3 Earth, and its range limit), "
+            f"and the sites. Right: a close-up of the defended point with every kill and "
+            f"every leak's ground impact over the {reps:,} replications.",
+        ),
+        "profile": (
+            "Altitude against ground range to the defended point",
+            "<b>Altitude against range.</b> Each threat's altitude against its ground "
+            "range to the point it dives onto, as flown unengaged; green dots are the "
+            "kills (the threat's altitude and range at the kill), red crosses the ground "
+            f"impacts of leaks; dashed, the highest a round gets within {tof:g} s.",
+        ),
+        "timeline": (
+            "Kill-chain timeline as distributions over replications",
+            "<b>Timeline.</b> When each step of the kill chain happened, over the "
+            "replications: boxes span the quartiles, whiskers 5–95 %, dots are "
+            "replications (an evenly thinned sample where there are many); the count "
+            "says in how many replications the step happened. Right: the engagement "
+            "drawn out.",
+        ),
+        "miss": (
+            "Miss distance distribution against the lethal radius",
+            "<b>Miss distance.</b> The closest approach of every round to its threat, per "
+            "battery, against the lethal radius (dashed green): a round inside it kills. "
+            "Right: the share of rounds within each distance.",
+        ),
+        "track_error": (
+            "Track error against the filter's 1-sigma",
+            "<b>Track accuracy.</b> For the replications whose tracks were recorded "
+            "(run.tracks_reps): the distance between the track's position and the "
+            "truth, beside the filter's own 1σ, √(σx² + σy² + σz²). Right: their "
+            "ratio, about 1 when the filter's covariance is honest, above 1 when it "
+            "is over-confident.",
+        ),
+    }
+
+
+@dataclass(frozen=True)
+class RenderedReport:
+    """A report ready to write: the HTML text and each figure's PNG file name and bytes."""
+
+    html: str
+    figures: Mapping[str, bytes]
+
+
+def _render_run(run: RunFolder) -> RenderedReport:
+    rows = summarize(run.replications, run.shots)
+    reps = int(np.unique(np.asarray(run.replications["rep"])).size)
+    figures = run_figures(run.scenario, run.replications, run.shots, run.tracks)
+    pngs = {file: png_bytes(figures[key]) for key, file in RUN_FIGURES}
+    captions = _captions(run.scenario, reps)
+    s = run.scenario
+    sub = (
+        f"{len(s.threats)} threat(s), {len(s.radars)} radar(s), {len(s.batteries)} "
+        f"railgun battery(ies); {reps:,} replications, seed {s.run.seed}. "
+        f"Folder: {run.folder}"
+    )
+    cards = "".join(_pk_card(r.threat, r.pk, r.pk_low, r.pk_high, r.kills, r.reps) for r in rows)
+    body = (
+        f'<header><h1>{_e(s.name)}</h1><p class="sub">{_e(sub)}</p></header>'
+        f'<section class="top{" wide" if len(rows) > 2 else ""}">'
+        f'<div class="cards">{cards}</div>'
+        f"<div><h2>Summary</h2>{_summary_html(rows)}</div></section>"
+        f"<h2>Scenario</h2>{_brief_html(s, reps, run.predictor)}"
+        "<h2>Figures</h2>"
+        + "".join(_figure_html(pngs[file], *captions[key]) for key, file in RUN_FIGURES)
+    )
+    return RenderedReport(_page(f"kaminari report: {s.name}", body), pngs)
+
+
+# --- the sweep report ----------------------------------------------------------------------
+
+
+def _render_sweep(sweep: SweepFolder) -> RenderedReport:
+    t = sweep.table
+    point = np.asarray(t["point"], dtype=np.int64)
+    threat = np.asarray(t["threat"]).astype(str)
+    pk, low, high = (np.asarray(t[c], float) for c in ("pk", "pk_low", "pk_high"))
+    kills, reps = np.asarray(t["kills"], np.int64), np.asarray(t["reps"], np.int64)
+    paths = [p for p, _ in sweep.parameters]
+    png = png_bytes(sweep_figure(sweep.parameters, sweep.point_values, t))
+
+    def values_text(i: int) -> str:
+        return ", ".join(f"{p} = {sweep.point_values[i][p]}" for p in paths)
+
+    cards = []
+    for name in dict.fromkeys(threat.tolist()):
+        rows = np.flatnonzero(threat == name)
+        best = rows[np.argmax(np.where(np.isfinite(pk[rows]), pk[rows], -1.0))]
+        cards.append(
+            _pk_card(
+                f"{name}: best point, {point[best]}",
+                pk[best],
+                low[best],
+                high[best],
+                int(kills[best]),
+                int(reps[best]),
+                f" at {values_text(int(point[best]))}",
+            )
+        )
+    table_rows = []
+    for i in np.lexsort((threat, point)):
+        p = int(point[i])
+        folder = sweep.point_folders.get(p, "")
+        link = (
+            _Raw(f'<a href="{_e(folder)}/{REPORT_FILE}">{_e(folder)}</a>')
+            if folder and (sweep.folder / folder / REPORT_FILE).is_file()
+            else folder or "–"
+        )
+        table_rows.append(
+            [
+                p,
+                *[sweep.point_values[p][q] for q in paths],
+                threat[i],
+                f"{int(reps[i]):,}",
+                f"{int(kills[i]):,}",
+                _fmt(pk[i], ".3f"),
+                f"{_fmt(low[i], '.3f')}–{_fmt(high[i], '.3f')}",
+                link,
+            ]
+        )
+    header = ["point", *paths, "threat", "reps", "kills", "Pk", "95 % interval", "report"]
+    text_columns = [
+        1 + j
+        for j, (_, vals) in enumerate(sweep.parameters)
+        if not all(isinstance(v, int | float) for v in vals)
+    ]
+    text_columns += [1 + len(paths), len(header) - 1]
+    record = sweep.record
+    facts = [
+        ("scenario", record.get("scenario", "–")),
+        (
+            "points",
+            f"{len(sweep.point_values)}: every combination of "
+            + "; ".join(
+                f"{p} ∈ {{{', '.join(str(v) for v in vals)}}}" for p, vals in sweep.parameters
+            ),
+        ),
+        (
+            "replications",
+            f"{record.get('reps', '–')} per point, seed {record.get('seed', '–')} at every point",
+        ),
+    ]
+    s = sweep.scenario
+    body = (
+        f'<header><h1>Sweep: {_e(s.name)}</h1><p class="sub">'
+        f"{_e(len(sweep.point_values))} points over {_e(', '.join(paths))}. "
+        f"Folder: {_e(sweep.folder)}</p></header>"
+        f'<section class="top wide"><div class="cards">{"".join(cards)}</div></section>'
+        '<h2>The grid</h2><dl class="kv">'
+        + "".join(f"<dt>{_e(k)}</dt><dd>{_e(v)}</dd>" for k, v in facts)
+        + "</dl>"
+        + "<h2>Pk against the swept parameters</h2>"
+        + _figure_html(
+            png,
+            "Pk with its 95 % interval against each swept parameter",
+            "<b>Pk against each swept parameter</b>, with its 95 % Wilson interval; "
+            "where more than one parameter is swept, one line per combination of the "
+            "others (shifted slightly sideways so that the intervals stay apart).",
+        )
+        + f"<h2>Every point</h2>{_table_html(header, table_rows, left=text_columns)}"
+        + "<h2>The scenario at point "
+        f"{min(sweep.point_values)}</h2>{_brief_html(s, None, None)}"
+    )
+    return RenderedReport(_page(f"kaminari sweep report: {s.name}", body), {SWEEP_FIGURE: png})
+
+
+# --- writing -------------------------------------------------------------------------------
+
+
+def render_report(folder: str | os.PathLike[str]) -> RenderedReport:
+    """Read and check a run or sweep folder and render its report in memory (nothing written)."""
+    folder = Path(folder)
+    if not folder.exists():
+        raise ReportError(folder, "no such folder", FOLDER_ALLOWED)
+    if not folder.is_dir():
+        raise ReportError(folder, "not a folder", FOLDER_ALLOWED)
+    if (folder / SWEEP_FILE).exists():
+        return _render_sweep(read_sweep_folder(folder))
+    if not (folder / SCENARIO_FILE).exists():
+        raise ReportError(folder / SCENARIO_FILE, "no such file", FOLDER_ALLOWED)
+    return _render_run(read_run_folder(folder))
+
+
+def _write_bytes(data: bytes, path: Path) -> None:
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_report(folder: str | os.PathLike[str]) -> Path:
+    """Write ``folder/report.html`` (self-contained) and its figures as PNG files in
+    ``folder/figures/``; returns the report's path. Raises ``ReportError`` for an input that
+    cannot be used, before anything is written; the report appears only once complete."""
+    folder = Path(folder)
+    report = render_report(folder)
+    figures = folder / FIGURES_FOLDER
+    path = folder / REPORT_FILE
+    try:
+        figures.mkdir(exist_ok=True)
+        for name, data in report.figures.items():
+            _write_bytes(data, figures / name)
+        for name in {file for _, file in RUN_FIGURES} | {SWEEP_FIGURE}:
+            if name not in report.figures:  # one of ours from an earlier report of another kind
+                (figures / name).unlink(missing_ok=True)
+        write_text(report.html, path)
+    except OSError as err:
+        where = err.filename or folder
+        raise ReportError(
+            where, f"cannot be written ({err.strerror or err})", "a folder that can be written"
+        ) from None
+    return path

@@ -67,6 +67,7 @@ def test_run_writes_the_four_outputs_with_their_columns_and_prints_pk(tmp_path):
                            "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps",
                            "true_vz_mps"}
     assert set(tracks["rep"]) == {0, 1}  # tracks_reps: 2
+    assert (out / "report.html").exists()  # kaminari run ends by writing its report
     as_run = load_scenario(out / "scenario.yaml")  # every default filled in, and it reloads
     assert as_run.run.reps == 4 and as_run.doctrine().kind == "shoot-look-shoot"
 

@@ -241,6 +241,11 @@ def run(
         f"{out / 'scenario.yaml'}, {out / 'manifest.json'}",
         soft_wrap=True,
     )
+    from kaminari.report.html import write_report
+
+    console.print(
+        f"report: {write_report(out)} (figures as PNG in {out / 'figures'})", soft_wrap=True
+    )
 
 
 def _print_header(

@@ -493,6 +493,11 @@ def sweep(
         f"{grid.folder(grid.points()[0])} to {grid.folder(grid.points()[-1])}",
         soft_wrap=True,
     )
+    from kaminari.report.html import write_report
+
+    for point in grid.points():  # the points first, so that the sweep's report links to them
+        write_report(out / grid.folder(point))
+    console.print(f"report: {write_report(out)}", soft_wrap=True)
 
 
 def _scenario_text(scenario: Path) -> str:

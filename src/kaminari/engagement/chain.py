@@ -36,7 +36,7 @@ from kaminari.firecontrol.envelope import BallisticTable, ballistic_table, first
 from kaminari.sensors.radar import Radar, detect, scan_times, visible
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.config import TrackerConfig
-from kaminari.tracking.ekf import extrapolate, predict, propagate_mean
+from kaminari.tracking.ekf import extrapolate, predict
 from kaminari.tracking.tracker import Tracks, jerk_psd, new_tracks, process_scan
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
 
@@ -188,8 +188,9 @@ def run_chain(
         r_true, v_true = world.at(np.array([t]))
         exists = np.isfinite(r_true[:, 0, 0]) & (t < kill_t)
         det = detect(radar, int(j), np.array([t]), r_true, exists[:, None], rng)
-        # whether the radar looked where the track says the threat is (tracker-side knowledge)
-        in_view = visible(radar, _predicted_positions(tracks, t))
+        # whether the radar looked where the track says the threat is (tracker-side knowledge;
+        # the track's last estimate, at most one revisit old, is close enough for that)
+        in_view = visible(radar, np.where(tracks.has_state[:, None], tracks.x[:, :3], np.nan))
         tracks = process_scan(
             tracks,
             float(t),
@@ -213,15 +214,6 @@ def run_chain(
             progress((k + 1) / scan_t.size)
 
     return _results(chain, truth, world, tracks, kill_t, shots, track_rows, rep_of, threat_of)
-
-
-def _predicted_positions(tracks: Tracks, t: float) -> Array:
-    """Track positions (N, 3) predicted to time t with the filter's model (NaN: no track)."""
-    out = np.full((tracks.status.size, 3), np.nan)
-    has = np.flatnonzero(tracks.has_state)
-    if has.size:
-        out[has] = propagate_mean(tracks.x[has], t - tracks.t_s[has])[:, :3]
-    return out
 
 
 def _track_row(

@@ -26,7 +26,10 @@ from kaminari.weapons.battery import Battery
 from kaminari.weapons.lethality import closest_approach
 from kaminari.weapons.projectile import fly_projectiles
 
-__all__ = ["AimSolution", "refine_aim", "shoot_at"]
+__all__ = ["AIM_ACCEPT_M", "AimSolution", "refine_aim", "shoot_at"]
+
+AIM_ACCEPT_M = 1.0
+"""An aim is accepted when its round passes within this of the predicted path."""
 
 Array = NDArray[np.float64]
 
@@ -100,7 +103,7 @@ def refine_aim(
     target_r: Array,
     dt_s: float,
     iterations: int = 5,
-    tol_m: float = 0.05,
+    tol_m: float = 0.2,
 ) -> AimSolution:
     """Refine a first aim (az, el per member) against predicted target paths (M, K, 3)
     sampled every ``dt_s`` from the firing instant, by Gauss-Newton on the miss vector."""
@@ -137,4 +140,4 @@ def refine_aim(
     else:
         vec, t_ca, *_ = shoot_at(battery, az, el, v0, target_r, dt_s)
         miss = np.linalg.norm(vec, axis=-1)
-    return AimSolution(np.mod(az, 2.0 * np.pi), el, t_ca, miss, miss < 10.0 * tol_m)
+    return AimSolution(np.mod(az, 2.0 * np.pi), el, t_ca, miss, miss < AIM_ACCEPT_M)

@@ -99,6 +99,14 @@ class _Truth:
         v[gone] = np.nan
         return r[threats], v[threats]
 
+    def visible_to(self, radar: Radar, t_s: float) -> NDArray[np.bool_]:
+        """(N,) whether each pair's threat is in the radar's sight at t_s (a flying threat only):
+        computed for each threat once, then handed to its pairs."""
+        tq = np.full((self.end_t.size, 1), float(t_s))
+        r, _ = hermite(self.traj.t_s, self.traj.r_ecef, self.traj.v_ecef, tq)
+        flying = (tq[:, 0] <= self.end_t) & (tq[:, 0] >= self.traj.t_s[0])
+        return (visible(radar, r[:, 0]) & flying)[self.threat_of]
+
 
 def _positions_at(world: _Truth, t_s: Array, pairs: NDArray[np.intp]) -> Array:
     """Positions (M, 3) of ``pairs`` each at its own time ``t_s`` (M,)."""
@@ -187,7 +195,8 @@ def run_chain(
         radar = chain.radars[j]
         r_true, v_true = world.at(np.array([t]))
         exists = np.isfinite(r_true[:, 0, 0]) & (t < kill_t)
-        det = detect(radar, int(j), np.array([t]), r_true, exists[:, None], rng)
+        seen = world.visible_to(radar, t)  # once per threat, not per replication
+        det = detect(radar, int(j), np.array([t]), r_true, exists[:, None], rng, seen[:, None])
         # whether the radar looked where the track says the threat is (tracker-side knowledge;
         # the track's last estimate, at most one revisit old, is close enough for that)
         in_view = visible(radar, np.where(tracks.has_state[:, None], tracks.x[:, :3], np.nan))

@@ -190,8 +190,12 @@ def detect(
     r_true: ArrayLike,
     exists: ArrayLike,
     rng: np.random.Generator,
+    seen: ArrayLike | None = None,
 ) -> Detections:
     """Detections of targets at true ECEF positions ``r_true`` (N, K, 3) at scan times (K,).
+
+    ``seen`` (broadcastable to (N, K)): ``visible(radar, r_true)`` when the caller already
+    knows it (many replications of one threat share their truth); computed when None.
 
     ``exists`` (N, K) bool is False where a threat no longer flies (killed, on the ground). A
     detection happens where exists & ``visible`` & (U < ``detection_probability``), U uniform on
@@ -221,7 +225,8 @@ def detect(
     uniform = rng.random(batch)
     noise = rng.standard_normal((*batch, 3))
 
-    hit = alive & visible(radar, r) & (uniform < radar.detection_probability)
+    in_sight = visible(radar, r) if seen is None else np.broadcast_to(np.asarray(seen), batch)
+    hit = alive & in_sight & (uniform < radar.detection_probability)
     aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
     sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
     z = np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1) + noise * sigma

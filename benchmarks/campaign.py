@@ -1,7 +1,7 @@
 """Benchmark: campaign throughput of the default example on 1 and 2 local worker processes and
 on a 2-worker Dask cluster on this machine, and peak memory.
 
-    .venv/bin/python benchmarks/campaign.py [--reps 4000] [--chunk-size 1000]
+    .venv/bin/python benchmarks/campaign.py [--reps 20000] [--chunk-size 1000]
     .venv/bin/python benchmarks/campaign.py --memory --reps 100000   # peak RSS, 2 workers
 
 Prints replications per second for each backend and the 2-worker speed-up over 1 worker, or
@@ -43,7 +43,7 @@ def timed(spec: CampaignSpec, backend: Backend) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--reps", type=int, default=4000)
+    parser.add_argument("--reps", type=int, default=20000)
     parser.add_argument("--chunk-size", type=int, default=1000)
     parser.add_argument("--memory", action="store_true", help="measure peak RSS only")
     args = parser.parse_args()

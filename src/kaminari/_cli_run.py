@@ -18,7 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kaminari.cli import _bad_input_exits_2, _require, _writable_folder, app
-from kaminari.report.summary import ThreatSummary, summarize
+from kaminari.report.summary import ThreatSummary, summarize, summary_rows
 from kaminari.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -44,34 +44,14 @@ SUMMARY_COLUMNS = {
 """The columns ``summarize`` reads: all that is loaded of the merged tables."""
 
 
-def _fmt(x: float, spec: str = ".1f") -> str:
-    return "-" if not np.isfinite(x) else format(x, spec)
-
-
 def _summary_table(rows: list[ThreatSummary]) -> Table:
     """One column per threat, one row per figure: readable in 80 columns."""
     table = Table(title="Kill chain summary", box=box.SIMPLE_HEAD)
     table.add_column("")
     for s in rows:
         table.add_column(s.threat, justify="right")
-
-    def add(label: str, cells: list[str]) -> None:
+    for label, cells in summary_rows(rows):
         table.add_row(label, *cells)
-
-    add("replications", [str(s.reps) for s in rows])
-    add("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows])
-    add("  95 % interval (Wilson)", [f"{s.pk_low:.3f}-{s.pk_high:.3f}" for s in rows])
-    add("leaked", [str(s.leaks) for s in rows])
-    add("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows])
-    add("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows])
-    add("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}" for s in rows])
-    add("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows])
-    add("timeline (medians, s):", ["" for _ in rows])
-    add("  first detection", [_fmt(s.detect_t_s) for s in rows])
-    add("  track confirmed", [_fmt(s.track_t_s) for s in rows])
-    add("  first shot", [_fmt(s.first_shot_t_s) for s in rows])
-    add("  kill", [_fmt(s.kill_t_s) for s in rows])
-    add("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows])
     return table
 
 
@@ -180,14 +160,7 @@ def run(
                 f"'{predictor}' is not a predictor",
                 "track, truth",
             )
-        if not loaded.radars or not loaded.batteries:
-            raise ScenarioError(
-                str(scenario),
-                None,
-                "radars" if not loaded.radars else "batteries",
-                "a kill chain needs at least one",
-                "one or more radars and one or more batteries",
-            )
+        loaded.require_kill_chain(str(scenario))
         _writable_folder(out)
     as_run = loaded.model_copy(update={"run": run_cfg})
 

@@ -451,14 +451,7 @@ def sweep(
         fixed = _fixed_options(reps, seed, track_reps, chunk_size)
         grid, scenarios = sweep_scenarios(text, str(scenario), set_, fixed)
         first = scenarios[0]
-        if not first.radars or not first.batteries:
-            raise ScenarioError(
-                str(scenario),
-                None,
-                "radars" if not first.radars else "batteries",
-                "a kill chain needs at least one",
-                "one or more radars and one or more batteries",
-            )
+        first.require_kill_chain(str(scenario))
         backend = _backend(workers, dask)
         _writable_folder(out)
         record = _record(scenario, grid, scenarios)

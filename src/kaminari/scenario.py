@@ -379,6 +379,18 @@ class Scenario(_Model):
         """The fire doctrine."""
         return self.fire_control.to_doctrine()
 
+    def require_kill_chain(self, source: str) -> None:
+        """Raise the one-line ScenarioError unless there is a radar and a battery to run the
+        kill chain with (``source``: the file named in the error)."""
+        if not self.radars or not self.batteries:
+            raise ScenarioError(
+                source,
+                None,
+                "radars" if not self.radars else "batteries",
+                "a kill chain needs at least one",
+                "one or more radars and one or more batteries",
+            )
+
     def kill_chain(self, predictor: str = "track") -> KillChain:
         """Everything the kill chain needs, in SI: threats, radars, batteries, tracker,
         doctrine and the run's time step and limit."""

@@ -44,7 +44,7 @@ from kaminari.report.figures import (
     run_figures,
     sweep_figure,
 )
-from kaminari.report.summary import ThreatSummary, summarize
+from kaminari.report.summary import ThreatSummary, summarize, summary_rows
 from kaminari.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
@@ -373,27 +373,6 @@ def _pk_card(
         f'<div class="n">{kills:,} killed in {reps:,} replications{_e(note)}; '
         "Wilson score interval</div></div>"
     )
-
-
-def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
-    """The summary as (label, one cell per threat) rows; a label ending in ':' heads a group
-    and a label starting with two spaces belongs to the group above."""
-    return [
-        ("replications", [f"{s.reps:,}" for s in rows]),
-        ("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows]),
-        ("  95 % interval (Wilson)", [f"{s.pk_low:.3f}–{s.pk_high:.3f}" for s in rows]),
-        ("leaked", [f"{s.leaks:,}" for s in rows]),
-        ("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows]),
-        ("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows]),
-        ("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}" for s in rows]),
-        ("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows]),
-        ("timeline (medians, s):", ["" for _ in rows]),
-        ("  first detection", [_fmt(s.detect_t_s) for s in rows]),
-        ("  track confirmed", [_fmt(s.track_t_s) for s in rows]),
-        ("  first shot", [_fmt(s.first_shot_t_s) for s in rows]),
-        ("  kill", [_fmt(s.kill_t_s) for s in rows]),
-        ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
-    ]
 
 
 def _summary_html(rows: Sequence[ThreatSummary]) -> str:

@@ -3,13 +3,14 @@ the kill-chain timeline and miss distances."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-__all__ = ["ThreatSummary", "summarize", "wilson_interval"]
+__all__ = ["ThreatSummary", "summarize", "summary_rows", "wilson_interval"]
 
 
 def wilson_interval(
@@ -107,3 +108,28 @@ def summarize(replications: dict[str, NDArray], shots: dict[str, NDArray]) -> li
             )
         )
     return out
+
+
+def _fmt(x: float | None, spec: str = ".1f") -> str:
+    return "–" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
+    """The summary as (label, one cell per threat) rows, for the terminal and the report alike;
+    a label ending in ':' heads a group and a label starting with two spaces belongs to it."""
+    return [
+        ("replications", [f"{s.reps:,}" for s in rows]),
+        ("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows]),
+        ("  95 % interval (Wilson)", [f"{s.pk_low:.3f}–{s.pk_high:.3f}" for s in rows]),
+        ("leaked", [f"{s.leaks:,}" for s in rows]),
+        ("shots per replication", [_fmt(s.shots_mean, ".2f") for s in rows]),
+        ("shots per kill", [_fmt(s.shots_per_kill, ".2f") for s in rows]),
+        ("miss median / p90, m", [f"{_fmt(s.miss_median_m)} / {_fmt(s.miss_p90_m)}" for s in rows]),
+        ("first-shot miss median, m", [_fmt(s.first_shot_miss_median_m) for s in rows]),
+        ("timeline (medians, s):", ["" for _ in rows]),
+        ("  first detection", [_fmt(s.detect_t_s) for s in rows]),
+        ("  track confirmed", [_fmt(s.track_t_s) for s in rows]),
+        ("  first shot", [_fmt(s.first_shot_t_s) for s in rows]),
+        ("  kill", [_fmt(s.kill_t_s) for s in rows]),
+        ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
+    ]

@@ -19,6 +19,11 @@ class Doctrine:
       track's position uncertainty predicted by the filter to the intercept (square root of the
       trace of its position covariance there) is under ``max_track_sigma_m``: a far intercept
       is only as good as the extrapolation that aims it.
+    - kill assessment is by looking: after a salvo, a track is engaged again only once a
+      detection has updated it after the salvo's last predicted intercept and
+      ``assessment_delay_s`` has passed since that intercept; a killed threat gives no more
+      detections, so its track coasts until it is deleted. ``perfect_kill_assessment`` (off by
+      default; a shortcut named on the report) lets fire control know kills at once instead.
     """
 
     kind: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
@@ -26,3 +31,4 @@ class Doctrine:
     assessment_delay_s: float = 1.0
     max_time_of_flight_s: float = 30.0
     max_track_sigma_m: float = 100.0
+    perfect_kill_assessment: bool = False

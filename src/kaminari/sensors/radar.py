@@ -42,6 +42,8 @@ class Radar:
     (4/3) used for the line of sight. ``scan_offset_s`` is when in its revisit period it first
     looks (scans at offset + k revisit). ``alt_m`` is the antenna's height above the WGS84
     ellipsoid. Sigmas are one-sigma Gaussian measurement noise; 0 means perfect sensing.
+    ``false_alarms_per_scan`` is the mean of the Poisson number of false alarms a scan reports,
+    spread uniformly over the volume the radar can see (``false_alarms``).
     """
 
     name: str
@@ -57,6 +59,7 @@ class Radar:
     detection_probability: float = 1.0
     refraction_k: float = 4.0 / 3.0
     scan_offset_s: float = 0.0
+    false_alarms_per_scan: float = 0.0
 
     def __post_init__(self) -> None:
         checks = [
@@ -69,6 +72,7 @@ class Radar:
             ("min_elevation_rad", abs(self.min_elevation_rad) < math.pi / 2, "in (-pi/2, pi/2)"),
             ("detection_probability", 0 <= self.detection_probability <= 1, "within [0, 1]"),
             ("refraction_k", self.refraction_k > 0, "> 0"),
+            ("false_alarms_per_scan", self.false_alarms_per_scan >= 0, ">= 0"),
         ]
         for field_name, ok, allowed in checks:
             value = getattr(self, field_name)

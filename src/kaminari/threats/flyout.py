@@ -56,12 +56,15 @@ class GlideStart:
 
 @dataclass(frozen=True)
 class ThreatSpec:
-    """One threat: its name, vehicle, glide start and guidance plan."""
+    """One threat: its name, vehicle, glide start and guidance plan; ``start_t_s`` is when
+    (s after the scenario epoch) it is at ``start``. It is flown from its own start (guidance
+    times such as a weave's phase count from there) and shifted to it by ``engagement``."""
 
     name: str
     vehicle: GlideVehicle
     start: GlideStart
     guidance: GuidancePlan
+    start_t_s: float = 0.0
 
 
 def _member_array(values: Sequence[float]) -> Array:

@@ -39,6 +39,14 @@ class TrackerConfig:
     detection or when its position sigma exceeds ``delete_sigma_m``. A new filter starts
     with an acceleration sigma of ``initial_accel_sigma_mps2`` per axis (50 m/s^2, about 5 g,
     covers the CAV-H's lift up to its 4 g peak).
+
+    Association: a detection may update a track when its normalised innovation squared is
+    within ``gate_nis`` (the chi-square 99.9 % point for the 3 measured components: a true
+    detection falls outside it once in a thousand); a detection may follow a single earlier
+    detection (a track without a filter state yet) when the distance between their converted
+    positions could be covered at ``max_speed_mps`` (8 km/s, above any glide vehicle's speed)
+    plus three sigmas of both. Each replication holds at most ``max_tracks`` tracks at a time;
+    a detection that finds no free slot starts no track (``Tracks.overflow`` counts them).
     """
 
     jerk_psd_m2ps5: float = 0.045
@@ -51,6 +59,9 @@ class TrackerConfig:
     maneuver_q_gain: float = 10.0
     q_scale_decay: float = 0.8
     max_q_scale: float = 1e5
+    gate_nis: float = 16.27
+    max_speed_mps: float = 8_000.0
+    max_tracks: int = 16
 
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
@@ -71,6 +82,11 @@ class TrackerConfig:
                 "need maneuver_nis > 0, maneuver_q_gain >= 1, 0 < q_scale_decay <= 1 and "
                 f"max_q_scale >= 1, got {self.maneuver_nis}, {self.maneuver_q_gain}, "
                 f"{self.q_scale_decay}, {self.max_q_scale}"
+            )
+        if not (self.gate_nis > 0.0 and self.max_speed_mps > 0.0 and self.max_tracks >= 1):
+            raise ValueError(
+                "need gate_nis > 0, max_speed_mps > 0 and max_tracks >= 1, got "
+                f"{self.gate_nis}, {self.max_speed_mps}, {self.max_tracks}"
             )
         if not self.initial_accel_sigma_mps2 > 0.0:
             raise ValueError(

@@ -1,0 +1,141 @@
+"""The result tables: one definition of each, as a pyarrow schema, used by every writer and
+reader (the engagement's results, the campaign store, the CLI, the report and CZML).
+
+- ``replications``: one row per replication and threat.
+- ``shots``: one row per round fired.
+- ``tracks``: the defence's tracks, scan by scan, for the first replications of a campaign.
+- ``truth``: the threats' nominal flights (unengaged), written once per campaign so that a
+  report draws them without flying them again.
+
+Units are SI unless the name says otherwise (``_deg``); times are seconds after the
+scenario's epoch; NaN marks what did not happen (no kill: ``kill_t_s`` NaN).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pyarrow as pa
+from numpy.typing import NDArray
+
+__all__ = ["REPLICATIONS", "SHOTS", "TABLES", "TRACKS", "TRUTH", "to_arrow"]
+
+_f = pa.float64()
+_i = pa.int64()
+_b = pa.bool_()
+_s = pa.string()
+
+
+def _schema(*fields: tuple[str, pa.DataType, str]) -> pa.Schema:
+    return pa.schema([pa.field(name, kind, metadata={"doc": doc}) for name, kind, doc in fields])
+
+
+REPLICATIONS = _schema(
+    ("rep", _i, "replication number"),
+    ("threat", _s, "threat name"),
+    ("detect_t_s", _f, "first detection of the threat by any sensor"),
+    ("track_t_s", _f, "first confirmation of a track that this threat's detections updated"),
+    ("first_shot_t_s", _f, "first round fired at a track that follows this threat"),
+    ("shots", _i, "rounds fired at tracks that follow this threat"),
+    ("killed", _b, "a round came within its lethal radius while the threat flew"),
+    ("kill_t_s", _f, "time of the killing round's closest approach"),
+    ("kill_alt_m", _f, "altitude of the kill above the WGS84 ellipsoid"),
+    ("kill_lat_deg", _f, "geodetic latitude of the kill"),
+    ("kill_lon_deg", _f, "longitude of the kill"),
+    ("leaked", _b, "the threat reached the ground alive"),
+    ("impact_t_s", _f, "ground impact of a leaker"),
+    ("impact_lat_deg", _f, "geodetic latitude of a leaker's impact"),
+    ("impact_lon_deg", _f, "longitude of a leaker's impact"),
+    ("false_tracks", _i, "confirmed tracks in this replication that followed no threat most "
+     "of the time (the same on every threat row of a replication)"),
+)
+
+SHOTS = _schema(
+    ("rep", _i, "replication number"),
+    ("battery", _s, "battery that fired"),
+    ("track_id", _i, "the track fired at (numbered from 1 within a replication)"),
+    ("threat", _s, "the threat that track followed most at the firing time, empty if none"),
+    ("fire_t_s", _f, "when the round left the muzzle"),
+    ("az_deg", _f, "aimed azimuth, clockwise from north"),
+    ("el_deg", _f, "aimed elevation"),
+    ("predicted_tof_s", _f, "time of flight to the predicted intercept"),
+    ("predicted_miss_m", _f, "miss of the aimed round against the predicted path"),
+    ("predicted_sigma_m", _f, "track position sigma predicted to the intercept"),
+    ("predicted_pk", _f, "fire control's single-shot kill probability"),
+    ("miss_m", _f, "closest approach to the nearest threat alive then (NaN: none)"),
+    ("kill", _b, "this round killed a threat"),
+    ("intercept_t_s", _f, "time of that closest approach"),
+    ("shot_az_deg", _f, "azimuth the round actually left at (dispersion)"),
+    ("shot_el_deg", _f, "elevation the round actually left at"),
+    ("muzzle_velocity_mps", _f, "muzzle velocity the round actually had"),
+)
+
+_STATE = [
+    ("x_m", _f, "estimated ECEF x"),
+    ("y_m", _f, "estimated ECEF y"),
+    ("z_m", _f, "estimated ECEF z"),
+    ("vx_mps", _f, "estimated ECEF velocity x"),
+    ("vy_mps", _f, "estimated ECEF velocity y"),
+    ("vz_mps", _f, "estimated ECEF velocity z"),
+    ("var_x_m2", _f, "variance of x"),
+    ("var_y_m2", _f, "variance of y"),
+    ("var_z_m2", _f, "variance of z"),
+]
+_TRUE = [
+    (f"true_{c}", _f, f"the threat's true {c} (NaN without a threat)")
+    for c in ("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")
+]
+
+TRACKS = _schema(
+    ("rep", _i, "replication number"),
+    ("track_id", _i, "track number within the replication, from 1"),
+    ("threat", _s, "the threat whose detection updated the track at this scan, empty if none"),
+    ("t_s", _f, "scan time"),
+    ("status", pa.int8(), "1 tentative, 2 confirmed"),
+    *_STATE,
+    *_TRUE,
+)
+
+TRUTH = _schema(
+    ("threat", _s, "threat name"),
+    ("t_s", _f, "time after the epoch"),
+    ("x_m", _f, "ECEF x"),
+    ("y_m", _f, "ECEF y"),
+    ("z_m", _f, "ECEF z"),
+    ("vx_mps", _f, "ECEF velocity x"),
+    ("vy_mps", _f, "ECEF velocity y"),
+    ("vz_mps", _f, "ECEF velocity z"),
+    ("lat_deg", _f, "geodetic latitude"),
+    ("lon_deg", _f, "longitude"),
+    ("alt_m", _f, "altitude above the WGS84 ellipsoid"),
+    ("mach", _f, "Mach number"),
+    ("q_pa", _f, "dynamic pressure"),
+    ("load_factor_g", _f, "lift over weight"),
+)
+
+TABLES: dict[str, pa.Schema] = {
+    "replications": REPLICATIONS,
+    "shots": SHOTS,
+    "tracks": TRACKS,
+    "truth": TRUTH,
+}
+
+
+def to_arrow(schema: pa.Schema, columns: Mapping[str, NDArray]) -> pa.Table:
+    """``columns`` as a table of ``schema``: every column present, in the schema's order and
+    types. A missing or extra column is a programming error (ValueError)."""
+    names = set(schema.names)
+    given = set(columns)
+    if names != given:
+        raise ValueError(
+            f"columns do not match the schema: missing {sorted(names - given)}, "
+            f"extra {sorted(given - names)}"
+        )
+    arrays = []
+    for field in schema:
+        values = np.asarray(columns[field.name])
+        if pa.types.is_string(field.type):
+            values = values.astype(object) if values.size else np.array([], dtype=object)
+        arrays.append(pa.array(values, type=field.type, from_pandas=False))
+    return pa.Table.from_arrays(arrays, schema=schema)

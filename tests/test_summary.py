@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from kaminari.report.summary import summarize, wilson_interval
+from kaminari.report.summary import raid_rows, summarize, summarize_raid, wilson_interval
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,71 @@ def test_summary_counts_kills_shots_and_first_shots():
     assert s.shots_mean == 1.0 and s.shots_per_kill == 2.0
     assert s.first_shot_miss_median_m == 9.0  # reps 0, 1, 2 first shots: 9, 20, 1
     assert s.kill_alt_m == 2000.0
+
+
+# --- a raid --------------------------------------------------------------------------------
+
+
+def _raid_tables() -> tuple[dict, dict]:
+    """Four replications of two threats; rep 3 fires no round at all."""
+    reps = {
+        "rep": np.array([0, 0, 1, 1, 2, 2, 3, 3]),
+        "threat": np.array(["hgv-1", "hgv-2"] * 4, dtype=object),
+        "killed": np.array([True, True, True, False, False, False, True, True]),
+        "leaked": np.array([False, False, False, True, True, True, False, False]),
+        "false_tracks": np.array([0, 0, 2, 2, 1, 1, 0, 0]),
+    }
+    shots = {
+        "rep": np.array([0, 0, 0, 1, 1, 1, 2]),
+        "battery": np.array(["gun", "gun", "gun-2", "gun", "gun", "gun", "gun-2"], dtype=object),
+        "threat": np.array(["hgv-1", "hgv-2", "hgv-2", "hgv-1", "", "hgv-2", ""], dtype=object),
+    }
+    return reps, shots
+
+
+def test_raid_summary_counts_kills_leakers_rounds_and_false_tracks():
+    reps, shots = _raid_tables()
+    raid = summarize_raid(reps, shots, {"gun": 3, "gun-2": 40, "idle": 10})
+    assert raid.threats == ("hgv-1", "hgv-2") and raid.reps == 4
+    assert raid.killed_reps == (1, 1, 2)  # rep 2 none, rep 1 one, reps 0 and 3 both
+    assert raid.leakers_mean == 0.75 and raid.leakers_any == 0.5
+    gun, gun2, idle = raid.rounds
+    assert (gun.battery, gun.mean, gun.most, gun.magazine, gun.emptied) == ("gun", 1.25, 3, 3, 1)
+    assert (gun2.mean, gun2.most, gun2.emptied) == (0.5, 1, 0)
+    assert (idle.battery, idle.mean, idle.most) == ("idle", 0.0, 0)  # listed, never fired
+    assert raid.false_tracks_mean == 0.75 and raid.false_tracks_any == 0.5
+    assert raid.rounds_at_no_threat == 2
+
+
+def test_raid_rows_read_as_the_brief_asks():
+    reps, shots = _raid_tables()
+    rows = dict(raid_rows(summarize_raid(reps, shots, {"gun": 3, "gun-2": 40})))
+    assert rows["threats killed per replication"] == "0: 25 %, 1: 25 %, 2: 50 %"
+    assert rows["leakers per replication"] == "0.75; at least one in 50 % of replications"
+    assert rows["rounds used, gun"] == (
+        "1.25 per replication, at most 3 of a magazine of 3 (emptied in 25 % of replications)"
+    )
+    assert rows["rounds used, gun-2"] == "0.50 per replication, at most 1 of a magazine of 40"
+    assert rows["false tracks"] == (
+        "0.75 per replication, in 50 % of replications; 2 rounds fired at them"
+    )
+
+
+def test_one_threat_keeps_its_summary_and_adds_only_false_tracks_that_happened():
+    reps, shots = _raid_tables()
+    one = {k: v[reps["threat"] == "hgv-1"] for k, v in reps.items()}
+    aimed = {k: v[shots["threat"] == "hgv-1"] for k, v in shots.items()}
+    quiet = {**one, "false_tracks": np.zeros(4, dtype=np.int64)}
+    assert raid_rows(summarize_raid(quiet, aimed, {"gun": 40})) == []
+    rows = raid_rows(summarize_raid(one, shots, {"gun": 40}))
+    assert [label for label, _ in rows] == ["false tracks"]
+
+
+@pytest.mark.parametrize(
+    ("share", "text"),
+    [(0.0, "0 %"), (0.001, "<1 %"), (0.3749, "37 %"), (0.996, ">99 %"), (1.0, "100 %")],
+)
+def test_a_rare_share_is_never_rounded_to_none_or_all(share, text):
+    from kaminari.report.summary import _percent
+
+    assert _percent(share) == text

@@ -1,16 +1,39 @@
-"""Campaign statistics from the result tables: probability of kill with its interval, shots,
-the kill-chain timeline and miss distances."""
+"""Campaign statistics from the result tables: per threat, the probability of kill with its
+interval, shots, the kill-chain timeline and miss distances (``summarize``, ``summary_rows``);
+per raid, the threats killed and the leakers per replication, the rounds each battery used and
+the false tracks (``summarize_raid``, ``raid_rows``). The terminal (``kaminari run``) and the
+HTML report print the same rows. ``COLUMNS``: what these read of each table."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.stats import norm
 
-__all__ = ["ThreatSummary", "summarize", "summary_rows", "wilson_interval"]
+__all__ = [
+    "COLUMNS",
+    "BatteryRounds",
+    "RaidSummary",
+    "ThreatSummary",
+    "raid_rows",
+    "summarize",
+    "summarize_raid",
+    "summary_rows",
+    "wilson_interval",
+]
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "replications": (
+        "rep", "threat", "killed", "leaked", "shots", "detect_t_s", "track_t_s",
+        "first_shot_t_s", "kill_t_s", "kill_alt_m", "false_tracks",
+    ),
+    "shots": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
+}  # fmt: skip
+"""The columns of ``replications.parquet`` and ``shots.parquet`` that ``summarize`` and
+``summarize_raid`` read: all that a caller needs to load."""
 
 
 def wilson_interval(
@@ -133,3 +156,136 @@ def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
         ("  kill", [_fmt(s.kill_t_s) for s in rows]),
         ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
     ]
+
+
+# --- a raid: several threats per replication sharing the defences ---------------------------
+
+
+@dataclass(frozen=True)
+class BatteryRounds:
+    """The rounds one battery fired per replication: their mean, the most in any one, and the
+    magazine it had (None where not known) and in how many replications it was emptied."""
+
+    battery: str
+    mean: float
+    most: int
+    magazine: int | None
+    emptied: int
+
+
+@dataclass(frozen=True)
+class RaidSummary:
+    """Statistics of whole replications. ``killed_reps[k]``: the replications in which k of the
+    ``threats`` were killed (k = 0 ... len(threats)); shares are of ``reps``."""
+
+    threats: tuple[str, ...]
+    reps: int
+    killed_reps: tuple[int, ...]
+    leakers_mean: float
+    leakers_any: float
+    rounds: tuple[BatteryRounds, ...]
+    false_tracks_mean: float
+    false_tracks_any: float
+    rounds_at_no_threat: int
+    """Rounds fired at tracks that followed no threat (a false alarm's)."""
+
+
+def summarize_raid(
+    replications: Mapping[str, NDArray],
+    shots: Mapping[str, NDArray],
+    magazines: Mapping[str, int | None] | None = None,
+) -> RaidSummary:
+    """Per-replication statistics of the tables: threats killed and leakers per replication,
+    rounds per battery (every battery of ``magazines``, the scenario's, in its order, then any
+    other that fired) and false tracks (``false_tracks``, repeated on each threat row)."""
+    rep = np.asarray(replications["rep"])
+    reps, at = np.unique(rep, return_inverse=True)
+    n = reps.size
+    threats = tuple(dict.fromkeys(np.asarray(replications["threat"]).astype(str).tolist()))
+    killed = np.bincount(at, weights=np.asarray(replications["killed"], bool), minlength=n)
+    leaked = np.bincount(at, weights=np.asarray(replications["leaked"], bool), minlength=n)
+    counts = np.bincount(killed.round().astype(np.int64), minlength=len(threats) + 1)
+    false = np.zeros(n)
+    np.maximum.at(false, at, np.asarray(replications["false_tracks"], float))  # one per rep
+    magazines = dict(magazines or {})
+    shot_battery = np.asarray(shots["battery"]).astype(str)
+    shot_at = np.searchsorted(reps, np.asarray(shots["rep"]))
+    ok = (shot_at < n) & (reps[np.minimum(shot_at, n - 1)] == np.asarray(shots["rep"]))
+    names = list(dict.fromkeys([*magazines, *shot_battery.tolist()]))
+    rounds = []
+    for name in names:  # a handful of batteries: a loop over groups, not over rows
+        per_rep = np.bincount(shot_at[ok & (shot_battery == name)], minlength=n)
+        magazine = magazines.get(name)
+        rounds.append(
+            BatteryRounds(
+                battery=name,
+                mean=float(np.mean(per_rep)) if n else float("nan"),
+                most=int(np.max(per_rep)) if n else 0,
+                magazine=magazine,
+                emptied=int(np.count_nonzero(per_rep >= magazine)) if magazine else 0,
+            )
+        )
+    no_threat = np.asarray(shots["threat"]).astype(str) == ""
+    return RaidSummary(
+        threats=threats,
+        reps=n,
+        killed_reps=tuple(int(c) for c in counts),
+        leakers_mean=_mean(leaked),
+        leakers_any=_mean(leaked > 0),
+        rounds=tuple(rounds),
+        false_tracks_mean=_mean(false),
+        false_tracks_any=_mean(false > 0),
+        rounds_at_no_threat=int(np.count_nonzero(no_threat)),
+    )
+
+
+def _mean(x: NDArray) -> float:
+    return float(np.mean(x)) if np.size(x) else float("nan")
+
+
+def _percent(share: float) -> str:
+    """A share as a whole percentage that never rounds a rare event away: 0 %, <1 %, 37 %,
+    >99 %, 100 %."""
+    if not np.isfinite(share):
+        return "–"
+    if 0.0 < share < 0.005:
+        return "<1 %"
+    if 0.995 <= share < 1.0:
+        return ">99 %"
+    return f"{100.0 * share:.0f} %"
+
+
+def raid_rows(raid: RaidSummary) -> list[tuple[str, str]]:
+    """The raid's statistics as (label, text) rows, for the terminal and the report alike. With
+    more than one threat: threats killed per replication, leakers, rounds per battery and
+    false tracks. With one threat the per-threat summary says it all: only a line on false
+    tracks, and only where there were any."""
+    false = (
+        "false tracks",
+        f"{raid.false_tracks_mean:.2f} per replication, in {_percent(raid.false_tracks_any)} "
+        f"of replications; {raid.rounds_at_no_threat:,} round"
+        f"{'' if raid.rounds_at_no_threat == 1 else 's'} fired at them",
+    )
+    if len(raid.threats) <= 1:
+        return [false] if raid.false_tracks_any > 0 or raid.rounds_at_no_threat else []
+    reps = max(raid.reps, 1)
+    rows = [
+        (
+            "threats killed per replication",
+            ", ".join(f"{k}: {_percent(c / reps)}" for k, c in enumerate(raid.killed_reps)),
+        ),
+        (
+            "leakers per replication",
+            f"{raid.leakers_mean:.2f}; at least one in {_percent(raid.leakers_any)} of "
+            "replications",
+        ),
+    ]
+    for b in raid.rounds:
+        text = f"{b.mean:.2f} per replication, at most {b.most:,}"
+        if b.magazine:
+            text += f" of a magazine of {b.magazine:,}"
+            if b.emptied:
+                text += f" (emptied in {_percent(b.emptied / reps)} of replications)"
+        rows.append((f"rounds used, {b.battery}", text))
+    rows.append(false)
+    return rows

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["Doctrine"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["Doctrine", "EngagementState"]
+
+Array = NDArray[np.float64]
 
 
 @dataclass(frozen=True)
@@ -32,3 +37,52 @@ class Doctrine:
     max_time_of_flight_s: float = 30.0
     max_track_sigma_m: float = 100.0
     perfect_kill_assessment: bool = False
+
+
+class EngagementState:
+    """Where each track slot stands in its doctrine, for a batch of slots (plain arrays,
+    changed in place): rounds fired in its current salvo, the latest predicted intercept of
+    that salvo, the predicted intercept its assessment waits for (-inf: none), and, for
+    ``salvo``, whether its salvo is complete."""
+
+    def __init__(self, n: int, doctrine: Doctrine) -> None:
+        self.doctrine = doctrine
+        self.in_salvo = np.zeros(n, dtype=np.int64)
+        self.salvo_end_s = np.full(n, -np.inf)
+        self.look_from_s = np.full(n, -np.inf)
+        self.done = np.zeros(n, dtype=bool)
+
+    def reset(self, slots: NDArray[np.bool_] | NDArray[np.intp]) -> None:
+        """Slots that hold a new track start afresh."""
+        self.in_salvo[slots] = 0
+        self.salvo_end_s[slots] = -np.inf
+        self.look_from_s[slots] = -np.inf
+        self.done[slots] = False
+
+    def may_engage(self, last_update_t_s: Array, t_s: float) -> NDArray[np.bool_]:
+        """(N,) slots the doctrine lets fire control engage at ``t_s``: a salvo in progress, or
+        (shoot-look-shoot) a completed salvo assessed by looking: a detection after its last
+        predicted intercept, and ``assessment_delay_s`` passed since that intercept."""
+        d = self.doctrine
+        waiting = np.isfinite(self.look_from_s)
+        assessed = (last_update_t_s > self.look_from_s) & (
+            t_s >= self.look_from_s + d.assessment_delay_s
+        )
+        return ~self.done & (~waiting | assessed)
+
+    def need(self) -> NDArray[np.int64]:
+        """(N,) rounds the doctrine still asks for in the current salvo."""
+        return np.where(self.done, 0, self.doctrine.salvo - self.in_salvo)
+
+    def book(self, slots: NDArray[np.intp], t_intercept_s: Array) -> None:
+        """Rounds fired at ``slots`` (one each; a slot may repeat) with predicted intercepts."""
+        np.add.at(self.in_salvo, slots, 1)
+        np.maximum.at(self.salvo_end_s, slots, t_intercept_s)
+        self.look_from_s[slots] = -np.inf
+        full = np.unique(slots[self.in_salvo[slots] >= self.doctrine.salvo])
+        if self.doctrine.kind == "salvo":
+            self.done[full] = True
+        else:
+            self.look_from_s[full] = self.salvo_end_s[full]
+        self.in_salvo[full] = 0
+        self.salvo_end_s[full] = -np.inf

@@ -49,6 +49,9 @@ REPLICATIONS = _schema(
     ("impact_lon_deg", _f, "longitude of a leaker's impact"),
     ("false_tracks", _i, "confirmed tracks in this replication that followed no threat most "
      "of the time (the same on every threat row of a replication)"),
+    ("track_updates", _i, "detections that updated confirmed tracks in this replication"),
+    ("track_updates_own", _i, "of those, detections of the threat (or false alarm) that the "
+     "updated track followed most: association purity is their ratio"),
 )
 
 SHOTS = _schema(

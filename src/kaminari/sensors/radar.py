@@ -16,6 +16,7 @@ times seconds; batch axes first, components last.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -23,9 +24,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.constants import WGS84_A_M, WGS84_E2
-from kaminari.earth.frames import ecef2aer, ecef2geodetic, geodetic2ecef, geodetic_up
+from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ecef, geodetic_up
+from kaminari.sensors.base import Report
+from kaminari.tracking.measurement import RangeAzimuthElevation
 
-__all__ = ["Detections", "Radar", "detect", "scan_times", "visible"]
+__all__ = ["Detections", "Radar", "detect", "false_alarms", "scan_times", "visible"]
 
 Array = NDArray[np.float64]
 
@@ -83,6 +86,55 @@ class Radar:
 
     def site_ecef(self) -> NDArray[np.float64]:
         return geodetic2ecef(self.lat_rad, self.lon_rad, self.alt_m)
+
+    # --- the Sensor protocol (kaminari.sensors.base) ---
+
+    def scan_times(self, t0_s: float, t1_s: float) -> Array:
+        return scan_times(self, t0_s, t1_s)
+
+    def covers(self, r_ecef: ArrayLike) -> NDArray[np.bool_]:
+        """``visible``, after a cheap range screen (most positions asked about are far off)."""
+        r = np.asarray(r_ecef, dtype=float)
+        out = np.zeros(r.shape[:-1], dtype=bool)
+        near = np.linalg.norm(r - self.site_ecef(), axis=-1) <= self.max_range_m
+        if near.any():
+            out[near] = visible(self, r[near])
+        return out
+
+    @property
+    def clutter(self) -> bool:
+        return self.false_alarms_per_scan > 0.0
+
+    def measurement_model(self) -> RangeAzimuthElevation:
+        return _measurement_model(self)
+
+    def measure(
+        self, t_s: float, r_true: Array, exists: NDArray[np.bool_], rng: np.random.Generator
+    ) -> Report:
+        """Detections of threats at ``r_true`` (R, T, 3), or (T, 3) when every replication
+        shares it, that exist where ``exists`` (R, T), then false alarms (``false_alarms``), merged in replication order.
+
+        Draws: U (R, T) for detection, then standard normal noise for the detected ones only
+        (in replication-major order), then the false alarms."""
+        alive = np.asarray(exists, dtype=bool)
+        n_reps, n_threats = alive.shape
+        r = np.asarray(r_true, dtype=float)
+        shared = r.ndim == 2  # (T, 3): the same truth in every replication
+        alive = alive & np.isfinite(r[..., 0])
+        hit = np.zeros((n_reps, n_threats), dtype=bool)
+        if alive.any():
+            seen = self.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])
+            hit = alive & seen & (rng.random((n_reps, n_threats)) < self.detection_probability)
+        rep, label = np.nonzero(hit)
+        z = _noisy_rae(self, r[label] if shared else r[rep, label], rng)
+        if self.clutter:
+            fa_rep, fa_z = false_alarms(self, n_reps, rng)
+            rep = np.concatenate([rep, fa_rep])
+            label = np.concatenate([label, np.full(fa_rep.size, -1)])
+            z = np.concatenate([z, fa_z])
+            order = np.argsort(rep, kind="stable")
+            rep, label, z = rep[order], label[order], z[order]
+        return Report(rep=rep.astype(np.int64), z=z, label=label.astype(np.int64))
 
     def measurement_covariance(self) -> NDArray[np.float64]:
         """Covariance (3, 3) of a (range, azimuth, elevation) measurement."""
@@ -148,6 +200,75 @@ def visible(radar: Radar, r_ecef: ArrayLike) -> NDArray[np.bool_]:
     elevation, clear = _effective_earth(radar, r)
     slant_range = np.linalg.norm(r - radar.site_ecef(), axis=-1)
     return clear & (elevation >= radar.min_elevation_rad) & (slant_range <= radar.max_range_m)
+
+
+@functools.cache
+def _measurement_model(radar: Radar) -> RangeAzimuthElevation:
+    return RangeAzimuthElevation(
+        radar.lat_rad, radar.lon_rad, radar.alt_m, radar.measurement_covariance()
+    )
+
+
+def _noisy_rae(radar: Radar, r: Array, rng: np.random.Generator) -> Array:
+    """Range, azimuth in [0, 2 pi), elevation (M, 3) of positions (M, 3) plus the radar's
+    Gaussian noise (one standard_normal((M, 3)) draw)."""
+    noise = rng.standard_normal((r.shape[0], 3))
+    aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
+    sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
+    z = np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1) + noise * sigma
+    az = np.mod(z[:, 1], 2.0 * np.pi)
+    z[:, 1] = np.where(az >= 2.0 * np.pi, 0.0, az)  # mod of a tiny negative angle gives 2 pi
+    return z
+
+
+_VOLUME_SAMPLES = 20_000
+
+
+@functools.cache
+def visible_fraction(radar: Radar) -> float:
+    """The share of the ball of radius ``max_range_m`` about the site that the radar can see
+    (``visible``), by Monte Carlo with a fixed seed: 20,000 points, a standard error below
+    0.4 % (absolute)."""
+    rng = np.random.default_rng(20_261_202)
+    pts = _uniform_ball(radar, _VOLUME_SAMPLES, rng)
+    return float(np.mean(visible(radar, pts)))
+
+
+def _uniform_ball(radar: Radar, n: int, rng: np.random.Generator) -> Array:
+    """``n`` points (n, 3) uniform in the ball of radius ``max_range_m`` about the site:
+    radius R u^(1/3), direction uniform on the sphere (azimuth uniform, sin(elevation)
+    uniform on [-1, 1])."""
+    u = rng.random((3, n))
+    rng_m = radar.max_range_m * np.cbrt(u[0])
+    az = 2.0 * np.pi * u[1]
+    el = np.arcsin(2.0 * u[2] - 1.0)
+    return aer2ecef(az, el, rng_m, radar.lat_rad, radar.lon_rad, radar.alt_m)
+
+
+def false_alarms(
+    radar: Radar, n_reps: int, rng: np.random.Generator
+) -> tuple[NDArray[np.int64], Array]:
+    """False alarms of one scan in each of ``n_reps`` replications: their replication
+    (ascending) and measurement (range, azimuth, elevation) (F, 3).
+
+    Each replication's count is Poisson with mean ``false_alarms_per_scan``, and each false
+    alarm lies uniformly in the volume the radar can see: a Poisson number of points with mean
+    false_alarms_per_scan / ``visible_fraction`` is drawn uniformly in the ball of radius
+    ``max_range_m`` and those it cannot see are dropped, which leaves a Poisson process of the
+    stated mean on the visible volume (thinning; e.g. S. N. Chiu et al., "Stochastic Geometry
+    and its Applications", 3rd ed., Wiley 2013, sec. 2.4). A false alarm is reported where it
+    lies, without further noise (its position is random already)."""
+    fraction = visible_fraction(radar)
+    if fraction <= 0.0 or radar.false_alarms_per_scan <= 0.0:
+        return np.empty(0, dtype=np.int64), np.empty((0, 3))
+    counts = rng.poisson(radar.false_alarms_per_scan / fraction, size=n_reps)
+    pts = _uniform_ball(radar, int(counts.sum()), rng)
+    rep = np.repeat(np.arange(n_reps), counts)
+    keep = visible(radar, pts)
+    pts, rep = pts[keep], rep[keep]
+    aer = ecef2aer(pts, radar.lat_rad, radar.lon_rad, radar.alt_m)
+    z = np.stack([aer.range_m, np.mod(aer.az_rad, 2.0 * np.pi), aer.el_rad], axis=-1)
+    return rep.astype(np.int64), z.reshape(-1, 3)
 
 
 def scan_times(radar: Radar, t0_s: float, t1_s: float) -> Array:

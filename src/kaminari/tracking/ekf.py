@@ -438,3 +438,40 @@ def rae_to_ecef_covariance(
     rot = enu_rotation(site_lat_rad, site_lon_rad)
     jac = np.swapaxes(rot, -1, -2) @ j_enu
     return _symmetric(jac @ np.asarray(R, dtype=float) @ np.swapaxes(jac, -1, -2))
+
+
+def innovation_covariance(P: ArrayLike, H: ArrayLike, R: ArrayLike) -> tuple[Array, Array]:
+    """S = H P H^T + R (..., m, m) and its inverse, for states' covariances P (..., 9, 9),
+    measurement Jacobians H (..., m, 9) and measurement covariance R ((m, m) or (..., m, m))."""
+    P = np.asarray(P, dtype=float)
+    H = np.asarray(H, dtype=float)
+    s = _symmetric(H @ P @ np.swapaxes(H, -1, -2) + np.asarray(R, dtype=float))
+    s_inv = _inverse_sym3(s) if s.shape[-1] == 3 else np.linalg.inv(s)
+    return s, s_inv
+
+
+def update_innovation(
+    x: ArrayLike, P: ArrayLike, nu: ArrayLike, H: ArrayLike, R: ArrayLike
+) -> tuple[Array, Array, Array]:
+    """EKF update of states (N, 9), covariances (N, 9, 9) with innovations ``nu`` (N, m)
+    (measurement minus prediction, angles already wrapped), Jacobians H (N, m, 9) and
+    measurement covariance R ((m, m) or (N, m, m)): any measurement model. Joseph's form,
+    symmetrised (Bar-Shalom, Li & Kirubarajan 2001, sec. 5.2). Returns x, P and the NIS (N,)."""
+    x = np.asarray(x, dtype=float)
+    P = np.asarray(P, dtype=float)
+    nu = np.asarray(nu, dtype=float)
+    H = np.asarray(H, dtype=float)
+    R = np.asarray(R, dtype=float)
+    ht = np.swapaxes(H, -1, -2)
+    pht = P @ ht  # (N, 9, m)
+    s = _symmetric(H @ pht + R)
+    s_inv = _inverse_sym3(s) if s.shape[-1] == 3 else np.linalg.inv(s)
+    gain = pht @ s_inv
+    gain_t = np.swapaxes(gain, -1, -2)
+    x_new = x + (gain @ nu[..., None])[..., 0]
+    # Joseph's form multiplied out through thin products: with M = I - K H,
+    # M P M^T = MP - (MP H^T) K^T, MP = P - K (H P) = P - K (P H^T)^T
+    mp = P - gain @ np.swapaxes(pht, -1, -2)
+    p_new = mp - (mp @ ht) @ gain_t + gain @ R @ gain_t
+    nis = np.einsum("...i,...ij,...j->...", nu, s_inv, nu)
+    return x_new, _symmetric(p_new), nis

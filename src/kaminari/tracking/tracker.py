@@ -1,139 +1,199 @@
-"""Track management for a batch of members, one track each (association comes later).
+"""The multi-target tracker: detections without identity in, tracks out, for a batch of
+replications at once.
 
-Each member of the batch (one replication with one threat) has at most one track. Detections
-arrive scan by scan, in time order, from one or several radars; each scan updates the same
-track (centralised fusion: sequential updates). ``process_scan`` applies the rules below to
-the whole batch at once and returns a new ``Tracks``; nothing is mutated.
+Every replication has ``max_tracks`` track slots; the state of all slots of all replications
+is one set of flat arrays (``Tracks``, slot ``i`` belongs to replication ``i // slots``),
+changed in place scan by scan by ``process_scan``. Detections carry no identity: which
+detection updates which track is decided here, from the detections and the tracks alone.
 
-Status codes: 0 no track, 1 tentative, 2 confirmed, 3 deleted.
+Rules, in the order ``process_scan`` applies them to a scan at time t of one sensor:
 
-Rules, in the order ``process_scan`` applies them at a scan at time t:
-
-1. *Seen.* A member is *in view* when ``in_view`` says so or it was detected (a detection
-   implies the radar saw it). Scans out of view neither count towards confirmation nor as
-   misses.
-2. *Coast.* Every member with a filter state (tentative with two detections, or confirmed) is
-   predicted to t (``ekf.predict``), detected or not.
-3. *Update.* Those detected are updated (``ekf.update``); the NIS is kept in ``last_nis``.
-   Each track predicts with its own jerk PSD, ``jerk_psd_m2ps5 * q_scale``; an update whose
-   NIS exceeds ``maneuver_nis`` multiplies ``q_scale`` by ``maneuver_q_gain``, a quiet one
-   by ``q_scale_decay``, within [1, ``max_q_scale``] (``TrackerConfig``).
-4. *Initiation, second detection.* A tentative member holding a single detection (from any
-   radar) and detected again starts its filter from two-point differencing of the converted
-   measurements r1 (time t1, covariance P1) and r2 (t, P2), dt = t - t1 (two-point
-   differencing, Bar-Shalom, Li & Kirubarajan 2001, ch. 5, state estimator initialisation):
+1. *In view.* The caller says which slots the sensor could see (``in_view``, from each track's
+   own estimate); only tracks in view are predicted, gated, updated or counted this scan.
+2. *Gating and association of tracks with a filter state* (tentative with two detections, or
+   confirmed). Each is predicted to t (``ekf.predict``, the track's own jerk PSD); a detection
+   of the same replication is a candidate when its normalised innovation squared d^2 =
+   nu^T S^-1 nu is within ``gate_nis``. Global nearest neighbour: in each replication, the
+   candidate pairs are assigned one to one, as many as possible and then of least total
+   cost d^2 + ln det S (the negative log-likelihood of the pairing up to a constant;
+   S. Blackman and R. Popoli, "Design and Analysis of Modern Tracking Systems", Artech House
+   1999, sec. 6.3; ``assign.assign_pairs``).
+3. *Update.* An assigned track is updated with its detection (``ekf.update_innovation``,
+   Joseph form); the NIS is kept; a surprising one (above ``maneuver_nis``) multiplies the
+   track's q scale by ``maneuver_q_gain``, a quiet one by ``q_scale_decay``, within
+   [1, ``max_q_scale``]. A track in view without a detection is coasted to t.
+4. *Second detections.* A tentative track holding a single detection (r1, P1 at t1) takes a
+   remaining detection of its replication whose converted position r2 lies within
+   ``max_speed_mps`` (t - t1) + 3 sqrt(tr P1 + tr P2) of r1 (nearest first, one to one); its
+   filter starts by two-point differencing (Bar-Shalom, Li & Kirubarajan 2001, ch. 5):
        r = r2,  v = (r2 - r1) / dt + g(r2, v) dt / 2,  a = 0,
        P_rr = P2,  P_rv = P2 / dt,  P_vv = (P1 + P2) / dt^2 + (dt / 2)^2 s_a^2 I,
-       P_va = (dt / 2) s_a^2 I,  P_aa = s_a^2 I,  s_a = ``initial_accel_sigma_mps2``;
-   the g dt / 2 term turns the chord's mean velocity into the velocity at t under the
-   filter's own gravity model (about 2 m/s at dt = 1 s), and the s_a terms carry the unknown
-   non-gravitational acceleration over the same half interval.
-5. *Initiation, first detection.* A member with no track, or a deleted one (a deleted member
-   re-initiates: a lost threat that is seen again must be tracked again; ``n_initiations``
-   counts the tracks a member has had), stores the converted detection and becomes tentative.
-6. *Bookkeeping.* For each member with a track (not just born) in view, its hit history
-   (a bit per scan of this track in view, newest in bit 0, ``confirm_window`` bits kept)
-   shifts in a 1 for a detection and a 0 for a miss; ``misses`` counts consecutive misses in
-   view and resets on a detection.
-7. *Confirmation* (M of N). A tentative track with a filter state is confirmed when its
-   history holds at least ``confirm_hits`` detections within the last ``confirm_window``
-   scans in view, the first detection included; ``confirm_t_s`` records when.
-8. *Deletion.* A tentative or confirmed track is deleted after ``delete_misses`` consecutive
-   misses in view, or (with a filter state) when its position sigma (``position_sigma_m``)
-   exceeds ``delete_sigma_m``. The last state is kept for inspection until re-initiation.
+       P_va = (dt / 2) s_a^2 I,  P_aa = s_a^2 I,  s_a = ``initial_accel_sigma_mps2``.
+5. *Initiation.* Each detection still unused starts a tentative track in a free slot of its
+   replication (one with no track or a deleted one), with a new ``track_id`` (numbered from 1
+   in each replication). Where no slot is free, the detection starts nothing and
+   ``overflow`` counts it.
+6. *Bookkeeping.* For each track in view (not just born), its hit history (a bit per scan in
+   view, newest in bit 0, ``confirm_window`` bits) shifts in a 1 for a detection, a 0 for a
+   miss; ``misses`` counts consecutive misses in view.
+7. *Confirmation* (M of N): a tentative track with a filter state and at least
+   ``confirm_hits`` detections within its last ``confirm_window`` scans in view.
+8. *Deletion:* after ``delete_misses`` consecutive misses in view, when the position sigma
+   exceeds ``delete_sigma_m``, or, for a tentative track still holding a single detection, at
+   its first miss in view (a lone detection that the next look does not repeat is dropped).
+
+Status codes: 0 no track, 1 tentative, 2 confirmed, 3 deleted (the last state is kept for
+inspection until the slot is used again).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.tracking import ekf
+from kaminari.tracking.assign import assign_pairs
 from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.measurement import MeasurementModel
 
 __all__ = [
     "CONFIRMED",
     "DELETED",
     "NO_TRACK",
     "TENTATIVE",
+    "Association",
+    "ScanDetections",
     "Tracks",
-    "new_tracks",
     "jerk_psd",
+    "new_tracks",
     "position_sigma_m",
     "process_scan",
 ]
 
 Array = NDArray[np.float64]
+IntArray = NDArray[np.int64]
 
 NO_TRACK, TENTATIVE, CONFIRMED, DELETED = 0, 1, 2, 3
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class Tracks:
-    """Track state of a batch of N members, one track each. Plain arrays, SI units.
+    """The track slots of ``n_reps`` replications, ``slots`` each: flat arrays of N = n_reps *
+    slots rows, slot i belonging to replication i // slots. Plain arrays, SI units, changed in
+    place by ``process_scan``.
 
-    x (N, 9), P (N, 9, 9): filter state [r, v, a] in ECEF and its covariance (NaN before a
-    member's second detection); t_s (N,): time of x (NaN without a filter state);
-    status (N,) int8: 0 no track, 1 tentative, 2 confirmed, 3 deleted;
-    hit_history (N,) uint32: one bit per scan in view of the current track, newest in bit 0;
-    misses (N,) int: consecutive scans in view without a detection;
-    first_r (N, 3), first_P (N, 3, 3), first_t_s (N,): the converted first detection of a
-    tentative track awaiting its second (NaN otherwise);
-    first_detect_t_s (N,): the member's first detection ever; confirm_t_s (N,): when the
-    current track was confirmed (NaN until then); last_update_t_s (N,): last detection used;
-    last_nis (N,): the normalised innovation squared of the last update (NaN if none);
-    n_initiations (N,) int: how many tracks the member has started;
-    q_scale (N,): the factor on the configured jerk PSD that the track uses now.
+    x (N, 9), P (N, 9, 9): filter state [r, v, a] in ECEF and covariance (NaN before a track's
+    second detection); t_s: time of x; status (int8): 0 none, 1 tentative, 2 confirmed,
+    3 deleted; hit_history (uint32) and misses: M-of-N and deletion counters; first_r,
+    first_P, first_t_s: the converted single detection of a tentative track awaiting its
+    second; confirm_t_s, last_update_t_s, last_nis; q_scale: factor on the configured jerk
+    PSD; track_id (int64): the slot's current track, numbered from 1 in its replication (0
+    none). Per replication: next_id, the last id given; overflow, detections that found no
+    free slot.
     """
 
+    n_reps: int
+    slots: int
     x: Array
     P: Array
     t_s: Array
     status: NDArray[np.int8]
     hit_history: NDArray[np.uint32]
-    misses: NDArray[np.int64]
+    misses: IntArray
     first_r: Array
     first_P: Array
     first_t_s: Array
-    first_detect_t_s: Array
     confirm_t_s: Array
     last_update_t_s: Array
     last_nis: Array
-    n_initiations: NDArray[np.int64]
     q_scale: Array
+    track_id: IntArray
+    next_id: IntArray
+    overflow: IntArray
 
     @property
     def n(self) -> int:
         return int(self.status.shape[0])
 
     @property
+    def rep_of(self) -> IntArray:
+        """(N,) the replication of each slot."""
+        return np.arange(self.n) // self.slots
+
+    @property
+    def live(self) -> NDArray[np.bool_]:
+        return (self.status == TENTATIVE) | (self.status == CONFIRMED)
+
+    @property
     def has_state(self) -> NDArray[np.bool_]:
-        """(N,) True where the member's current track has a filter state (x, P, t_s)."""
-        return ((self.status == TENTATIVE) | (self.status == CONFIRMED)) & np.isfinite(self.t_s)
+        """(N,) True where the slot's live track has a filter state (x, P, t_s)."""
+        return self.live & np.isfinite(self.t_s)
+
+    def position_estimate(self) -> Array:
+        """(N, 3) where each live track puts its target now: the filter's position, or the
+        single detection of a track without a filter state; NaN for slots without a track."""
+        return self.position_estimate_of(np.arange(self.n))
+
+    def position_estimate_of(self, slots: NDArray[np.intp]) -> Array:
+        """``position_estimate`` of the given slots only (M, 3)."""
+        live = self.live[slots]
+        state = live & np.isfinite(self.t_s[slots])
+        pos = np.where(state[:, None], self.x[slots, :3], self.first_r[slots])
+        pos[~live] = np.nan
+        return pos
 
 
-def new_tracks(n: int) -> Tracks:
-    """The empty state of a batch of ``n`` members: no track anywhere."""
-    nan = np.full(n, np.nan)
+def new_tracks(n_reps: int, slots: int) -> Tracks:
+    """No track anywhere in ``n_reps`` replications of ``slots`` slots each."""
+    n = n_reps * slots
     return Tracks(
+        n_reps=n_reps,
+        slots=slots,
         x=np.full((n, 9), np.nan),
         P=np.full((n, 9, 9), np.nan),
-        t_s=nan.copy(),
+        t_s=np.full(n, np.nan),
         status=np.zeros(n, dtype=np.int8),
         hit_history=np.zeros(n, dtype=np.uint32),
         misses=np.zeros(n, dtype=np.int64),
         first_r=np.full((n, 3), np.nan),
         first_P=np.full((n, 3, 3), np.nan),
-        first_t_s=nan.copy(),
-        first_detect_t_s=nan.copy(),
-        confirm_t_s=nan.copy(),
-        last_update_t_s=nan.copy(),
-        last_nis=nan.copy(),
-        n_initiations=np.zeros(n, dtype=np.int64),
+        first_t_s=np.full(n, np.nan),
+        confirm_t_s=np.full(n, np.nan),
+        last_update_t_s=np.full(n, np.nan),
+        last_nis=np.full(n, np.nan),
         q_scale=np.ones(n),
+        track_id=np.zeros(n, dtype=np.int64),
+        next_id=np.zeros(n_reps, dtype=np.int64),
+        overflow=np.zeros(n_reps, dtype=np.int64),
     )
+
+
+@dataclass(frozen=True, eq=False)
+class ScanDetections:
+    """One scan's detections for a batch of replications: ``rep`` (D,) the replication of
+    each, ascending; ``z`` (D, m) the measurements; ``model`` the measurement model that made
+    them. No identity: which threat (if any) caused a detection is not here."""
+
+    rep: IntArray
+    z: Array
+    model: MeasurementModel
+
+    @property
+    def size(self) -> int:
+        return int(self.rep.size)
+
+
+@dataclass(frozen=True, eq=False)
+class Association:
+    """What one scan did: ``det_of_slot`` (N,) the detection that updated or started each
+    slot's track (-1 none); ``born`` (N,) the slots whose track started at this scan;
+    ``replaced_id`` (N,) the id of the track a born slot held before (0 none)."""
+
+    det_of_slot: IntArray
+    born: NDArray[np.bool_]
+    replaced_id: IntArray
 
 
 def jerk_psd(tracks: Tracks, config: TrackerConfig) -> Array:
@@ -145,6 +205,27 @@ def position_sigma_m(tracks: Tracks) -> Array:
     """sqrt(trace(P_rr)) (N,) in m: the RMS position uncertainty; NaN without a filter state."""
     p = tracks.P
     return np.sqrt(p[:, 0, 0] + p[:, 1, 1] + p[:, 2, 2])
+
+
+def _pairs(
+    row_rep: IntArray, det_rep: IntArray, n_reps: int
+) -> tuple[IntArray, IntArray]:
+    """Every (row, detection) of the same replication: indices into the rows and detections
+    (detections sorted by replication)."""
+    start = np.searchsorted(det_rep, np.arange(n_reps), side="left")
+    count = np.searchsorted(det_rep, np.arange(n_reps), side="right") - start
+    per_row = count[row_rep]
+    total = int(per_row.sum())
+    rows = np.repeat(np.arange(row_rep.size), per_row)
+    offset = np.arange(total) - np.repeat(np.cumsum(per_row) - per_row, per_row)
+    dets = start[row_rep][rows] + offset
+    return rows, dets
+
+
+def _local_columns(det_rep: IntArray, dets: IntArray) -> IntArray:
+    """Each detection's index within its replication's detections (sorted by replication)."""
+    first = np.searchsorted(det_rep, det_rep[dets], side="left")
+    return dets - first
 
 
 def _two_point_state(
@@ -172,144 +253,213 @@ def _two_point_state(
     return x, P
 
 
+def _update_filtered(
+    tr: Tracks,
+    t_s: float,
+    dets: ScanDetections,
+    cand: IntArray,
+    config: TrackerConfig,
+    det_used: NDArray[np.bool_],
+    det_of_slot: IntArray,
+) -> None:
+    """Rules 2 and 3 for the slots ``cand`` (live, with a filter state, in view)."""
+    dt = t_s - tr.t_s[cand]
+    if np.any(dt < 0.0):
+        raise ValueError(
+            f"scans must come in time order: scan at {t_s} s is before a track's state time "
+            f"{np.max(tr.t_s[cand])} s"
+        )
+    xp, pp = ekf.predict(tr.x[cand], tr.P[cand], dt, config.jerk_psd_m2ps5 * tr.q_scale[cand])
+    tr.x[cand], tr.P[cand], tr.t_s[cand] = xp, pp, t_s
+    if dets.size == 0:
+        return
+    rows, cols = _pairs(cand // tr.slots, dets.rep, tr.n_reps)
+    if rows.size == 0:
+        return
+    model = dets.model
+    z_pred, jac = model.predict(xp)
+    s, s_inv = ekf.innovation_covariance(pp, jac, model.R)
+    nu = model.residual(dets.z[cols], z_pred[rows])
+    d2 = np.einsum("ki,kij,kj->k", nu, s_inv[rows], nu)
+    gated = d2 <= config.gate_nis
+    rows, cols, d2, nu = rows[gated], cols[gated], d2[gated], nu[gated]
+    if rows.size == 0:
+        return
+    cost = d2 + np.log(np.linalg.det(s))[rows]
+    slot = cand[rows]
+    chosen = assign_pairs(slot // tr.slots, slot % tr.slots, _local_columns(dets.rep, cols), cost)
+    rows, cols, nu = rows[chosen], cols[chosen], nu[chosen]
+    slot = cand[rows]
+    tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac[rows], model.R)
+    tr.last_nis[slot] = nis
+    tr.last_update_t_s[slot] = t_s
+    surprised = nis > config.maneuver_nis
+    tr.q_scale[slot] = np.clip(
+        tr.q_scale[slot] * np.where(surprised, config.maneuver_q_gain, config.q_scale_decay),
+        1.0,
+        config.max_q_scale,
+    )
+    det_used[cols] = True
+    det_of_slot[slot] = cols
+
+
+def _second_detections(
+    tr: Tracks,
+    t_s: float,
+    dets: ScanDetections,
+    cand: IntArray,
+    r_det: Array,
+    p_det: Array,
+    config: TrackerConfig,
+    det_used: NDArray[np.bool_],
+    det_of_slot: IntArray,
+) -> None:
+    """Rule 4 for the slots ``cand`` (tentative, a single detection, in view)."""
+    free = np.flatnonzero(~det_used)
+    if free.size == 0 or cand.size == 0:
+        return
+    sub_rep = dets.rep[free]
+    rows, cols = _pairs(cand // tr.slots, sub_rep, tr.n_reps)
+    if rows.size == 0:
+        return
+    slot = cand[rows]
+    dt = t_s - tr.first_t_s[slot]
+    gap = np.linalg.norm(r_det[free[cols]] - tr.first_r[slot], axis=-1)
+    spread = np.sqrt(
+        np.trace(tr.first_P[slot], axis1=-2, axis2=-1)
+        + np.trace(p_det[free[cols]], axis1=-2, axis2=-1)
+    )
+    ok = (dt > 0.0) & (gap <= config.max_speed_mps * dt + 3.0 * spread)
+    rows, cols, slot, gap = rows[ok], cols[ok], slot[ok], gap[ok]
+    if rows.size == 0:
+        return
+    chosen = assign_pairs(
+        slot // tr.slots, slot % tr.slots, _local_columns(sub_rep, cols), gap
+    )
+    slot, d = slot[chosen], free[cols[chosen]]
+    tr.x[slot], tr.P[slot] = _two_point_state(
+        tr.first_r[slot],
+        tr.first_P[slot],
+        tr.first_t_s[slot],
+        r_det[d],
+        p_det[d],
+        t_s,
+        config.initial_accel_sigma_mps2,
+    )
+    tr.t_s[slot] = t_s
+    tr.last_update_t_s[slot] = t_s
+    tr.first_r[slot], tr.first_P[slot], tr.first_t_s[slot] = np.nan, np.nan, np.nan
+    det_used[d] = True
+    det_of_slot[slot] = d
+
+
+def _initiate(
+    tr: Tracks,
+    t_s: float,
+    dets: ScanDetections,
+    r_det: Array,
+    p_det: Array,
+    det_used: NDArray[np.bool_],
+    det_of_slot: IntArray,
+) -> tuple[NDArray[np.bool_], IntArray]:
+    """Rule 5: unused detections start tracks in free slots. Returns (born, replaced_id)."""
+    born = np.zeros(tr.n, dtype=bool)
+    replaced = np.zeros(tr.n, dtype=np.int64)
+    new = np.flatnonzero(~det_used)
+    if new.size == 0:
+        return born, replaced
+    free = np.flatnonzero((tr.status == NO_TRACK) | (tr.status == DELETED))
+    free_rep = free // tr.slots
+    # the k-th free slot of a replication goes to its k-th unused detection
+    free_rank = np.arange(free.size) - np.searchsorted(free_rep, free_rep, side="left")
+    table = np.full((tr.n_reps, tr.slots), -1, dtype=np.int64)
+    table[free_rep, free_rank] = free
+    det_rep = dets.rep[new]
+    det_rank = np.arange(new.size) - np.searchsorted(det_rep, det_rep, side="left")
+    fits = det_rank < tr.slots
+    slot = np.full(new.size, -1, dtype=np.int64)
+    slot[fits] = table[det_rep[fits], det_rank[fits]]
+    placed = slot >= 0
+    np.add.at(tr.overflow, det_rep[~placed], 1)
+    slot, d, rank, rep = slot[placed], new[placed], det_rank[placed], det_rep[placed]
+    if slot.size == 0:
+        return born, replaced
+    replaced[slot] = tr.track_id[slot]
+    tr.track_id[slot] = tr.next_id[rep] + rank + 1
+    np.add.at(tr.next_id, rep, 1)
+    tr.first_r[slot], tr.first_P[slot], tr.first_t_s[slot] = r_det[d], p_det[d], t_s
+    tr.x[slot], tr.P[slot], tr.t_s[slot] = np.nan, np.nan, np.nan
+    tr.status[slot] = TENTATIVE
+    tr.hit_history[slot] = 1
+    tr.misses[slot] = 0
+    tr.confirm_t_s[slot] = np.nan
+    tr.last_nis[slot] = np.nan
+    tr.last_update_t_s[slot] = t_s
+    tr.q_scale[slot] = 1.0
+    det_used[d] = True
+    det_of_slot[slot] = d
+    born[slot] = True
+    return born, replaced
+
+
 def process_scan(
     tracks: Tracks,
     t_s: float,
-    z: ArrayLike,
-    R: ArrayLike,
-    site: tuple[float, float, float],
-    in_view: ArrayLike | None,
+    dets: ScanDetections,
+    in_view: ArrayLike,
     config: TrackerConfig,
-) -> Tracks:
-    """Apply one radar scan at time ``t_s`` (s) to every member's track (rules in the module
-    docstring) and return the new state.
+) -> Association:
+    """Apply one scan of one sensor at ``t_s`` to every replication's tracks, in place (rules
+    in the module docstring). ``in_view`` (N,) bool: whether the sensor could see where each
+    slot's track puts its target (``Tracks.position_estimate``). Scans must come in time
+    order. Returns which detection updated or started which slot."""
+    tr = tracks
+    view = np.asarray(in_view, dtype=bool)
+    if view.shape != (tr.n,):
+        raise ValueError(f"in_view must have shape ({tr.n},), got {view.shape}")
+    det_used = np.zeros(dets.size, dtype=bool)
+    det_of_slot = np.full(tr.n, -1, dtype=np.int64)
+    live_before = tr.live
+    has_state = live_before & np.isfinite(tr.t_s)
+    single_before = live_before & ~has_state
 
-    ``z`` (N, 3): the member's detection (range m, azimuth rad clockwise from north,
-    elevation rad), NaN where there is none; ``R`` (3, 3): its covariance (m^2, rad^2);
-    ``site``: the radar's geodetic (lat_rad, lon_rad, alt_m); ``in_view`` (N,) bool: whether
-    the radar could see the member (None: all). Scans must come in time order: a member's
-    track may not be older than ``t_s``.
-    """
-    z = np.asarray(z, dtype=float)
-    R = np.asarray(R, dtype=float)
-    n = tracks.n
-    if z.shape != (n, 3):
-        raise ValueError(f"z must have shape ({n}, 3), got {z.shape}")
-    detected = np.all(np.isfinite(z), axis=1)
-    if in_view is None:
-        seen = np.ones(n, dtype=bool)
-    else:
-        seen = np.broadcast_to(np.asarray(in_view, dtype=bool), (n,)) | detected
-    status = tracks.status.copy()
-    x, P, t_state = tracks.x.copy(), tracks.P.copy(), tracks.t_s.copy()
-    last_nis = tracks.last_nis.copy()
-    last_update = tracks.last_update_t_s.copy()
-    q_scale = tracks.q_scale.copy()
+    cand = np.flatnonzero(has_state & view)
+    if cand.size:
+        _update_filtered(tr, t_s, dets, cand, config, det_used, det_of_slot)
+    born = np.zeros(tr.n, dtype=bool)
+    replaced = np.zeros(tr.n, dtype=np.int64)
+    if dets.size and not det_used.all():
+        r_det, p_det = dets.model.to_position(dets.z)
+        single = np.flatnonzero(single_before & view)
+        _second_detections(tr, t_s, dets, single, r_det, p_det, config, det_used, det_of_slot)
+        born, replaced = _initiate(tr, t_s, dets, r_det, p_det, det_used, det_of_slot)
 
-    # 2-3: coast every filter state to t, update the detected ones
-    active = np.flatnonzero(tracks.has_state)
-    if active.size:
-        dt = t_s - t_state[active]
-        if np.any(dt < 0.0):
-            raise ValueError(
-                f"scans must come in time order: scan at {t_s} s is before a track's "
-                f"state time {np.max(t_state[active])} s"
-            )
-        xa, pa = ekf.predict(x[active], P[active], dt, config.jerk_psd_m2ps5 * q_scale[active])
-        hit = detected[active]
-        xa, pa, nis = ekf.update(xa, pa, z[active], R, *site, mask=hit)
-        x[active], P[active], t_state[active] = xa, pa, t_s
-        last_nis[active[hit]] = nis[hit]
-        last_update[active[hit]] = t_s
-        surprised = nis[hit] > config.maneuver_nis
-        updated = active[hit]
-        q_scale[updated] = np.clip(
-            q_scale[updated] * np.where(surprised, config.maneuver_q_gain, config.q_scale_decay),
-            1.0,
-            config.max_q_scale,
-        )
-
-    # 4: second detection of a tentative track without a filter state
-    waiting = (status == TENTATIVE) & ~tracks.has_state
-    second = np.flatnonzero(waiting & detected)
-    if second.size:
-        r2 = ekf.rae_to_ecef(z[second], *site)
-        p2 = ekf.rae_to_ecef_covariance(z[second], R, *site)
-        x[second], P[second] = _two_point_state(
-            tracks.first_r[second],
-            tracks.first_P[second],
-            tracks.first_t_s[second],
-            r2,
-            p2,
-            t_s,
-            config.initial_accel_sigma_mps2,
-        )
-        t_state[second] = t_s
-        last_update[second] = t_s
-    first_r, first_P, first_t = (
-        tracks.first_r.copy(),
-        tracks.first_P.copy(),
-        tracks.first_t_s.copy(),
-    )
-    first_r[second], first_P[second], first_t[second] = np.nan, np.nan, np.nan
-
-    # 5: first detection of a member without a live track (never tracked, or deleted)
-    born = np.flatnonzero(((status == NO_TRACK) | (status == DELETED)) & detected)
-    hist = tracks.hit_history.copy()
-    misses = tracks.misses.copy()
-    confirm_t = tracks.confirm_t_s.copy()
-    first_detect = tracks.first_detect_t_s.copy()
-    n_init = tracks.n_initiations.copy()
-    if born.size:
-        first_r[born] = ekf.rae_to_ecef(z[born], *site)
-        first_P[born] = ekf.rae_to_ecef_covariance(z[born], R, *site)
-        first_t[born] = t_s
-        x[born], P[born], t_state[born] = np.nan, np.nan, np.nan
-        status[born] = TENTATIVE
-        hist[born] = 1
-        misses[born] = 0
-        confirm_t[born] = np.nan
-        last_nis[born] = np.nan
-        last_update[born] = t_s
-        first_detect[born] = np.where(np.isnan(first_detect[born]), t_s, first_detect[born])
-        n_init[born] += 1
-        q_scale[born] = 1.0
-
-    # 6: hit history and consecutive misses, for live tracks in view (not the newborn)
-    live = (status == TENTATIVE) | (status == CONFIRMED)
-    counted = live & seen
-    counted[born] = False
-    window = np.uint32((1 << config.confirm_window) - 1)
-    shifted = ((hist << np.uint32(1)) | detected.astype(np.uint32)) & window
-    hist = np.where(counted, shifted, hist).astype(np.uint32)
-    misses = np.where(counted, np.where(detected, 0, misses + 1), misses)
+    # 6: hit history and consecutive misses of the tracks in view (not the newborn)
+    detected = det_of_slot >= 0
+    counted = live_before & (view | detected) & ~born
+    if counted.any():
+        window = np.uint32((1 << config.confirm_window) - 1)
+        shifted = ((tr.hit_history << np.uint32(1)) | detected.astype(np.uint32)) & window
+        tr.hit_history[:] = np.where(counted, shifted, tr.hit_history)
+        tr.misses[:] = np.where(counted, np.where(detected, 0, tr.misses + 1), tr.misses)
 
     # 7: M-of-N confirmation of tentative tracks with a filter state
-    has_state = live & np.isfinite(t_state)
-    confirm = (status == TENTATIVE) & has_state & (np.bitwise_count(hist) >= config.confirm_hits)
-    status[confirm] = CONFIRMED
-    confirm_t[confirm] = t_s
+    with_state = tr.live & np.isfinite(tr.t_s)
+    confirm = (
+        (tr.status == TENTATIVE)
+        & with_state
+        & (np.bitwise_count(tr.hit_history) >= config.confirm_hits)
+    )
+    tr.status[confirm] = CONFIRMED
+    tr.confirm_t_s[confirm] = t_s
 
     # 8: deletion
-    sigma = np.sqrt(P[:, 0, 0] + P[:, 1, 1] + P[:, 2, 2])
-    lost = live & ((misses >= config.delete_misses) | (has_state & (sigma > config.delete_sigma_m)))
-    status[lost] = DELETED
-
-    return replace(
-        tracks,
-        x=x,
-        P=P,
-        t_s=t_state,
-        status=status,
-        hit_history=hist,
-        misses=misses,
-        first_r=first_r,
-        first_P=first_P,
-        first_t_s=first_t,
-        first_detect_t_s=first_detect,
-        confirm_t_s=confirm_t,
-        last_update_t_s=last_update,
-        last_nis=last_nis,
-        n_initiations=n_init,
-        q_scale=q_scale,
+    sigma = position_sigma_m(tr)
+    lone_missed = single_before & counted & ~detected
+    lost = tr.live & (
+        (tr.misses >= config.delete_misses)
+        | (with_state & (sigma > config.delete_sigma_m))
+        | lone_missed
     )
+    tr.status[lost] = DELETED
+    return Association(det_of_slot=det_of_slot, born=born, replaced_id=replaced)

@@ -1,0 +1,60 @@
+"""Prediction: where fire control expects a tracked threat to be over a round's flight.
+
+A ``Predictor`` turns tracks (slots of ``tracking.Tracks``) into predicted paths sampled at
+times after a firing instant, plus the track state and covariance at that instant (for the
+uncertainty at the intercept). ``TrackExtrapolation`` flies the filter's own model (the
+nearly-constant-acceleration EKF mean, ``ekf.extrapolate``) on a coarse grid and interpolates;
+the oracle that knows the truth lives in ``engagement`` (the only package holding truth).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from kaminari.dynamics.interpolate import hermite
+from kaminari.earth.frames import ecef2geodetic
+from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.ekf import extrapolate, predict
+from kaminari.tracking.tracker import Tracks, jerk_psd
+
+__all__ = ["PREDICTION_STEP_S", "Predictor", "TrackExtrapolation", "state_at"]
+
+Array = NDArray[np.float64]
+
+PREDICTION_STEP_S = 0.5
+"""Step of the extrapolation of a track, interpolated (Hermite) to the projectile's steps."""
+
+
+class Predictor(Protocol):
+    def path(self, tracks: Tracks, slots: NDArray[np.intp], t_fire_s: float, tau_s: Array) -> Array:
+        """Predicted positions (M, K, 3) of the slots' threats at t_fire_s + tau_s (K,), NaN
+        where no prediction is made (below ground)."""
+        ...
+
+
+def state_at(
+    tracks: Tracks, slots: NDArray[np.intp], t_s: float, config: TrackerConfig
+) -> tuple[Array, Array]:
+    """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``."""
+    q = jerk_psd(tracks, config)[slots]
+    return predict(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q)
+
+
+@dataclass(frozen=True)
+class TrackExtrapolation:
+    """The filter's own motion model, flown from the track's state predicted to the firing
+    instant (acceleration held)."""
+
+    config: TrackerConfig
+
+    def path(self, tracks: Tracks, slots: NDArray[np.intp], t_fire_s: float, tau_s: Array) -> Array:
+        x_fire, _ = state_at(tracks, slots, t_fire_s, self.config)
+        coarse = np.arange(0.0, tau_s[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
+        r, v = extrapolate(x_fire, coarse)
+        pred, _ = hermite(coarse, r, v, np.broadcast_to(tau_s, (slots.size, tau_s.size)))
+        pred[ecef2geodetic(pred).alt_m < 0.0] = np.nan
+        return pred

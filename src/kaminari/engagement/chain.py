@@ -36,10 +36,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.engagement.records import Records, concat, kill_places
 from kaminari.engagement.rounds import RoundBook
 from kaminari.engagement.truth import Truth
-from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.firecontrol.assignment import assign_weapons
 from kaminari.firecontrol.doctrine import Doctrine, EngagementState
 from kaminari.firecontrol.envelope import BallisticTable, ballistic_table

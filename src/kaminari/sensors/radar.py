@@ -112,7 +112,8 @@ class Radar:
         self, t_s: float, r_true: Array, exists: NDArray[np.bool_], rng: np.random.Generator
     ) -> Report:
         """Detections of threats at ``r_true`` (R, T, 3), or (T, 3) when every replication
-        shares it, that exist where ``exists`` (R, T), then false alarms (``false_alarms``), merged in replication order.
+        shares it, that exist where ``exists`` (R, T), then false alarms (``false_alarms``),
+        merged in replication order.
 
         Draws: U (R, T) for detection, then standard normal noise for the detected ones only
         (in replication-major order), then the false alarms."""

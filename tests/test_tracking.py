@@ -22,11 +22,13 @@ from kaminari.threats.guidance import GuidancePlan
 from kaminari.threats.vehicles import CAV_H
 from kaminari.tracking import ekf
 from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.measurement import RangeAzimuthElevation
 from kaminari.tracking.tracker import (
     CONFIRMED,
     DELETED,
     NO_TRACK,
     TENTATIVE,
+    ScanDetections,
     new_tracks,
     position_sigma_m,
     process_scan,
@@ -36,6 +38,9 @@ DEG = np.pi / 180.0
 SITE = (31.0 * DEG, 131.0 * DEG, 100.0)
 SIGMA = np.array([20.0, 1e-3, 1e-3])  # range m, azimuth and elevation rad
 R_RADAR = np.diag(SIGMA**2)
+SLOTS = 4
+"""Track slots per replication in the single-target tests: one target needs one, the others
+catch any detection that a gate turns away (there should be none or few)."""
 
 
 def glide_state(n: int = 1, alt_m: float = 45e3, accel_up_mps2: float = 5.0) -> np.ndarray:
@@ -64,6 +69,28 @@ def random_spd(rng: np.random.Generator, n: int) -> np.ndarray:
     p = a @ np.swapaxes(a, -1, -2) / 9.0 + 0.1 * np.eye(9)
     p = p * scale[:, None] * scale[None, :]
     return 0.5 * (p + np.swapaxes(p, -1, -2))  # exactly symmetric
+
+
+def first_slots(tracks) -> np.ndarray:
+    """Slot 0 of every replication: where its first track goes (rule 5 fills free slots in
+    order), and where a lone target's track stays while association is trivial."""
+    return np.arange(tracks.n_reps) * tracks.slots
+
+
+def scan_one_each(tracks, t_s, z, site, config, in_view=None):
+    """One scan in which replication i reports at most one detection, z[i] (a row of NaN: no
+    detection), with the tracker told only the replication of each detection. ``in_view`` per
+    replication (shared by its slots), all in view when None. Returns the Association."""
+    z = np.asarray(z, dtype=float)
+    seen = ~np.isnan(z[:, 0])
+    if in_view is None:
+        view = np.ones(tracks.n, dtype=bool)
+    else:
+        view = np.repeat(np.asarray(in_view, dtype=bool), tracks.slots)
+    dets = ScanDetections(
+        np.flatnonzero(seen).astype(np.int64), z[seen], RangeAzimuthElevation(*site, R_RADAR)
+    )
+    return process_scan(tracks, t_s, dets, view, config)
 
 
 # --- the filter's pieces ---------------------------------------------------------------------
@@ -229,6 +256,38 @@ def test_update_touches_only_masked_members_and_wraps_the_azimuth():
     assert nis[0] < 2.0
 
 
+def test_update_innovation_through_the_measurement_model_equals_the_radar_update():
+    """The model-agnostic update (``RangeAzimuthElevation`` for h, H, R and the wrapped
+    residual, then ``ekf.update_innovation``) gives the radar ``ekf.update``'s x, P and NIS
+    (1e-9 of each entry's scale), near the azimuth wrap too; ``innovation_covariance`` is
+    H P H^T + R, written out here, with its inverse."""
+    rng = np.random.default_rng(5)
+    n = 30
+    x = glide_state(n)
+    x[:, :3] += rng.normal(0.0, 100e3, (n, 3))
+    P = random_spd(rng, n)
+    z = measure(x[:, :3] + rng.normal(0, 300, (n, 3)), SITE, rng)
+    z[0, 1] = 1e-4  # a residual across the 0 / 2 pi seam for a prediction near 2 pi
+    x[0, :3] = geodetic2ecef(*SITE) + enu_rotation(SITE[0], SITE[1]).T @ np.array(
+        [-30.0, 300e3, 20e3]
+    )
+    model = RangeAzimuthElevation(*SITE, R_RADAR)
+    x_ref, p_ref, nis_ref = ekf.update(x, P, z, R_RADAR, *SITE)
+    z_pred, jac = model.predict(x)
+    nu = model.residual(z, z_pred)
+    assert abs(nu[0, 1]) < 1e-3
+    x_new, p_new, nis = ekf.update_innovation(x, P, nu, jac, model.R)
+    d = np.sqrt(np.diagonal(P, axis1=-2, axis2=-1))
+    scale = d[:, :, None] * d[:, None, :]
+    assert np.max(np.abs(x_new - x_ref) / d) < 1e-9
+    assert np.max(np.abs(p_new - p_ref) / scale) < 1e-9
+    np.testing.assert_allclose(nis, nis_ref, rtol=1e-9)
+    s, s_inv = ekf.innovation_covariance(P, jac, model.R)
+    explicit = jac @ P @ np.swapaxes(jac, -1, -2) + R_RADAR + ekf.R_FLOOR
+    np.testing.assert_allclose(s, explicit, rtol=1e-12)
+    np.testing.assert_allclose(s_inv @ explicit, np.broadcast_to(np.eye(3), (n, 3, 3)), atol=1e-9)
+
+
 def test_perfect_sensing_gives_no_nan_and_pins_the_position():
     """R = 0: the update stays finite and puts the position on the (noise-free) measurement
     within 1 m (R_FLOOR's 1 mm and 1 nrad sigmas)."""
@@ -309,24 +368,30 @@ def test_filter_is_consistent_when_the_truth_follows_its_own_model():
     """Truth drawn from the filter's own discrete model (RK4 mean plus white-jerk noise of the
     same q): the NEES averaged over 100 runs lies in the two-sided 95 % chi-square band
     chi2.ppf([0.025, 0.975], 900) / 100 on at least 80 % of the scans after confirmation
-    (Bar-Shalom et al. 2001, sec. 5.4.2; a consistent filter gets about 95 %)."""
+    (Bar-Shalom et al. 2001, sec. 5.4.2; a consistent filter gets about 95 %). One detection
+    per replication and scan: the tracker finds its track by gating (a true detection falls
+    outside the 99.9 % gate once in a thousand, then starts a lone track in another slot that
+    the next miss drops)."""
     n, q = 100, TrackerConfig().jerk_psd_m2ps5
     rng = np.random.default_rng(3)
     site = (35.0 * DEG, 134.0 * DEG, 100.0)  # ahead of the target: it closes from 690 to 400 km
     x = glide_state(n)
     chol_q = np.linalg.cholesky(ekf.process_noise(1.0, q) + 1e-12 * np.eye(9))
     config = TrackerConfig(jerk_psd_m2ps5=q)
-    tracks = new_tracks(n)
+    tracks = new_tracks(n, SLOTS)
+    first = first_slots(tracks)
     nees = []
     for k in range(150):
         if k:
             x = ekf.propagate_mean(x, 1.0) + rng.standard_normal((n, 9)) @ chol_q.T
         z = measure(x[:, :3], site, rng)
         assert np.all(z[:, 2] > 0.0)  # above the horizon
-        tracks = process_scan(tracks, float(k), z, R_RADAR, site, None, config)
-        if np.all(tracks.status == CONFIRMED):
-            e = tracks.x - x
-            nees.append(np.mean(np.einsum("ni,nij,nj->n", e, np.linalg.inv(tracks.P), e)))
+        scan_one_each(tracks, float(k), z, site, config)
+        if np.all(tracks.status[first] == CONFIRMED):
+            e = tracks.x[first] - x
+            p_inv = np.linalg.inv(tracks.P[first])
+            nees.append(np.mean(np.einsum("ni,nij,nj->n", e, p_inv, e)))
+    assert np.all(tracks.track_id[first] == 1)  # one track per target all along
     lo, hi = chi2.ppf([0.025, 0.975], n * 9) / n
     inside = np.mean((np.array(nees) > lo) & (np.array(nees) < hi))
     assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
@@ -342,109 +407,175 @@ def _constant_velocity_truth(n: int, t: float) -> np.ndarray:
 
 
 def _scan(tracks, t, detected, config, in_view=None, rng=None):
-    n = tracks.n
-    z = measure(_constant_velocity_truth(n, t), SITE, rng)
+    """Replication i sees its own straight-line target where detected[i]."""
+    z = measure(_constant_velocity_truth(tracks.n_reps, t), SITE, rng)
     z[~np.asarray(detected, dtype=bool)] = np.nan
-    return process_scan(tracks, t, z, R_RADAR, SITE, in_view, config)
+    return scan_one_each(tracks, t, z, SITE, config, in_view)
 
 
 def test_confirmation_after_the_configured_hits_within_the_window():
     """3-of-5: confirmed at the third detection, whatever the misses between, as long as the
-    three fall within five scans in view; 4-of-6 needs one more. Members in one batch follow
-    their own patterns."""
+    three fall within five scans in view; 4-of-6 needs one more. Replications in one batch
+    follow their own patterns. A lone first detection needs the very next look to repeat it
+    (rule 8): a miss right after it drops the track, and the next detection starts a new one
+    (a new track_id), so misses count against M-of-N only once a track has two detections."""
     patterns = np.array(
         [
             [1, 1, 1, 0, 0, 0, 0],  # confirmed at scan 2
-            [1, 0, 1, 0, 1, 0, 0],  # confirmed at scan 4 (3 of the last 5)
-            [1, 0, 0, 1, 0, 0, 1],  # never 3 within 5 scans
+            [1, 1, 0, 1, 0, 0, 0],  # confirmed at scan 3 (a miss between)
+            [1, 1, 0, 0, 1, 0, 0],  # confirmed at scan 4 (3 of the last 5)
+            [1, 1, 0, 0, 0, 1, 0],  # never 3 within 5 scans: tentative, with a filter
             [0, 0, 1, 1, 1, 0, 0],  # first detection late: confirmed at scan 4
+            [1, 0, 1, 0, 1, 0, 0],  # each lone detection dropped at the next miss: 3 tracks
+            [1, 0, 0, 1, 0, 0, 1],  # the same; the third, born at scan 6, is still waiting
         ],
         dtype=bool,
     )
+    n = patterns.shape[0]
     config = TrackerConfig(delete_misses=10)
-    tracks = new_tracks(4)
+    tracks = new_tracks(n, SLOTS)
+    first = first_slots(tracks)
     assert np.all(tracks.status == NO_TRACK)
+    born_t = np.full(n, np.nan)
     for k in range(patterns.shape[1]):
-        tracks = _scan(tracks, float(k), patterns[:, k], config)
+        assoc = _scan(tracks, float(k), patterns[:, k], config)
+        np.testing.assert_array_equal(
+            assoc.det_of_slot >= 0,
+            np.isin(np.arange(tracks.n), first) & np.repeat(patterns[:, k], SLOTS),
+        )
+        born_t[assoc.born[first]] = float(k)
         if k == 0:
-            np.testing.assert_array_equal(tracks.status, [TENTATIVE] * 3 + [NO_TRACK])
+            np.testing.assert_array_equal(
+                tracks.status[first], [TENTATIVE] * 4 + [NO_TRACK, TENTATIVE, TENTATIVE]
+            )
             assert not np.any(tracks.has_state)
-    np.testing.assert_array_equal(tracks.status, [CONFIRMED, CONFIRMED, TENTATIVE, CONFIRMED])
-    np.testing.assert_array_equal(tracks.confirm_t_s[[0, 1, 3]], [2.0, 4.0, 4.0])
-    np.testing.assert_array_equal(tracks.first_detect_t_s, [0.0, 0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(
+        tracks.status[first],
+        [CONFIRMED, CONFIRMED, CONFIRMED, TENTATIVE, CONFIRMED, DELETED, TENTATIVE],
+    )
+    np.testing.assert_array_equal(tracks.confirm_t_s[first[[0, 1, 2, 4]]], [2.0, 3.0, 4.0, 4.0])
+    assert np.all(np.isnan(tracks.confirm_t_s[first[[3, 5, 6]]]))
+    np.testing.assert_array_equal(tracks.has_state[first], [1, 1, 1, 1, 1, 0, 0])
+    # the old first_detect_t_s, per track now: when each replication's last track was born
+    np.testing.assert_array_equal(born_t, [0.0, 0.0, 0.0, 0.0, 2.0, 4.0, 6.0])
+    np.testing.assert_array_equal(tracks.track_id[first], [1, 1, 1, 1, 1, 3, 3])
+    np.testing.assert_array_equal(tracks.next_id, [1, 1, 1, 1, 1, 3, 3])
+    others = np.setdiff1d(np.arange(tracks.n), first)
+    assert np.all(tracks.status[others] == NO_TRACK) and np.all(tracks.overflow == 0)
 
     four_of_six = TrackerConfig(confirm_hits=4, confirm_window=6, delete_misses=10)
-    tracks = new_tracks(1)
+    tracks = new_tracks(1, SLOTS)
     for k, hit in enumerate([1, 1, 0, 1, 0, 1]):
-        tracks = _scan(tracks, float(k), [hit], four_of_six)
+        _scan(tracks, float(k), [hit], four_of_six)
         assert tracks.status[0] == (CONFIRMED if k == 5 else TENTATIVE)
+    assert tracks.track_id[0] == 1
+
+
+def test_a_lone_detection_is_dropped_at_its_first_miss_in_view_only():
+    """Rule 8's last clause. A tentative track holding a single detection is deleted at the
+    first scan in view that does not repeat it; a scan out of view neither counts as a miss
+    nor drops it, and a detection after such a scan still becomes its second. A track with
+    two detections survives the same miss (its misses count toward delete_misses)."""
+    config = TrackerConfig()
+    tracks = new_tracks(3, SLOTS)
+    first = first_slots(tracks)
+    _scan(tracks, 0.0, [1, 1, 1], config)
+    _scan(tracks, 1.0, [0, 0, 1], config, in_view=[True, False, True])
+    np.testing.assert_array_equal(tracks.status[first], [DELETED, TENTATIVE, TENTATIVE])
+    np.testing.assert_array_equal(tracks.has_state[first], [False, False, True])
+    np.testing.assert_array_equal(tracks.hit_history[first[1:]], [0b1, 0b11])
+    _scan(tracks, 2.0, [0, 1, 0], config)
+    np.testing.assert_array_equal(tracks.status[first], [DELETED, TENTATIVE, TENTATIVE])
+    np.testing.assert_array_equal(tracks.has_state[first], [False, True, True])
+    np.testing.assert_array_equal(tracks.misses[first[1:]], [0, 1])
+    np.testing.assert_array_equal(tracks.hit_history[first[1:]], [0b11, 0b110])
+    assoc = _scan(tracks, 3.0, [1, 0, 0], config)  # the dropped one starts over
+    assert assoc.born[0] and assoc.replaced_id[0] == 1 and tracks.track_id[0] == 2
+    np.testing.assert_array_equal(tracks.status[first], [TENTATIVE, TENTATIVE, TENTATIVE])
+    np.testing.assert_array_equal(tracks.track_id[first], [2, 1, 1])
 
 
 def test_deletion_after_the_configured_misses_in_view_only():
     """After confirmation, delete_misses consecutive misses in view delete the track at the
-    last of them; misses out of view only coast it; a detection resets the count."""
+    last of them; misses out of view do not count; a detection resets the count. Only tracks
+    in view are predicted (rule 1): the out-of-view one keeps its state time, the others are
+    coasted to each scan."""
     config = TrackerConfig(delete_misses=4)
-    tracks = new_tracks(3)
+    tracks = new_tracks(3, SLOTS)
+    first = first_slots(tracks)
     for k in range(3):
-        tracks = _scan(tracks, float(k), [1, 1, 1], config)
-    assert np.all(tracks.status == CONFIRMED)
+        _scan(tracks, float(k), [1, 1, 1], config)
+    assert np.all(tracks.status[first] == CONFIRMED)
     in_view = np.array([True, False, True])
     det = np.array([[0, 0, 0], [0, 0, 0], [0, 0, 1], [0, 0, 0]], dtype=bool)
     for k in range(4):
-        tracks = _scan(tracks, 3.0 + k, det[k], config, in_view=in_view)
+        _scan(tracks, 3.0 + k, det[k], config, in_view=in_view)
         assert tracks.status[0] == (DELETED if k == 3 else CONFIRMED)
-    np.testing.assert_array_equal(tracks.status[1:], [CONFIRMED, CONFIRMED])
-    np.testing.assert_array_equal(tracks.misses[1:], [0, 1])
-    np.testing.assert_array_equal(tracks.t_s, [6.0, 6.0, 6.0])  # all coasted to the scan
+    np.testing.assert_array_equal(tracks.status[first[1:]], [CONFIRMED, CONFIRMED])
+    np.testing.assert_array_equal(tracks.misses[first[1:]], [0, 1])
+    np.testing.assert_array_equal(tracks.t_s[first], [6.0, 2.0, 6.0])
+    np.testing.assert_array_equal(tracks.track_id[first], [1, 1, 1])
+    others = np.setdiff1d(np.arange(tracks.n), first)
+    assert np.all(tracks.status[others] == NO_TRACK)  # the detection at 5 s was gated in
 
 
 def test_deletion_when_the_coasted_position_sigma_passes_the_limit_and_reinitiation():
-    """Coasting out of view grows the position sigma; the track is deleted at the scan where
-    it passes delete_sigma_m. A later detection starts a new tentative track."""
-    config = TrackerConfig(delete_sigma_m=3000.0)
-    tracks = new_tracks(1)
+    """Coasting without detections grows the position sigma; the track is deleted at the
+    scan where it passes delete_sigma_m. (The track coasts in view with delete_misses out of
+    reach: a track out of view is not predicted at all, rule 1.) A later detection starts a
+    new tentative track, with the next track_id, in the freed slot."""
+    config = TrackerConfig(delete_sigma_m=3000.0, delete_misses=10_000)
+    tracks = new_tracks(1, SLOTS)
     for k in range(5):
-        tracks = _scan(tracks, float(k), [1], config)
+        _scan(tracks, float(k), [1], config)
     sigma_before = position_sigma_m(tracks)[0]
     assert tracks.status[0] == CONFIRMED and sigma_before < 3000.0
     t = 4.0
     while tracks.status[0] == CONFIRMED:
         t += 1.0
         previous = position_sigma_m(tracks)[0]
-        tracks = _scan(tracks, t, [0], config, in_view=np.array([False]))
+        _scan(tracks, t, [0], config)
         assert t < 200.0
+    assert tracks.status[0] == DELETED
     assert previous <= 3000.0 < position_sigma_m(tracks)[0]
-    assert tracks.n_initiations[0] == 1
-    tracks = _scan(tracks, t + 1.0, [1], config)
-    assert tracks.status[0] == TENTATIVE and tracks.n_initiations[0] == 2
-    assert np.isnan(tracks.confirm_t_s[0]) and tracks.first_detect_t_s[0] == 0.0
+    assert tracks.track_id[0] == 1 and tracks.next_id[0] == 1
+    assoc = _scan(tracks, t + 1.0, [1], config)
+    assert tracks.status[0] == TENTATIVE and assoc.born[0] and assoc.replaced_id[0] == 1
+    assert tracks.track_id[0] == 2 and tracks.next_id[0] == 2
+    assert np.isnan(tracks.confirm_t_s[0]) and not tracks.has_state[0]
+    assert tracks.first_t_s[0] == t + 1.0
+    # (the old per-member first_detect_t_s, 0 s here, has no per-track counterpart: it was
+    # the member's first detection ever, across tracks)
 
 
 def test_two_point_initiation_velocity_and_covariance():
     """From two noise-free detections 1 s apart of a ballistic target (the filter's own model,
     no non-gravitational acceleration) the initial velocity is within 0.1 m/s (the g dt / 2
     correction is exact to O(dt^2)); the covariance blocks are P2, P2 / dt,
-    (P1 + P2) / dt^2 + (dt / 2)^2 s_a^2 I."""
+    (P1 + P2) / dt^2 + (dt / 2)^2 s_a^2 I, with P_va = (dt / 2) s_a^2 I (rule 4)."""
     config = TrackerConfig()
     x0 = glide_state(1, accel_up_mps2=0.0)
     x1 = ekf.propagate_mean(x0, 1.0)
-    tracks = new_tracks(1)
+    tracks = new_tracks(1, SLOTS)
     z0, z1 = measure(x0[:, :3], SITE), measure(x1[:, :3], SITE)
-    tracks = process_scan(tracks, 10.0, z0, R_RADAR, SITE, None, config)
-    tracks = process_scan(tracks, 11.0, z1, R_RADAR, SITE, None, config)
+    scan_one_each(tracks, 10.0, z0, SITE, config)
+    assoc = scan_one_each(tracks, 11.0, z1, SITE, config)
+    assert assoc.det_of_slot[0] == 0 and not assoc.born.any()
     assert tracks.has_state[0] and tracks.t_s[0] == 11.0
     np.testing.assert_allclose(tracks.x[0, :3], x1[0, :3], atol=1e-3)
     np.testing.assert_allclose(tracks.x[0, 3:6], x1[0, 3:6], atol=0.1)
-    p1 = ekf.rae_to_ecef_covariance(z0[0], R_RADAR, *SITE)
-    p2 = ekf.rae_to_ecef_covariance(z1[0], R_RADAR, *SITE)
+    r_filter = R_RADAR + ekf.R_FLOOR  # the measurement model's R (RangeAzimuthElevation.R)
+    p1 = ekf.rae_to_ecef_covariance(z0[0], r_filter, *SITE)
+    p2 = ekf.rae_to_ecef_covariance(z1[0], r_filter, *SITE)
     P = tracks.P[0]
     var_a = config.initial_accel_sigma_mps2**2
     np.testing.assert_allclose(P[:3, :3], p2, rtol=1e-12)
     np.testing.assert_allclose(P[:3, 3:6], p2, rtol=1e-12)
     np.testing.assert_allclose(P[3:6, 3:6], p1 + p2 + 0.25 * var_a * np.eye(3), rtol=1e-12)
+    np.testing.assert_allclose(P[3:6, 6:], 0.5 * var_a * np.eye(3))
     np.testing.assert_allclose(P[6:, 6:], var_a * np.eye(3))
     with pytest.raises(ValueError, match="time order"):
-        process_scan(tracks, 10.5, z1, R_RADAR, SITE, None, config)
+        scan_one_each(tracks, 10.5, z1, SITE, config)
 
 
 # --- issue acceptance on a CAV-H glide -------------------------------------------------------
@@ -492,32 +623,35 @@ def glide():
 
 def _track_glide(glide, radars, q=None, seed=11):
     """Track the glide in N_REPS replications with the radars [(site, first scan s)] at 1 Hz,
-    scans merged in time order. Returns per scan after confirmation: time, 9-state and 6-state
-    NEES averaged over the replications, position RMSE (m) and the single-detection position
-    error sqrt(trace(converted covariance)) (m) of that scan's radar."""
+    scans merged in time order, each replication reporting its one detection per scan (the
+    tracker finds its track by gating). Returns per scan after confirmation: time, 9-state and
+    6-state NEES averaged over the replications, position RMSE (m) and the single-detection
+    position error sqrt(trace(converted covariance)) (m) of that scan's radar."""
     rng = np.random.default_rng(seed)
     config = TrackerConfig() if q is None else TrackerConfig(jerk_psd_m2ps5=q)
     scans = sorted(
         (t, glide[name]) for name, t0 in radars for t in np.arange(t0, T_TRACK_S + 1e-9, 1.0)
     )
-    tracks = new_tracks(N_REPS)
+    tracks = new_tracks(N_REPS, SLOTS)
+    first = first_slots(tracks)
     rows = []
     for t, site in scans:
         truth = glide["x"][int(round(t * 10))]
         z = measure(np.broadcast_to(truth[:3], (N_REPS, 3)), site, rng)
         assert np.all(z[:, 2] > 1.0 * DEG) and np.all(z[:, 0] < 700e3)  # in view
-        tracks = process_scan(tracks, t, z, R_RADAR, site, np.ones(N_REPS, bool), config)
-        if np.all(tracks.status == CONFIRMED):
-            e = tracks.x - truth
-            nees9 = np.einsum("ni,nij,nj->n", e, np.linalg.inv(tracks.P), e).mean()
-            nees6 = np.einsum(
-                "ni,nij,nj->n", e[:, :6], np.linalg.inv(tracks.P[:, :6, :6]), e[:, :6]
-            ).mean()
+        scan_one_each(tracks, t, z, site, config)
+        if np.all(tracks.status[first] == CONFIRMED):
+            e = tracks.x[first] - truth
+            p = tracks.P[first]
+            nees9 = np.einsum("ni,nij,nj->n", e, np.linalg.inv(p), e).mean()
+            p6_inv = np.linalg.inv(p[:, :6, :6])
+            nees6 = np.einsum("ni,nij,nj->n", e[:, :6], p6_inv, e[:, :6]).mean()
             rmse = np.sqrt(np.mean(np.sum(e[:, :3] ** 2, axis=1)))
             single = np.sqrt(
                 np.trace(ekf.rae_to_ecef_covariance(measure(truth[:3], site), R_RADAR, *site))
             )
             rows.append((t, nees9, nees6, rmse, single))
+    assert np.all(tracks.track_id[first] == 1)  # never lost and restarted
     return np.array(rows)
 
 
@@ -534,8 +668,10 @@ def test_glide_track_beats_a_single_detection_after_30_s(tracked):
     """Issue acceptance (a): from 30 s after confirmation on, the position RMSE over 100
     replications is below the single-detection (converted measurement) position error of
     the same geometry at every scan, for either radar alone and for both. Measured (RMS over
-    the window): radar A 252 m against its single detection's 552 m, radar B 301 m against
-    668 m, both radars 165 m; the worst scan is at 58 % of the single detection's error."""
+    the window): radar A 253 m against its single detection's 552 m, radar B 302 m against
+    668 m, both radars 166 m; the worst scan is at 55 % of the single detection's error (one
+    radar; 39 % with both). About one detection in a thousand falls outside the 99.9 % gate
+    and the track coasts that scan: 16, 13 and 36 of 20,000 to 40,000."""
     for rows in tracked.values():
         after = rows[rows[:, 0] >= rows[0, 0] + 30.0]
         assert np.all(after[:, 3] < after[:, 4])
@@ -558,8 +694,8 @@ def test_glide_nees_is_consistent_on_average_over_the_phugoid(tracked):
     9-state NEES (truth acceleration: the vehicle model's non-gravitational acceleration),
     averaged over 100 replications and over the scans after confirmation, is within 20 % of
     its dimension 9 for radar A, radar B and both; and it never exceeds 2.5 x 9 (no
-    divergence). Measured means: A 9.2, B 9.6, A+B 8.3 (ranges about 5 to 15); the 6-state
-    (position-velocity) NEES means are 7.4, 7.6 and 6.8."""
+    divergence). Measured means: A 9.25, B 9.65, A+B 8.3 (ranges about 5 to 15); the 6-state
+    (position-velocity) NEES means are 7.4, 7.65 and 6.75."""
     for rows in tracked.values():
         assert 0.8 * 9 < np.mean(rows[:, 1]) < 1.2 * 9
         assert np.max(rows[:, 1]) < 2.5 * 9
@@ -570,7 +706,7 @@ def test_glide_nees_is_consistent_on_average_over_the_phugoid(tracked):
     reason="a nearly-constant-acceleration EKF with one constant jerk PSD cannot follow the "
     "deterministic phugoid: its NEES swings with the lift's changing jerk (0 to 0.14 m/s^3), "
     "so it spends only 13-18 % of the scans inside the narrow 95 % band of 100 runs (the "
-    "6-state NEES 19-21 %); the filter itself passes this test on a truth that follows its "
+    "6-state NEES 19-22 %); the filter itself passes this test on a truth that follows its "
     "own model (test_filter_is_consistent_when_the_truth_follows_its_own_model)",
 )
 def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(tracked):

@@ -20,7 +20,8 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from kaminari.cli import TRAJECTORY_COLUMNS, app
+from kaminari.cli import app
+from kaminari.cli.flyout import TRAJECTORY_COLUMNS
 from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ecef
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "glide_to_coast.yaml"
@@ -261,7 +262,7 @@ def test_flyout_writes_parquet_scenario_and_figure(stand_in_numerics: None, tmp_
 
 
 def test_flyout_summary_figures(stand_in_numerics: None) -> None:
-    from kaminari.cli import summarize_flyout
+    from kaminari.cli.flyout import summarize_flyout
     from kaminari.scenario import load_scenario
 
     s = load_scenario(EXAMPLE)

@@ -13,7 +13,6 @@ import yaml
 from short_dive import short_dive
 from typer.testing import CliRunner
 
-from kaminari._cli_sweep import reps_to_separate
 from kaminari.campaign.sweep import (
     SweepAxis,
     apply_values,
@@ -23,6 +22,7 @@ from kaminari.campaign.sweep import (
     tied_with_best,
 )
 from kaminari.cli import app
+from kaminari.cli.sweep import reps_to_separate
 from kaminari.report.summary import wilson_interval
 from kaminari.scenario import ScenarioError, load_scenario
 

@@ -42,7 +42,7 @@ import yaml
 from kaminari.campaign.run import CampaignInputs, prepare
 from kaminari.campaign.store import merge_tables, read_json, write_json, write_table, write_text
 from kaminari.engagement.chain import ChainResult, KillChain, run_chain
-from kaminari.scenario import ScenarioError
+from kaminari.errors import UserInputError
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -192,7 +192,7 @@ def run_campaign(
     differ from the first run's: chunks of the same size are kept). ``progress(done, total)``
     (replications) is called once the backend is up, before the first chunk, then after each.
     ``inputs``: the prepared threats and tables, when the caller has them already.
-    Raises ScenarioError (one line) for a store of another campaign, or one without
+    Raises UserInputError (one line) for a store of another campaign, or one without
     ``resume``, and for a Dask scheduler that cannot be reached or has no workers.
     """
     t0 = time.perf_counter()
@@ -267,7 +267,7 @@ def _finished_before(spec: CampaignSpec, out: Path, resume: bool) -> set[int]:
     if not path.exists():
         return set()
     if not resume:
-        raise ScenarioError(
+        raise UserInputError(
             str(path),
             None,
             None,
@@ -279,7 +279,7 @@ def _finished_before(spec: CampaignSpec, out: Path, resume: bool) -> set[int]:
         old_reps = int(old["reps"])
         old_finished = {int(i) for i in old["finished"]}
     except (OSError, ValueError, TypeError, KeyError):
-        raise ScenarioError(
+        raise UserInputError(
             str(path), None, None, "is not a readable campaign manifest", "a new --out folder"
         ) from None
     differences = [
@@ -290,7 +290,7 @@ def _finished_before(spec: CampaignSpec, out: Path, resume: bool) -> set[int]:
         if old.get(key) != value
     ]
     if differences:
-        raise ScenarioError(
+        raise UserInputError(
             str(path),
             None,
             None,
@@ -408,17 +408,17 @@ def _dask_client(backend: Backend) -> Iterator[Client]:
             yield client
         return
     if not DASK_ADDRESS.match(address):
-        raise ScenarioError(None, None, "--dask", f"{address!r} is not an address", DASK_ALLOWED)
+        raise UserInputError(None, None, "--dask", f"{address!r} is not an address", DASK_ALLOWED)
     try:
         client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
     except Exception:  # noqa: BLE001  (whatever answers there, it is no scheduler to use)
         message = f"no Dask scheduler answers at {address} within {CONNECT_TIMEOUT_S:g} s"
-        raise ScenarioError(None, None, "--dask", message, DASK_ALLOWED) from None
+        raise UserInputError(None, None, "--dask", message, DASK_ALLOWED) from None
     with client:
         try:
             client.wait_for_workers(1, timeout=WORKERS_TIMEOUT_S)
         except TimeoutError:
             message = f"the scheduler at {address} has no workers (waited {WORKERS_TIMEOUT_S:g} s)"
             allowed = f"a scheduler with workers: start them with dask worker {address}"
-            raise ScenarioError(None, None, "--dask", message, allowed) from None
+            raise UserInputError(None, None, "--dask", message, allowed) from None
         yield client

@@ -17,7 +17,7 @@ The grid is the Cartesian product of the specs' values, numbered row-major in th
 specs are given: the last spec's values vary fastest. A grid point's scenario is the file's YAML
 mapping with the point's values set (a copy: the file's mapping is never changed), validated by
 the scenario schema, so a wrong type or an impossible value is the usual one-line
-``ScenarioError``, naming the ``--set`` option instead of a file line.
+``UserInputError``, naming the ``--set`` option instead of a file line.
 
 Also here: the rule that says whether the Pk of a sweep's points are resolved, on the Wilson
 intervals that ``kaminari.report.summary`` computes (passed in as numbers).
@@ -36,7 +36,9 @@ from typing import Any, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from kaminari._yaml_lines import (
+from kaminari.errors import UserInputError
+from kaminari.scenario import Scenario, parse_scenario
+from kaminari.scenario.yaml_lines import (
     DuplicateKeyError,
     YamlDocument,
     _without_none,
@@ -45,7 +47,6 @@ from kaminari._yaml_lines import (
     first_problem,
     parse_yaml,
 )
-from kaminari.scenario import Scenario, ScenarioError, parse_scenario
 
 __all__ = [
     "SWEEP_COMMAND",
@@ -60,7 +61,7 @@ __all__ = [
 ]
 
 SWEEP_COMMAND = "kaminari sweep"
-"""Where a ``--set`` error is said to be: the command, as ``ScenarioError``'s path."""
+"""Where a ``--set`` error is said to be: the command, as ``UserInputError``'s path."""
 
 FieldPath = tuple[str | int, ...]
 """A field path: names and list indices, ``("batteries", 0, "muzzle_velocity_mps")``."""
@@ -143,8 +144,8 @@ class SweepGrid:
 # --- reading --set --------------------------------------------------------------------------
 
 
-def _set_error(spec: str, message: str, allowed: str) -> ScenarioError:
-    return ScenarioError(SWEEP_COMMAND, None, f"--set {spec}", message, allowed)
+def _set_error(spec: str, message: str, allowed: str) -> UserInputError:
+    return UserInputError(SWEEP_COMMAND, None, f"--set {spec}", message, allowed)
 
 
 def _parse_path(text: str, spec: str) -> FieldPath:
@@ -184,7 +185,7 @@ def _parse_values(text: str, spec: str) -> tuple[tuple[Any, ...], tuple[str, ...
 
 def parse_set(spec: str) -> SweepAxis:
     """One ``--set PATH=V1,V2,...`` spec as an axis; only its syntax is checked here (the path
-    against the schema by ``sweep_scenarios``). A bad spec is a one-line ``ScenarioError``."""
+    against the schema by ``sweep_scenarios``). A bad spec is a one-line ``UserInputError``."""
     path_text, equals, values_text = spec.partition("=")
     if not equals:
         raise _set_error(spec, "no '=' between the field path and its values", _SET_GRAMMAR)
@@ -203,7 +204,7 @@ def parse_grid(specs: Sequence[str]) -> SweepGrid:
     """The grid of several ``--set`` specs; a field may be swept once, and not also inside a
     field that is swept (``batteries.0.site`` and ``batteries.0.site.alt_m``)."""
     if not specs:
-        raise ScenarioError(SWEEP_COMMAND, None, "--set", "no field is swept", _SET_GRAMMAR)
+        raise UserInputError(SWEEP_COMMAND, None, "--set", "no field is swept", _SET_GRAMMAR)
     axes: list[SweepAxis] = []
     for spec in specs:
         axis = parse_set(spec)
@@ -221,7 +222,7 @@ def parse_grid(specs: Sequence[str]) -> SweepGrid:
 
 
 def _check_path(path: FieldPath, data: Any, option: str) -> None:
-    """Raise a one-line ``ScenarioError`` where ``path`` names no field of the scenario schema,
+    """Raise a one-line ``UserInputError`` where ``path`` names no field of the scenario schema,
     or an index past the end of the scenario's list."""
     tp: Any = Scenario
     node = data
@@ -236,7 +237,7 @@ def _check_path(path: FieldPath, data: Any, option: str) -> None:
                     if isinstance(part, int)
                     else f"{where} has no field {part!r}{did_you_mean(str(part), fields)}"
                 )
-                raise ScenarioError(SWEEP_COMMAND, None, option, message, ", ".join(fields))
+                raise UserInputError(SWEEP_COMMAND, None, option, message, ", ".join(fields))
             tp = tp.model_fields[str(part)].annotation
             node = node.get(part) if isinstance(node, dict) else None
         elif get_origin(tp) is list:
@@ -250,16 +251,16 @@ def _check_path(path: FieldPath, data: Any, option: str) -> None:
             )
             if not isinstance(part, int):
                 message = f"{where} is a list: {part!r} is not an index"
-                raise ScenarioError(SWEEP_COMMAND, None, option, message, f"an index, {indices}")
+                raise UserInputError(SWEEP_COMMAND, None, option, message, f"an index, {indices}")
             if part >= count:
                 entries = "entry" if count == 1 else "entries"
                 message = f"index {part} is past the end: {where} has {count} {entries}"
-                raise ScenarioError(SWEEP_COMMAND, None, option, message, f"an index, {indices}")
+                raise UserInputError(SWEEP_COMMAND, None, option, message, f"an index, {indices}")
             tp = get_args(tp)[0]
             node = node[part]
         else:
             message = f"{where} is a single value: it has no field {part!r}"
-            raise ScenarioError(SWEEP_COMMAND, None, option, message, f"a path ending at {where}")
+            raise UserInputError(SWEEP_COMMAND, None, option, message, f"a path ending at {where}")
 
 
 def apply_values(
@@ -287,7 +288,7 @@ def _validate(
         problem = first_problem(err, Scenario, doc)
         on_swept = any(problem.field == field_path(path) for path in swept)
         where = option if on_swept else f"{option}: {problem.field}"
-        raise ScenarioError(SWEEP_COMMAND, None, where, problem.message, problem.allowed) from None
+        raise UserInputError(SWEEP_COMMAND, None, where, problem.message, problem.allowed) from None
 
 
 def sweep_scenarios(
@@ -300,7 +301,7 @@ def sweep_scenarios(
     in the grid's order. ``fixed`` sets fields for every point, named by a command-line option
     (``{"--reps": (("run", "reps"), 400)}``); a field may not be both fixed and swept.
 
-    Every problem is a one-line ``ScenarioError``: the file's own as ``file:line``; a bad
+    Every problem is a one-line ``UserInputError``: the file's own as ``file:line``; a bad
     ``--set`` naming it; a value that is wrong by itself naming ``--set PATH=VALUE``; a point
     whose values clash naming the point and its options."""
     parse_scenario(text, source)  # the file's own problems first, with their lines
@@ -314,7 +315,7 @@ def sweep_scenarios(
         for axis in grid.axes:
             if _overlap(axis.path, path):
                 message = f"{field_path(path)} is swept by --set {axis.name} too"
-                raise ScenarioError(SWEEP_COMMAND, None, option, message, "one of them")
+                raise UserInputError(SWEEP_COMMAND, None, option, message, "one of them")
         _validate(apply_values(doc.data, [(path, value)]), doc, option, [path])
     fixed_data = apply_values(doc.data, list(fixed.values()))
     for axis in grid.axes:  # each value alone, so that a bad one is named by itself

@@ -1,8 +1,6 @@
 """``kaminari czml``: a run folder as CZML for Cesium (``DIR/engagement.czml``).
 
     kaminari czml DIR [--reps N]
-
-Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both files short).
 """
 
 from __future__ import annotations
@@ -13,10 +11,11 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from kaminari.cli import _bad_input_exits_2, _require, app
+from kaminari.cli.common import bad_input_exits_2, require
+
+__all__ = ["czml"]
 
 
-@app.command()
 def czml(
     run_dir: Annotated[
         Path,
@@ -30,7 +29,7 @@ def czml(
     replications of a run, on a clock from the scenario epoch, for Cesium."""
     from kaminari.report.czml import write_czml
 
-    with _bad_input_exits_2():
-        _require(reps >= 1, "czml", "--reps", reps, "--reps >= 1")
+    with bad_input_exits_2():
+        require(reps >= 1, "czml", "--reps", reps, "--reps >= 1")
         out = write_czml(run_dir, reps=reps)
     Console().print(f"wrote {out} ({out.stat().st_size / 1e3:,.0f} kB)", soft_wrap=True)

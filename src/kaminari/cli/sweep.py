@@ -9,8 +9,6 @@ point (``point-000/``: ``point.yaml``, its values; ``scenario.yaml``, as run; th
 tables) and ``sweep.parquet`` (one row per point and threat: the values, reps, kills, pk, pk_low,
 pk_high). Every point runs with the same seed, so its differences from the others come from its
 values, not from other random draws.
-
-Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both files short).
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kaminari._yaml_lines import field_path
 from kaminari.campaign.store import read_json, read_table, write_table
 from kaminari.campaign.sweep import (
     SweepGrid,
@@ -36,9 +33,11 @@ from kaminari.campaign.sweep import (
     sweep_scenarios,
     tied_with_best,
 )
-from kaminari.cli import _bad_input_exits_2, _require, _writable_folder, app
+from kaminari.cli.common import bad_input_exits_2, require, writable_folder
+from kaminari.errors import UserInputError
 from kaminari.report.summary import ThreatSummary, summarize, wilson_interval
-from kaminari.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
+from kaminari.scenario import Scenario, dump_scenario, load_scenario
+from kaminari.scenario.yaml_lines import field_path
 
 if TYPE_CHECKING:
     from kaminari.campaign.engine import Backend
@@ -72,11 +71,11 @@ def _backend(workers: int | None, dask: str | None) -> Backend:
     from kaminari.campaign.engine import DASK_ADDRESS, DASK_ALLOWED, Backend
 
     if workers is not None:
-        _require(workers >= 1, "sweep", "--workers", workers, "--workers >= 1")
+        require(workers >= 1, "sweep", "--workers", workers, "--workers >= 1")
     if dask is None:
         return Backend(kind="local", workers=workers)
     if dask != "local" and not DASK_ADDRESS.match(dask):
-        raise ScenarioError(
+        raise UserInputError(
             "kaminari sweep", None, "--dask", f"{dask!r} is not an address", DASK_ALLOWED
         )
     return Backend(kind="dask", workers=workers, address=dask)
@@ -125,7 +124,7 @@ def _check_earlier_sweep(
     if not resume:
         held = path if path.exists() else next((f for f in folders if f.exists()), None)
         if held is not None:
-            raise ScenarioError(
+            raise UserInputError(
                 str(held),
                 None,
                 "--out",
@@ -141,7 +140,7 @@ def _check_earlier_sweep(
         earlier = None
     now = yaml.safe_load(yaml.safe_dump({k: record[k] for k in _SAME_SWEEP}))
     if not isinstance(earlier, dict) or {k: earlier.get(k) for k in _SAME_SWEEP} != now:
-        raise ScenarioError(
+        raise UserInputError(
             str(path),
             None,
             "--resume",
@@ -161,7 +160,7 @@ def _check_earlier_sweep(
             was["run"]["reps"] = now["run"]["reps"]
         difference = _first_difference(was, now) if isinstance(was, dict) else "unreadable"
         if difference:
-            raise ScenarioError(
+            raise UserInputError(
                 str(as_run),
                 None,
                 "--resume",
@@ -401,7 +400,6 @@ def _write_sweep_table(
     write_table(columns, path)
 
 
-@app.command()
 def sweep(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     out: Annotated[Path, typer.Option(help="Output folder (created if needed).")],
@@ -446,14 +444,14 @@ def sweep(
 ) -> None:
     """Run a campaign at every point of a grid of scenario variants; write each point's tables,
     sweep.yaml and sweep.parquet, and print Pk with its 95 % interval per point."""
-    with _bad_input_exits_2():
+    with bad_input_exits_2():
         text = _scenario_text(scenario)
         fixed = _fixed_options(reps, seed, track_reps, chunk_size)
         grid, scenarios = sweep_scenarios(text, str(scenario), set_, fixed)
         first = scenarios[0]
         first.require_kill_chain(str(scenario))
         backend = _backend(workers, dask)
-        _writable_folder(out)
+        writable_folder(out)
         record = _record(scenario, grid, scenarios)
         _check_earlier_sweep(out, record, grid, scenarios, resume)
     (out / SWEEP_FILE).write_text(
@@ -472,7 +470,7 @@ def sweep(
         + (f", {reps_each} replications each" if isinstance(reps_each, int) else ""),
         soft_wrap=True,
     )
-    with _bad_input_exits_2():  # the engine's own bad-input errors, such as no scheduler there
+    with bad_input_exits_2():  # the engine's own bad-input errors, such as no scheduler there
         summaries = _run_points(out, grid, scenarios, backend, resume, console)
     _write_sweep_table(out / TABLE_FILE, grid, summaries)
     for threat in _threat_names(summaries):

@@ -4,8 +4,6 @@
 
 Every input is checked before anything is written (``kaminari.report.html``); one that cannot be
 used ends in one line on stderr naming the file, and exit status 2.
-
-Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both files short).
 """
 
 from __future__ import annotations
@@ -16,10 +14,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from kaminari.cli import app
+__all__ = ["report"]
 
 
-@app.command()
 def report(
     folder: Annotated[
         Path,

@@ -1,6 +1,7 @@
 """``kaminari run``: the kill chain over replications, its result tables and its summary.
 
-Registered on the ``kaminari`` app by ``kaminari.cli`` (kept apart to keep both files short).
+    kaminari run SCENARIO --out DIR [--reps N] [--seed S] [--track-reps K]
+        [--workers N | --dask ADDRESS|local] [--chunk-size K] [--resume] [--predictor P]
 """
 
 from __future__ import annotations
@@ -17,14 +18,17 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.table import Table
 from rich.text import Text
 
-from kaminari.cli import _bad_input_exits_2, _require, _writable_folder, app
+from kaminari.cli.common import bad_input_exits_2, require, writable_folder
+from kaminari.errors import UserInputError
 from kaminari.report.summary import ThreatSummary, summarize, summary_rows
-from kaminari.scenario import Scenario, ScenarioError, dump_scenario, load_scenario
+from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
     from kaminari.campaign.engine import Backend
     from kaminari.campaign.run import CampaignInputs
     from kaminari.engagement.chain import KillChain
+
+__all__ = ["run"]
 
 ENVELOPE_ALTITUDES_KM = (0.5, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0)
 SUMMARY_COLUMNS = {
@@ -77,7 +81,6 @@ def _envelope_table(batteries, tables, max_tof_s: float) -> Table:  # type: igno
     return table
 
 
-@app.command()
 def run(
     scenario: Annotated[Path, typer.Argument(help="Scenario YAML file.", show_default=False)],
     out: Annotated[Path, typer.Option(help="Output folder (created if needed).")],
@@ -122,7 +125,7 @@ def run(
 ) -> None:
     """Run the kill chain over replications, in chunks, on local processes or a Dask cluster;
     write replications, shots and tracks as Parquet, the scenario as run, and a summary."""
-    with _bad_input_exits_2():
+    with bad_input_exits_2():
         loaded = load_scenario(scenario)
         run_cfg = loaded.run.model_copy(
             update={
@@ -132,28 +135,28 @@ def run(
                 "chunk_size": loaded.run.chunk_size if chunk_size is None else chunk_size,
             }
         )
-        _require(
+        require(
             1 <= run_cfg.reps <= 10_000_000,
             "run",
             "--reps",
             run_cfg.reps,
             "1 <= --reps <= 10000000",
         )
-        _require(run_cfg.seed >= 0, "run", "--seed", run_cfg.seed, "--seed >= 0")
-        _require(
+        require(run_cfg.seed >= 0, "run", "--seed", run_cfg.seed, "--seed >= 0")
+        require(
             run_cfg.tracks_reps >= 0,
             "run",
             "--track-reps",
             run_cfg.tracks_reps,
             "--track-reps >= 0",
         )
-        _require(
+        require(
             run_cfg.chunk_size >= 1, "run", "--chunk-size", run_cfg.chunk_size, "--chunk-size >= 1"
         )
         if workers is not None:
-            _require(workers >= 1, "run", "--workers", workers, "--workers >= 1")
+            require(workers >= 1, "run", "--workers", workers, "--workers >= 1")
         if predictor not in ("track", "truth"):
-            raise ScenarioError(
+            raise UserInputError(
                 "kaminari run",
                 None,
                 "--predictor",
@@ -161,7 +164,7 @@ def run(
                 "track, truth",
             )
         loaded.require_kill_chain(str(scenario))
-        _writable_folder(out)
+        writable_folder(out)
     as_run = loaded.model_copy(update={"run": run_cfg})
 
     from kaminari.campaign.engine import Backend, CampaignSpec, run_campaign  # input is good
@@ -187,7 +190,7 @@ def run(
         _RateAndTimeLeft(),
         TimeElapsedColumn(),
     )
-    with _bad_input_exits_2(), Progress(*columns, console=console, transient=True) as bar:
+    with bad_input_exits_2(), Progress(*columns, console=console, transient=True) as bar:
 
         def advance(done: int, total: int) -> None:
             if not bar.task_ids:  # the store and the backend are ready: say what runs

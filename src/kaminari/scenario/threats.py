@@ -1,0 +1,181 @@
+"""The threats of a scenario: the glide start, the bank law, the terminal dive, the guidance, and
+the threat entries themselves."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from kaminari.scenario.base import LatDeg, LonDeg, Name, _LatLon, _Model
+from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
+from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
+from kaminari.threats.vehicles import VEHICLES
+
+if TYPE_CHECKING:
+    from kaminari.threats.flyout import GlideStart
+
+__all__ = [
+    "BankConfig",
+    "DiveConfig",
+    "GuidanceConfig",
+    "ThreatConfig",
+    "ThreatStartConfig",
+]
+
+class ThreatStartConfig(_LatLon, _Model):
+    """Start state: position, Earth-relative speed, flight path angle and heading."""
+
+    lat_deg: LatDeg
+    lon_deg: LonDeg
+    alt_km: float = Field(ge=0, le=2_000)
+    speed_mps: float = Field(gt=0, lt=12_000)
+    flight_path_deg: float = Field(ge=-90, le=90, description="above the local horizontal")
+    heading_deg: float = Field(ge=-180, le=360, description="clockwise from north")
+
+    @property
+    def alt_m(self) -> float:
+        return self.alt_km * 1e3
+
+    @property
+    def flight_path_rad(self) -> float:
+        return math.radians(self.flight_path_deg)
+
+    @property
+    def heading_rad(self) -> float:
+        return math.radians(self.heading_deg)
+
+    def to_glide_start(self) -> GlideStart:
+        from kaminari.threats.flyout import GlideStart  # numerics only when flying
+
+        return GlideStart(
+            lat_rad=self.lat_rad,
+            lon_rad=self.lon_rad,
+            alt_m=self.alt_m,
+            speed_mps=self.speed_mps,
+            flight_path_rad=self.flight_path_rad,
+            heading_rad=self.heading_rad,
+        )
+
+
+_BANK_FIELDS = {"none": (), "constant": ("bank_deg",), "weave": ("amplitude_deg", "period_s")}
+
+
+class BankConfig(_Model):
+    """Bank law: ``none``; ``constant`` (bank_deg, positive turns right); ``weave``
+    (amplitude_deg, period_s, phase_deg=0: bank = amplitude sin(2 pi t / period + phase))."""
+
+    kind: Literal["none", "constant", "weave"] = "none"
+    bank_deg: float | None = Field(None, ge=-90, le=90)
+    amplitude_deg: float | None = Field(None, ge=0, le=90)
+    period_s: float | None = Field(None, gt=0)
+    phase_deg: float | None = Field(None, ge=-360, le=360)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weave_phase_defaults_to_zero(cls, data: Any) -> Any:
+        if isinstance(data, dict) and data.get("kind") == "weave" and "phase_deg" not in data:
+            return {**data, "phase_deg": 0.0}
+        return data
+
+    @model_validator(mode="after")
+    def _fields_match_kind(self) -> BankConfig:
+        used = _BANK_FIELDS[self.kind] + (("phase_deg",) if self.kind == "weave" else ())
+        for name in ("bank_deg", "amplitude_deg", "period_s", "phase_deg"):
+            if getattr(self, name) is not None and name not in used:
+                allowed = ", ".join(used) if used else "no field but kind"
+                raise FieldProblem((name,), f"not used by kind {self.kind!r}", allowed)
+        for name in _BANK_FIELDS[self.kind]:
+            if getattr(self, name) is None:
+                raise FieldProblem((name,), f"required by kind {self.kind!r}", "a number")
+        return self
+
+    def to_plan(self) -> BankPlan:
+        if self.kind == "constant":
+            return BankPlan(kind="constant", bank_rad=math.radians(self.bank_deg or 0.0))
+        if self.kind == "weave":
+            return BankPlan(
+                kind="weave",
+                amplitude_rad=math.radians(self.amplitude_deg or 0.0),
+                period_s=self.period_s or 0.0,
+                phase_rad=math.radians(self.phase_deg or 0.0),
+            )
+        return BankPlan()
+
+
+_DIVE = DivePlan(target_lat_rad=0.0, target_lon_rad=0.0)  # the flyout's defaults
+
+
+class DiveConfig(_Model):
+    """Terminal dive: onto a ``defended`` point by name, or onto lat_deg/lon_deg (alt_m=0)."""
+
+    target: str | None = Field(None, min_length=1)
+    lat_deg: float | None = Field(None, ge=-90, le=90)
+    lon_deg: float | None = Field(None, ge=-180, le=180)
+    alt_m: float | None = Field(None, ge=-500, le=9_000)
+    start_range_km: float = Field(_DIVE.start_range_m / 1e3, gt=0, le=2_000)
+    navigation_gain: float = Field(_DIVE.navigation_gain, gt=0, le=10)
+    max_load_g: float = Field(_DIVE.max_load_g, gt=0, le=100)
+
+    @model_validator(mode="after")
+    def _target_or_point(self) -> DiveConfig:
+        either = "either target: <defended name>, or lat_deg and lon_deg (and alt_m)"
+        if self.target is not None:
+            for name in ("lat_deg", "lon_deg", "alt_m"):
+                if getattr(self, name) is not None:
+                    raise FieldProblem((name,), "not used together with target", either)
+        else:
+            for name in ("lat_deg", "lon_deg"):
+                if getattr(self, name) is None:
+                    raise FieldProblem((name,), "required when no target is given", either)
+        return self
+
+
+class GuidanceConfig(_Model):
+    """Angle of attack (held; for ``glide: equilibrium`` its upper limit), bank law, dive."""
+
+    alpha_deg: float = Field(ge=0, le=25, description="25 deg is the top of the CAV-H fit")
+    glide: Literal["free", "equilibrium"] = "free"
+    alpha_min_deg: float = Field(0.0, ge=0, le=25, description="lower limit for equilibrium")
+    bank: BankConfig = BankConfig()
+    dive: DiveConfig | None = None
+
+    @model_validator(mode="after")
+    def _alpha_limits_ordered(self) -> GuidanceConfig:
+        if self.alpha_min_deg > self.alpha_deg:
+            raise FieldProblem(
+                ("alpha_min_deg",),
+                f"{self.alpha_min_deg:g} is above alpha_deg {self.alpha_deg:g}",
+                "0 <= alpha_min_deg <= alpha_deg",
+            )
+        return self
+
+    def to_plan(self, dive: DivePlan | None) -> GuidancePlan:
+        alpha_rad = math.radians(self.alpha_deg)
+        limits = {"alpha_max_rad": alpha_rad} if self.glide == "equilibrium" else {}
+        return GuidancePlan(
+            alpha_rad=alpha_rad,
+            glide=self.glide,
+            bank=self.bank.to_plan(),
+            dive=dive,
+            alpha_min_rad=math.radians(self.alpha_min_deg),
+            **limits,
+        )
+
+
+class ThreatConfig(_Model):
+    """One glide vehicle: its name, vehicle model (a key of ``VEHICLES``), start and guidance."""
+
+    name: Name
+    vehicle: str
+    start: ThreatStartConfig
+    guidance: GuidanceConfig
+
+    @field_validator("vehicle")
+    @classmethod
+    def _known_vehicle(cls, value: str) -> str:
+        if value not in VEHICLES:
+            hint = did_you_mean(value, list(VEHICLES))
+            raise FieldProblem((), f"unknown vehicle {value!r}{hint}", ", ".join(VEHICLES))
+        return value

@@ -8,8 +8,12 @@ them (files, columns, tables, the figure); and against the real numerics, skippe
 
 from __future__ import annotations
 
+import importlib.metadata
 import importlib.util
 import math
+import os
+import re
+import subprocess
 import sys
 import types
 from dataclasses import dataclass
@@ -325,6 +329,61 @@ def test_shoot_bad_input_is_one_line(extra: list[str], line: str) -> None:
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 2
     assert line in result.stderr and result.stderr.count("\n") == 1
+
+
+# --- the command itself ----------------------------------------------------------------------
+
+KAMINARI = Path(sys.executable).with_name("kaminari")
+COMMANDS = ["run", "sweep", "report", "czml", "flyout", "shoot"]
+"""In the order a user needs them: run, then sweep, then the outputs, then the tools."""
+
+
+def _console_script(*args: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "COLUMNS": "80"}
+    env.pop("TERMINAL_WIDTH", None)
+    return subprocess.run(
+        [str(KAMINARI), *args], capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+def test_version_is_the_installed_distributions() -> None:
+    proc = _console_script("--version")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == f"kaminari {importlib.metadata.version('kaminari')}\n"
+    assert proc.stderr == ""
+    runner = CliRunner().invoke(app, ["--version"])
+    assert runner.exit_code == 0 and runner.stdout == proc.stdout
+
+
+def _listed_commands(help_text: str) -> list[str]:
+    """The command names of the Commands panel of ``kaminari --help``, top to bottom."""
+    panel = help_text.split("Commands", 1)[1]
+    return re.findall(r"^\W*│ (\w+) {2,}", panel, flags=re.MULTILINE)
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+def test_help_lists_the_commands_in_the_order_a_user_needs_them() -> None:
+    proc = _console_script("--help")
+    assert proc.returncode == 0, proc.stderr
+    assert _listed_commands(proc.stdout) == COMMANDS
+    assert "--version" in proc.stdout
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+@pytest.mark.parametrize("args", [[], *[[c] for c in COMMANDS]], ids=["kaminari", *COMMANDS])
+def test_help_fits_80_columns_without_cutting_words(args: list[str]) -> None:
+    """Nothing is cut off with an ellipsis, no line is wider than 80 columns, and no command's
+    summary breaks after a semicolon, as it did where rich kept a docstring's own line breaks."""
+    proc = _console_script(*args, "--help")
+    assert proc.returncode == 0, proc.stderr
+    assert "…" not in proc.stdout
+    assert max(len(line) for line in proc.stdout.splitlines()) <= 80
+    if not args:  # every command's summary reads as one sentence across its lines
+        panel = proc.stdout.split("Commands", 1)[1]
+        for line in panel.splitlines():
+            text = line.strip("│ ╰─╯")
+            assert not text.endswith(";"), line
 
 
 # --- with the real numerics ----------------------------------------------------------------

@@ -6,10 +6,11 @@
     kaminari czml DIR                     the first replications as CZML, for Cesium
     kaminari flyout SCENARIO --out DIR    fly the threats only
     kaminari shoot SCENARIO --az-deg A --el-deg E   fly one railgun projectile
+    kaminari --version
 
 Each command is a plain function in its own module (``kaminari.cli.run`` and so on), which
 never imports this one; this module registers them, in the order above, the order a user needs
-them.
+them and the order ``--help`` lists them in.
 
 Input a user can get wrong (a scenario, an option value, an output folder) ends in one line on
 stderr and exit status 2, never a traceback; any other exception is a bug and keeps its
@@ -19,6 +20,8 @@ traceback. Degrees and kilometres appear only here and in the scenario file; the
 from __future__ import annotations
 
 import sys
+from importlib.metadata import PackageNotFoundError, version
+from typing import Annotated
 
 import typer
 
@@ -35,7 +38,7 @@ try:  # typer >= 0.26 vendors click and raises its own usage errors
 except ImportError:  # pragma: no cover - older typer on click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-__all__ = ["COMMANDS", "app", "main"]
+__all__ = ["COMMANDS", "app", "kaminari_version", "main"]
 
 app = typer.Typer(
     name="kaminari",
@@ -43,6 +46,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    # markdown: help text is wrapped as paragraphs (rich mode keeps the docstrings' own line
+    # breaks), and "[run.reps]" is text, not a rich style tag that would vanish
+    rich_markup_mode="markdown",
 )
 
 COMMANDS = (run, sweep, report, czml, flyout, shoot)
@@ -50,6 +56,37 @@ COMMANDS = (run, sweep, report, czml, flyout, shoot)
 
 for _command in COMMANDS:
     app.command()(_command)
+
+
+def kaminari_version() -> str:
+    """The installed distribution's version (the package's own where it is not installed)."""
+    try:
+        return version("kaminari")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        from kaminari import __version__
+
+        return __version__
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        typer.echo(f"kaminari {kaminari_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _kaminari(
+    show_version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            help="Print kaminari's version and exit.",
+            callback=_print_version,
+            is_eager=True,
+        ),
+    ] = False,
+) -> None:
+    """Simulate the defensive kill chain against hypersonic glide vehicles."""
 
 
 def main() -> None:

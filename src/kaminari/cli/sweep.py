@@ -439,7 +439,9 @@ def sweep(
     ] = None,
     resume: Annotated[
         bool,
-        typer.Option(help="Skip points already complete and go on with an interrupted one."),
+        typer.Option(
+            "--resume", help="Skip points already complete and go on with an interrupted one."
+        ),
     ] = False,
 ) -> None:
     """Run a campaign at every point of a grid of scenario variants; write each point's tables,

@@ -44,6 +44,7 @@ radars:
     detection_probability: 0.9
     refraction_k: 1.2
     scan_offset_s: 0.5
+    false_alarms_per_scan: 0.25
 batteries:
   - name: railgun-1
     site: {lat_deg: 35.6, lon_deg: 139.7, alt_m: 10}
@@ -63,8 +64,11 @@ tracker:
   delete_misses: 3
   delete_sigma_m: 2000
   initial_accel_sigma_mps2: 30
+  gate_nis: 20
+  max_speed_mps: 7000
+  max_tracks: 32
 fire_control: {doctrine: salvo, salvo: 3, assessment_delay_s: 0.5, max_time_of_flight_s: 20,
-               max_track_sigma_m: 50}
+               max_track_sigma_m: 50, perfect_kill_assessment: true}
 run: {reps: 200, seed: 1, dt_s: 0.1, t_max_s: 1500, tracks_reps: 5}
 """
 
@@ -139,6 +143,7 @@ def test_full_kill_chain_converts_to_si() -> None:
             detection_probability=0.9,
             refraction_k=1.2,
             scan_offset_s=0.5,
+            false_alarms_per_scan=0.25,
         ),
     )
     [battery] = s.battery_models()
@@ -171,6 +176,9 @@ def test_full_kill_chain_converts_to_si() -> None:
         delete_misses=3,
         delete_sigma_m=2000.0,
         initial_accel_sigma_mps2=30.0,
+        gate_nis=20.0,
+        max_speed_mps=7000.0,
+        max_tracks=32,
     )
     assert s.doctrine() == Doctrine(
         kind="salvo",
@@ -178,6 +186,7 @@ def test_full_kill_chain_converts_to_si() -> None:
         assessment_delay_s=0.5,
         max_time_of_flight_s=20.0,
         max_track_sigma_m=50.0,
+        perfect_kill_assessment=True,
     )
     assert s.run.tracks_reps == 5
 
@@ -192,15 +201,20 @@ def test_kill_chain_dump_reads_back_equal(text: str) -> None:
         "detection_probability:",
         "refraction_k:",
         "scan_offset_s:",
+        "false_alarms_per_scan:",
         "elevation_deg:",
         "azimuth_deg:",
         "reaction_s:",
         "dispersion:",
         "tracker:",
         "delete_sigma_m:",
+        "gate_nis:",
+        "max_speed_mps:",
+        "max_tracks:",
         "fire_control:",
         "doctrine:",
         "max_track_sigma_m:",
+        "perfect_kill_assessment:",
         "tracks_reps:",
     ):
         assert key in dumped, key  # every default is written out
@@ -422,6 +436,51 @@ CASES = {
         "-1 is not allowed",
         "tracks_reps >= 0 (how many replications' tracks are written; at most reps are)",
     ),
+    "negative false alarm rate": (
+        ("false_alarms_per_scan: 0.25", "false_alarms_per_scan: -1"),
+        "false_alarms_per_scan:",
+        "radars[0].false_alarms_per_scan",
+        "-1 is not allowed",
+        "false_alarms_per_scan >= 0 (mean of the Poisson number of false detections a scan "
+        "reports)",
+    ),
+    "gate of 0": (
+        ("gate_nis: 20", "gate_nis: 0"),
+        "gate_nis:",
+        "tracker.gate_nis",
+        "0 is not allowed",
+        "gate_nis > 0 (a detection updates a track when its normalised innovation squared is "
+        "within it)",
+    ),
+    "negative largest speed": (
+        ("max_speed_mps: 7000", "max_speed_mps: -7000"),
+        "max_speed_mps:",
+        "tracker.max_speed_mps",
+        "-7000 is not allowed",
+        "max_speed_mps > 0 (the fastest a target may have moved between two detections that "
+        "start a track)",
+    ),
+    "no track slots": (
+        ("max_tracks: 32", "max_tracks: 0"),
+        "max_tracks:",
+        "tracker.max_tracks",
+        "0 is not allowed",
+        "1 <= max_tracks <= 256 (tracks held at a time in one replication)",
+    ),
+    "more track slots than 256": (
+        ("max_tracks: 32", "max_tracks: 257"),
+        "max_tracks:",
+        "tracker.max_tracks",
+        "257 is not allowed",
+        "1 <= max_tracks <= 256 (tracks held at a time in one replication)",
+    ),
+    "perfect kill assessment not true or false": (
+        ("perfect_kill_assessment: true", "perfect_kill_assessment: 1"),
+        "perfect_kill_assessment:",
+        "fire_control.perfect_kill_assessment",
+        "1 is not true or false",
+        "true or false (fire control knows a kill at once instead of looking: a shortcut)",
+    ),
 }
 
 
@@ -438,7 +497,13 @@ def test_impossible_value_is_one_exact_line(tmp_path: Path, case: str) -> None:
     assert (caught.value.line, caught.value.field) == (line, field)
 
 
-CLI_CASES = ["elevation min above max", "radar below ground", "unknown doctrine", "magazine of 0"]
+CLI_CASES = [
+    "elevation min above max",
+    "radar below ground",
+    "unknown doctrine",
+    "magazine of 0",
+    "negative false alarm rate",
+]
 
 
 @pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")

@@ -32,7 +32,9 @@ class TrackerSettingsConfig(_Model):
     """The tracker's filter and track management (``kaminari.tracking.config.TrackerConfig``):
     a track is confirmed by ``confirm_hits`` detections within ``confirm_window`` scans, deleted
     after ``delete_misses`` scans in view without one or when its position sigma passes
-    ``delete_sigma_m``."""
+    ``delete_sigma_m``; a detection is associated with a track within ``gate_nis``, and with an
+    earlier lone detection within ``max_speed_mps``; a replication holds at most
+    ``max_tracks`` tracks at a time."""
 
     jerk_psd_m2ps5: float = Field(
         default_factory=_default(_tracker_class, "jerk_psd_m2ps5"),
@@ -45,6 +47,24 @@ class TrackerSettingsConfig(_Model):
     delete_sigma_m: float = Field(default_factory=_default(_tracker_class, "delete_sigma_m"), gt=0)
     initial_accel_sigma_mps2: float = Field(
         default_factory=_default(_tracker_class, "initial_accel_sigma_mps2"), gt=0
+    )
+    gate_nis: float = Field(
+        default_factory=_default(_tracker_class, "gate_nis"),
+        gt=0,
+        description="a detection updates a track when its normalised innovation squared is "
+        "within it",
+    )
+    max_speed_mps: float = Field(
+        default_factory=_default(_tracker_class, "max_speed_mps"),
+        gt=0,
+        description="the fastest a target may have moved between two detections that start a "
+        "track",
+    )
+    max_tracks: int = Field(
+        default_factory=_default(_tracker_class, "max_tracks"),
+        ge=1,
+        le=256,
+        description="tracks held at a time in one replication",
     )
 
     @model_validator(mode="after")
@@ -64,7 +84,8 @@ class FireControlConfig(_Model):
     """Fire doctrine (``kaminari.firecontrol.doctrine.Doctrine``): shoot-look-shoot fires
     ``salvo`` rounds, assesses, and may fire again; salvo fires ``salvo`` rounds once. A battery
     engages only within ``max_time_of_flight_s`` and under ``max_track_sigma_m`` of track
-    position uncertainty."""
+    position uncertainty. ``perfect_kill_assessment`` lets fire control know a kill at once
+    instead of by looking (off by default)."""
 
     doctrine: Literal["shoot-look-shoot", "salvo"] = Field(  # a test keeps it Doctrine.kind's
         default_factory=_default(_doctrine_class, "kind")
@@ -78,6 +99,10 @@ class FireControlConfig(_Model):
     )
     max_track_sigma_m: float = Field(
         default_factory=_default(_doctrine_class, "max_track_sigma_m"), gt=0
+    )
+    perfect_kill_assessment: bool = Field(
+        default_factory=_default(_doctrine_class, "perfect_kill_assessment"),
+        description="fire control knows a kill at once instead of looking: a shortcut",
     )
 
     def to_doctrine(self) -> Doctrine:

@@ -50,7 +50,8 @@ class RadarSigmaConfig(_Model):
 
 class RadarConfig(_Model):
     """A ground radar: site, reach, revisit period, noise, lowest elevation searched, chance of a
-    detection per scan, refraction, and when in its period it first looks."""
+    detection per scan, refraction, when in its period it first looks, and how many false
+    alarms a scan reports on average."""
 
     name: Name
     site: SiteConfig
@@ -76,6 +77,11 @@ class RadarConfig(_Model):
         default_factory=_default(_radar_class, "scan_offset_s"),
         ge=0,
         description="time of the first scan; below revisit_s",
+    )
+    false_alarms_per_scan: float = Field(
+        default_factory=_default(_radar_class, "false_alarms_per_scan"),
+        ge=0,
+        description="mean of the Poisson number of false detections a scan reports",
     )
 
     @model_validator(mode="after")
@@ -103,4 +109,5 @@ class RadarConfig(_Model):
             detection_probability=self.detection_probability,
             refraction_k=self.refraction_k,
             scan_offset_s=self.scan_offset_s,
+            false_alarms_per_scan=self.false_alarms_per_scan,
         )

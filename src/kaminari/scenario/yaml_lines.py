@@ -276,7 +276,13 @@ def _type_words(tp: Any) -> str:
         return "a list"
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return "a mapping of " + ", ".join(tp.model_fields)
-    words = {float: "a number", int: "a whole number", str: "text", dt.datetime: "a date-time"}
+    words = {
+        float: "a number",
+        int: "a whole number",
+        str: "text",
+        bool: "true or false",
+        dt.datetime: "a date-time",
+    }
     return words.get(tp, "")
 
 

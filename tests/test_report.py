@@ -1,7 +1,11 @@
-"""``kaminari report`` end to end: a self-contained report.html and its PNG figures for a run
-folder and a sweep folder, checked as a file (nothing outside it is referenced) and in a headless
-Chromium with the network blocked (every figure loads, the page requests nothing); and one-line
-errors, exit status 2 and no report for inputs that cannot be used."""
+"""``kaminari report``: a self-contained report.html and its PNG figures for a run folder and a
+sweep folder, checked as a file (nothing outside it is referenced) and in a headless Chromium
+with the network blocked (every figure loads, the page requests nothing); and one-line errors,
+exit status 2 and no report for inputs that cannot be used.
+
+The run folder is a made-up one (``synthetic_run``: tables that follow
+``kaminari.results.schema``, written without running the engine), so that these tests check the
+report alone; ``test_a_real_run_is_reported`` and the sweep test run real campaigns."""
 
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ import pytest
 import yaml
 from matplotlib import image as mpimg
 from short_dive import short_dive
+from synthetic_run import write_run_folder
 from typer.testing import CliRunner
 
 from kaminari.cli import app
@@ -44,12 +49,8 @@ def _invoke(*args: str):  # type: ignore[no-untyped-def]
 
 @pytest.fixture(scope="module")
 def run_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A run folder of the short scenario, 6 replications, without a report."""
-    base = tmp_path_factory.mktemp("run")
-    out = base / "out"
-    result = _invoke("run", str(_scenario_file(base)), "--out", str(out))
-    assert result.exit_code == 0, result.output
-    return out
+    """A made-up run folder of the short scenario, 6 replications, without a report."""
+    return write_run_folder(tmp_path_factory.mktemp("run") / "out", reps=6, seed=3, tracks_reps=2)
 
 
 @pytest.fixture(scope="module")
@@ -126,6 +127,19 @@ def test_run_report_is_one_self_contained_file_with_its_pngs(reported: Path) -> 
 def test_write_report_returns_the_path_and_rewrites_in_place(reported: Path) -> None:
     assert write_report(reported) == reported / "report.html"
     assert sorted(p.name for p in (reported / "figures").glob("*.png")) == sorted(RUN_PNGS)
+
+
+def test_a_real_run_is_reported(tmp_path: Path) -> None:
+    """``kaminari run`` on the short scenario ends by writing the report of its folder."""
+    out = tmp_path / "out"
+    result = _invoke("run", str(_scenario_file(tmp_path)), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = (out / "report.html").read_text(encoding="utf-8")
+    _assert_self_contained(text, out)
+    assert sorted(p.name for p in (out / "figures").glob("*.png")) == sorted(RUN_PNGS)
+    replications = pq.read_table(out / "replications.parquet").to_pydict()
+    kills, reps = sum(replications["killed"]), len(replications["rep"])
+    assert f"{kills} killed in {reps} replications" in text
 
 
 # --- headless Chromium, network blocked -----------------------------------------------------
@@ -251,6 +265,7 @@ def _unfinish(path: Path) -> None:
     ("file", "spoil", "expected"),
     [
         ("replications.parquet", Path.unlink, "replications.parquet: no such file"),
+        ("truth.parquet", Path.unlink, "truth.parquet: no such file"),
         ("shots.parquet", _truncate, "shots.parquet: not a readable Parquet file"),
         ("scenario.yaml", Path.unlink, "scenario.yaml: no such file"),
         ("tracks.parquet", lambda p: p.write_text("not parquet"), "tracks.parquet: not a read"),

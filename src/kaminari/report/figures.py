@@ -3,10 +3,12 @@ papers and slides.
 
 Each ``*_figure`` function returns a ``matplotlib.figure.Figure`` (no pyplot: no GUI backend and
 no global state; ``png_bytes`` renders with Agg). Inputs are the tables as ``read_table`` returns
-them (``{column: array}``), the scenario as run, and, for the map and the profile, the threats
-re-flown from that scenario (``fly_scenario_threats``: the flyout is deterministic, so this is
-the path each threat flies when nothing stops it). Where a figure has no data to show (no shots
-fired, no tracks recorded) it says so in its one panel rather than being left out.
+them (``{column: array}``), the scenario as run, and, for the map and the profile, the threats'
+nominal flights from ``truth.parquet`` (``threat_paths``: the path each threat flies when
+nothing stops it, as the campaign wrote it; nothing is flown here). Where a figure has no data
+to show (no shots fired, no tracks recorded) it says so in its one panel rather than being left
+out. Nothing is divided by zero or put on a log axis at zero: a run with noise-free radars
+(sigmas 0: track variances and errors of exactly 0) draws without a warning.
 
 Units at this edge: kilometres and degrees on the axes, metres for misses and errors, seconds
 for time since the scenario epoch.
@@ -14,6 +16,7 @@ for time since the scenario epoch.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
@@ -22,6 +25,7 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 from numpy.typing import NDArray
 
 from kaminari.earth.geodesy import ground_range_m
@@ -44,28 +48,32 @@ from kaminari.report._plotstyle import (
 )
 from kaminari.report.maps import (
     COVERAGE_ALT_M,
-    _path_deg,
+    ThreatPath,
     _reference,
-    fly_scenario_threats,
     map_figure,
     radar_coverage_deg,
+    threat_entry,
+    threat_paths,
 )
+from kaminari.report.summary import summarize_raid
 from kaminari.report.sweep_figure import sweep_figure
 
 if TYPE_CHECKING:
     from kaminari.scenario import Scenario
-    from kaminari.threats.flyout import ThreatTrajectories
 
 __all__ = [
     "COVERAGE_ALT_M",
-    "fly_scenario_threats",
+    "RAID_FIGURE",
+    "RUN_FIGURES",
     "map_figure",
     "miss_figure",
     "png_bytes",
     "profile_figure",
     "radar_coverage_deg",
+    "raid_figure",
     "run_figures",
     "sweep_figure",
+    "threat_paths",
     "timeline_figure",
     "track_error_figure",
 ]
@@ -84,19 +92,21 @@ def _ceilings(scenario: Scenario) -> list[tuple[str, float]]:
     ]
 
 
-def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: Table) -> Figure:
+def profile_figure(scenario: Scenario, paths: Sequence[ThreatPath], replications: Table) -> Figure:
     """Altitude against ground range to the defended point (each threat's dive target, else the
-    first defended point), for the threats as flown unengaged, with the kill points of every
-    replication: the whole flight, and the last stretch where the batteries engage."""
+    first defended point), for the threats' nominal flights (``paths``), with the kill points of
+    every replication: the whole flight, and the last stretch where the batteries engage."""
     with _style():
         fig = _new_figure(13, 5.2)
         whole, near = fig.subplots(1, 2, width_ratios=[1.2, 1])
         kill_range_km: list[Array] = []
         reference_names = set()
-        for k, name in enumerate(paths.names):
-            lat_r, lon_r, ref = _reference(scenario, k)
+        dives: dict[float, tuple[int, list[str]]] = {}  # start range: first threat, all
+        for k, path in enumerate(paths):
+            name = path.name
+            lat_r, lon_r, ref = _reference(scenario, path)
             reference_names.add(ref)
-            lat, lon, alt = _path_deg(paths, k)
+            lat, lon, alt = path.lat_deg, path.lon_deg, path.alt_m
             rng_km = ground_range_m(lat_r, lon_r, np.radians(lat), np.radians(lon)) / 1e3
             for ax in (whole, near):
                 ax.plot(
@@ -106,21 +116,10 @@ def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: 
                     linewidth=1.6,
                     label=f"{name}, flown unengaged",
                 )
-            dive = scenario.dive_plan(scenario.threats[k])
+            entry = threat_entry(scenario, name)
+            dive = scenario.dive_plan(entry) if entry is not None else None
             if dive is not None:
-                whole.axvline(
-                    dive.start_range_m / 1e3, color=_threat_colour(k), linestyle=":", linewidth=1
-                )
-                whole.annotate(
-                    f"{name}: dive starts",
-                    (dive.start_range_m / 1e3, 0.97),
-                    xycoords=("data", "axes fraction"),
-                    rotation=90,
-                    ha="right",
-                    va="top",
-                    fontsize=10,
-                    color="0.3",
-                )
+                dives.setdefault(dive.start_range_m, (k, []))[1].append(name)
             rows = _rows_of(replications, name) & np.asarray(replications["killed"], bool)
             k_lat = np.asarray(replications["kill_lat_deg"], float)[rows]
             k_lon = np.asarray(replications["kill_lon_deg"], float)[rows]
@@ -159,6 +158,18 @@ def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: 
                     if k == 0
                     else None,
                 )
+        for start_m, (k, names) in dives.items():  # once where a raid's threats share it
+            whole.axvline(start_m / 1e3, color=_threat_colour(k), linestyle=":", linewidth=1)
+            whole.annotate(
+                f"{names[0]}: dive starts" if len(names) == 1 else "dive starts",
+                (start_m / 1e3, 0.97),
+                xycoords=("data", "axes fraction"),
+                rotation=90,
+                ha="right",
+                va="top",
+                fontsize=10,
+                color="0.3",
+            )
         tof = scenario.doctrine().max_time_of_flight_s
         ceilings: dict[float, list[str]] = {}
         for battery, ceiling in _ceilings(scenario):
@@ -174,7 +185,7 @@ def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: 
             )
         top = max(ceilings, default=0.0)
         kills = np.concatenate(kill_range_km) if kill_range_km else np.zeros(0)
-        reach_km = max(20.0, 1.4 * float(np.max(kills)) if kills.size else 0.0)
+        reach_km = 5.0 * math.ceil(max(20.0, 1.4 * float(np.max(kills, initial=0.0))) / 5.0)
         near.set_xlim(reach_km, 0)
         near.set_ylim(0, max(1.35 * top, 1.1 * _alt_within(paths, scenario, reach_km), 1e3) / 1e3)
         whole.set_xlim(max(whole.get_xlim()), 0)  # flying towards the point: left to right
@@ -190,7 +201,14 @@ def profile_figure(scenario: Scenario, paths: ThreatTrajectories, replications: 
             ylabel="altitude (km)",
             title=f"The last {reach_km:g} km, with the kills",
         )
-        near.legend(loc="upper left")
+        handles, labels = near.get_legend_handles_labels()
+        order = sorted(range(len(labels)), key=lambda i: "flown unengaged" not in labels[i])
+        near.legend(
+            [handles[i] for i in order],
+            [labels[i] for i in order],
+            loc="upper left",
+            ncol=2 if len(paths) > 3 else 1,
+        )
     return fig
 
 
@@ -198,12 +216,12 @@ def _count(replications: Table, column: str) -> int:
     return int(np.count_nonzero(np.asarray(replications[column], dtype=bool)))
 
 
-def _alt_within(paths: ThreatTrajectories, scenario: Scenario, reach_km: float) -> float:
+def _alt_within(paths: Sequence[ThreatPath], scenario: Scenario, reach_km: float) -> float:
     """The highest altitude (m) any threat has within ``reach_km`` of its reference point."""
     top = 0.0
-    for k in range(len(paths.names)):
-        lat_r, lon_r, _ = _reference(scenario, k)
-        lat, lon, alt = _path_deg(paths, k)
+    for path in paths:
+        lat_r, lon_r, _ = _reference(scenario, path)
+        lat, lon, alt = path.lat_deg, path.lon_deg, path.alt_m
         near = ground_range_m(lat_r, lon_r, np.radians(lat), np.radians(lon)) <= reach_km * 1e3
         if near.any():
             top = max(top, float(np.max(alt[near])))
@@ -213,11 +231,16 @@ def _alt_within(paths: ThreatTrajectories, scenario: Scenario, reach_km: float) 
 # --- track error ---------------------------------------------------------------------------
 
 
-def track_error_figure(scenario: Scenario, tracks: Table) -> Figure:
-    """For each threat, over the replications whose tracks were recorded: the position error of
-    the track |x_est - x_true| (m) beside the filter's own 1-sigma sqrt(var_x + var_y + var_z),
-    and their ratio (a consistent filter keeps it about 1: E|e|^2 = trace P)."""
-    names = [t.name for t in scenario.threats]
+def track_error_figure(
+    scenario: Scenario, tracks: Table, names: Sequence[str] | None = None
+) -> Figure:
+    """For each threat (``names``, in that order; else the scenario's), over the replications
+    whose tracks were recorded: the position error of the tracks that followed it |x_est -
+    x_true| (m) beside the filter's own 1-sigma sqrt(var_x + var_y + var_z), and their ratio (a
+    consistent filter keeps it about 1: E|e|^2 = trace P). Only rows with a threat (the truth
+    known) are drawn, one line per track; an error or a sigma of 0 (noise-free radars) is left
+    off the log axes, and the ratio is taken only where the sigma is above 0."""
+    names = list(names) if names is not None else [t.name for t in scenario.threats]
     with _style():
         rows = _finite_track_rows(tracks)
         shown = [n for n in names if np.any(_rows_of(tracks, n) & rows)] if rows.size else []
@@ -230,84 +253,101 @@ def track_error_figure(scenario: Scenario, tracks: Table) -> Figure:
             return fig
         fig = _new_figure(13, 0.8 + 4.4 * len(shown))
         axes = np.atleast_2d(fig.subplots(len(shown), 2, width_ratios=[1.4, 1], squeeze=False))
+        track_ids = (
+            np.asarray(tracks["track_id"])
+            if "track_id" in tracks
+            else np.zeros(len(np.asarray(tracks["rep"])), dtype=np.int64)
+        )
         for (err_ax, ratio_ax), name in zip(axes, shown, strict=True):
-            k = names.index(name)
+            colour = _threat_colour(names.index(name))
             sel = _rows_of(tracks, name) & rows
             reps = np.asarray(tracks["rep"])[sel]
+            ids = track_ids[sel]
             t = np.asarray(tracks["t_s"], float)[sel]
             est = np.stack([np.asarray(tracks[f"{a}_m"], float)[sel] for a in "xyz"], axis=-1)
             true = np.stack([np.asarray(tracks[f"true_{a}_m"], float)[sel] for a in "xyz"], -1)
             var = sum(np.asarray(tracks[f"var_{a}_m2"], float)[sel] for a in "xyz")
             err = np.linalg.norm(est - true, axis=-1)
-            sigma = np.sqrt(var)
-            for r in np.unique(reps):
-                one = reps == r
-                order = np.argsort(t[one])
+            sigma = np.sqrt(np.maximum(var, 0.0))
+            has_sigma = sigma > 0.0
+            ratio = np.divide(err, sigma, out=np.full(err.shape, np.nan), where=has_sigma)
+            order = np.lexsort((t, ids, reps))  # each track's scans in time order
+            reps, ids, t = reps[order], ids[order], t[order]
+            err, sigma, ratio, has_sigma = err[order], sigma[order], ratio[order], has_sigma[order]
+            starts = np.flatnonzero(np.r_[True, (reps[1:] != reps[:-1]) | (ids[1:] != ids[:-1])])
+            ends = np.r_[starts[1:], t.size]
+            for i, j in zip(starts.tolist(), ends.tolist(), strict=True):
+                one = slice(i, j)
+                err_ax.plot(t[one], _positive(err[one]), color=colour, linewidth=0.9, alpha=0.7)
                 err_ax.plot(
-                    t[one][order],
-                    err[one][order],
-                    color=_threat_colour(k),
-                    linewidth=0.9,
-                    alpha=0.7,
-                )
-                err_ax.plot(
-                    t[one][order],
-                    sigma[one][order],
+                    t[one],
+                    _positive(sigma[one]),
                     color=SIGMA_COLOUR,
                     linewidth=0.9,
                     linestyle="--",
                     alpha=0.7,
                 )
                 ratio_ax.plot(
-                    t[one][order],
-                    err[one][order] / sigma[one][order],
-                    color=_threat_colour(k),
-                    linewidth=0.7,
-                    alpha=0.35,
+                    t[one], _positive(ratio[one]), color=colour, linewidth=0.7, alpha=0.35
                 )
             n_reps = np.unique(reps).size
-            _log(err_ax, "y")
-            err_ax.set(
-                xlabel="time (s)",
-                ylabel="position, m",
-                title=f"{name}: track error and the filter's 1σ ({n_reps} replication"
-                f"{'s' if n_reps != 1 else ''})",
+            n_tracks = starts.size
+            title = (
+                f"{name}: track error and the filter's 1σ ({n_reps} replication"
+                f"{'s' if n_reps != 1 else ''}"
+                + (f", {n_tracks} tracks" if n_tracks != n_reps else "")
+                + ")"
             )
-            err_ax.legend(
-                handles=[
-                    Line2D([], [], color=_threat_colour(k), label="error |x̂ − x|"),
-                    Line2D(
-                        [],
-                        [],
-                        color=SIGMA_COLOUR,
-                        linestyle="--",
-                        label="filter 1σ: √(σx² + σy² + σz²)",
-                    ),
-                ],
-                loc="lower left",
-            )
-            centre, rms = _binned_rms(t, err / sigma)
-            ratio_ax.plot(
-                centre,
-                rms,
-                color="black",
-                linewidth=2.0,
-                label="RMS over replications and time bins",
-            )
-            ratio_ax.axhline(1.0, color=SIGMA_COLOUR, linewidth=1, linestyle=":")
-            ratio_ax.legend(loc="upper left")
-            _log(ratio_ax, "y")
-            ratio_ax.set(
-                xlabel="time (s)",
-                ylabel="error / 1σ",
-                title="Consistency: error over 1σ (about 1 if honest)",
-            )
+            err_ax.set(xlabel="time (s)", ylabel="position, m", title=title)
+            if np.any(err > 0.0) or np.any(has_sigma):
+                _log(err_ax, "y")
+                err_ax.legend(
+                    handles=[
+                        Line2D([], [], color=colour, label="error |x̂ − x|"),
+                        Line2D(
+                            [],
+                            [],
+                            color=SIGMA_COLOUR,
+                            linestyle="--",
+                            label="filter 1σ: √(σx² + σy² + σz²)",
+                        ),
+                    ],
+                    loc="lower left",
+                )
+            else:
+                _note(err_ax, f"{name}: track error and 1σ are 0 at every scan (noise-free radars)")
+            centre, rms = _binned_rms(t[has_sigma], ratio[has_sigma])
+            if np.any(rms > 0.0):
+                ratio_ax.plot(
+                    centre,
+                    _positive(rms),
+                    color="black",
+                    linewidth=2.0,
+                    label="RMS over replications and time bins",
+                )
+                ratio_ax.axhline(1.0, color=SIGMA_COLOUR, linewidth=1, linestyle=":")
+                ratio_ax.legend(loc="upper left")
+                _log(ratio_ax, "y")
+                ratio_ax.set(
+                    xlabel="time (s)",
+                    ylabel="error / 1σ",
+                    title="Consistency: error over 1σ (about 1 if honest)",
+                )
+            else:
+                _note(ratio_ax, "no error over 1σ to show: the 1σ or the error is 0 at every scan")
     return fig
+
+
+def _positive(x: Array) -> Array:
+    """``x`` with the values a log axis cannot show (0, negative) as NaN: left off the line."""
+    return np.where(x > 0.0, x, np.nan)
 
 
 def _binned_rms(t: Array, x: Array, bins: int = 40) -> tuple[Array, Array]:
     """Root mean square of ``x`` in ``bins`` equal time bins (centres, RMS; empty bins left
-    out)."""
+    out; nothing for no rows)."""
+    if t.size == 0:
+        return np.zeros(0), np.zeros(0)
     edges = np.linspace(np.min(t), np.max(t) + 1e-9, bins + 1)
     at = np.clip(np.searchsorted(edges, t, side="right") - 1, 0, bins - 1)
     count = np.bincount(at, minlength=bins)
@@ -317,9 +357,12 @@ def _binned_rms(t: Array, x: Array, bins: int = 40) -> tuple[Array, Array]:
 
 
 def _finite_track_rows(tracks: Table) -> NDArray[np.bool_]:
-    if len(np.asarray(tracks["rep"])) == 0:
+    """Rows with a threat and every position, variance and truth column finite: a row without
+    a threat (a false track's, or a scan that no detection of a threat updated) has no truth."""
+    n = len(np.asarray(tracks["rep"]))
+    if n == 0:
         return np.zeros(0, dtype=bool)
-    ok = np.ones(len(np.asarray(tracks["rep"])), dtype=bool)
+    ok = np.asarray(tracks["threat"]).astype(str) != ""
     for name in (
         "x_m",
         "y_m",
@@ -358,6 +401,8 @@ def miss_figure(scenario: Scenario, shots: Table) -> Figure:
         bins = np.geomspace(lo * 0.9, hi, 41)
         for j, name in enumerate(batteries):
             miss = _finite(miss_all[np.asarray(shots["battery"]).astype(str) == name])
+            if miss.size == 0:  # only rounds at false tracks, which pass no threat
+                continue
             colour = RADAR_COLOURS[j % len(RADAR_COLOURS)]
             hist_ax.hist(
                 np.clip(miss, bins[0], None),
@@ -504,6 +549,62 @@ def _event_boxes(ax: Axes, values: Sequence[Array], n: int) -> None:
     ax.grid(False, axis="y")
 
 
+# --- a raid ------------------------------------------------------------------------------
+
+
+def raid_figure(scenario: Scenario, replications: Table, shots: Table) -> Figure:
+    """A raid over the replications: how many of its threats were killed (the share of
+    replications for each count), and the rounds each battery used per replication (the mean,
+    the most in any one, and its magazine)."""
+    magazines = {b.name: b.magazine for b in scenario.batteries}
+    raid = summarize_raid(replications, shots, magazines)
+    with _style():
+        fig = _new_figure(13, 3.6)
+        killed_ax, rounds_ax = fig.subplots(1, 2, width_ratios=[1, 1.2])
+        n = len(raid.threats)
+        share = np.asarray(raid.killed_reps, float) / max(raid.reps, 1)
+        k = np.arange(share.size)
+        colours = [KILL_COLOUR if i == n else ("#9ecae1" if i else LEAK_COLOUR) for i in k]
+        bars = killed_ax.bar(k, share, color=colours, width=0.7)
+        killed_ax.bar_label(
+            bars, labels=[f"{100 * v:.0f} %" if v else "" for v in share], padding=2, fontsize=10
+        )
+        killed_ax.set_xticks(k, [str(i) for i in k])
+        killed_ax.set_ylim(0, max(1.15 * float(np.max(share, initial=0.0)), 0.05))
+        killed_ax.set(
+            xlabel=f"threats killed of {n}",
+            ylabel="share of replications",
+            title=f"Threats killed per replication ({raid.reps:,} replications)",
+        )
+        killed_ax.grid(False, axis="x")
+        if not raid.rounds:
+            _note(rounds_ax, "no battery")
+            return fig
+        y = np.arange(len(raid.rounds))[::-1]
+        for yi, b in zip(y, raid.rounds, strict=True):
+            colour = RADAR_COLOURS[int(yi) % len(RADAR_COLOURS)]
+            rounds_ax.barh(yi, b.mean, height=0.55, color=colour, alpha=0.45)
+            rounds_ax.plot([b.most], [yi], "o", color=colour, markersize=7)
+            if b.magazine:
+                rounds_ax.plot(
+                    [b.magazine, b.magazine], [yi - 0.35, yi + 0.35], color="black", linewidth=2
+                )
+        rounds_ax.set_yticks(y, [b.battery for b in raid.rounds])
+        top = max([b.most for b in raid.rounds] + [b.magazine or 0 for b in raid.rounds] + [1])
+        rounds_ax.set_xlim(0, 1.08 * top)
+        rounds_ax.set(xlabel="rounds per replication", title="Rounds used per battery")
+        rounds_ax.grid(False, axis="y")
+        rounds_ax.legend(
+            handles=[
+                Patch(color="0.6", alpha=0.45, label="mean per replication"),
+                Line2D([], [], linestyle="none", marker="o", color="0.4", label="most in one"),
+                Line2D([], [], color="black", linewidth=2, label="magazine"),
+            ],
+            loc="lower right",
+        )
+    return fig
+
+
 # --- all of a run's figures ----------------------------------------------------------------
 
 RUN_FIGURES: tuple[tuple[str, str], ...] = (
@@ -515,19 +616,28 @@ RUN_FIGURES: tuple[tuple[str, str], ...] = (
 )
 """A run's figures in report order: key and PNG file name."""
 
+RAID_FIGURE = ("raid", "raid.png")
+"""A raid's figure (a scenario with more than one threat), first in the report."""
+
 SWEEP_FIGURE = "pk_vs_parameter.png"
 
 
 def run_figures(
-    scenario: Scenario, replications: Table, shots: Table, tracks: Table
+    scenario: Scenario, replications: Table, shots: Table, tracks: Table, truth: Table
 ) -> dict[str, Figure]:
-    """Every figure of a run folder, keyed as in ``RUN_FIGURES``, in report order."""
-    paths = fly_scenario_threats(scenario)
+    """Every figure of a run folder, keyed as in ``RUN_FIGURES`` (and ``RAID_FIGURE`` first
+    where the tables hold more than one threat), in report order. The threats' paths are
+    their nominal flights in ``truth``."""
+    paths = threat_paths(truth)
+    names = [p.name for p in paths]
+    raid = len(np.unique(np.asarray(replications["threat"]).astype(str))) > 1
     makers: dict[str, Callable[[], Figure]] = {
+        "raid": lambda: raid_figure(scenario, replications, shots),
         "map": lambda: map_figure(scenario, paths, replications),
         "profile": lambda: profile_figure(scenario, paths, replications),
         "timeline": lambda: timeline_figure(scenario, replications),
         "miss": lambda: miss_figure(scenario, shots),
-        "track_error": lambda: track_error_figure(scenario, tracks),
+        "track_error": lambda: track_error_figure(scenario, tracks, names),
     }
-    return {key: makers[key]() for key, _ in RUN_FIGURES}
+    keys = ([RAID_FIGURE[0]] if raid else []) + [key for key, _ in RUN_FIGURES]
+    return {key: makers[key]() for key in keys}

@@ -3,12 +3,15 @@
     write_report(DIR) -> DIR/report.html, and the figures as PNG in DIR/figures/
 
 A run folder (``kaminari run --out DIR``) holds ``scenario.yaml`` and ``replications``,
-``shots`` and ``tracks`` ``.parquet`` (and, from the campaign engine, ``manifest.json``); its
-report gives a brief of the scenario, Pk with its 95 % interval per threat, the summary table
-and the figures of ``report.figures``. A sweep folder (``kaminari sweep --out DIR``) holds
-``sweep.yaml``, ``sweep.parquet`` and one run folder per point; its report gives the grid, the
-best point per threat, the sweep table with relative links to each point's own report where one
-exists, and Pk against each swept parameter.
+``shots``, ``tracks`` and ``truth`` ``.parquet`` (``kaminari.results.schema``; and, from the
+campaign engine, ``manifest.json``); its report gives a brief of the scenario, Pk with its 95 %
+interval per threat, the summary table, for a raid (more than one threat) the raid's statistics
+per replication, and the figures of ``report.figures``. The threats' paths are drawn from
+``truth.parquet``, the nominal flights the campaign wrote: nothing is flown here.
+
+A sweep folder (``kaminari sweep --out DIR``) holds ``sweep.yaml``, ``sweep.parquet`` and one run
+folder per point; its report gives the grid, the best point per threat, the sweep table with
+relative links to each point's own report where one exists, and Pk against each swept parameter.
 
 Every input is read and checked before anything is drawn or written: a missing or unreadable
 file, a table without the columns it should have, or tables that do not belong together raise a
@@ -37,6 +40,7 @@ import yaml
 from kaminari import __version__
 from kaminari.campaign.store import read_json, write_text
 from kaminari.report.figures import (
+    RAID_FIGURE,
     RUN_FIGURES,
     SWEEP_FIGURE,
     Table,
@@ -44,7 +48,14 @@ from kaminari.report.figures import (
     run_figures,
     sweep_figure,
 )
-from kaminari.report.summary import ThreatSummary, summarize, summary_rows
+from kaminari.report.maps import threat_entry, threat_paths
+from kaminari.report.summary import (
+    ThreatSummary,
+    raid_rows,
+    summarize,
+    summarize_raid,
+    summary_rows,
+)
 from kaminari.scenario import Scenario, ScenarioError, load_scenario
 
 __all__ = [
@@ -72,15 +83,22 @@ COLUMNS = {
     "replications.parquet": (
         "rep", "threat", "detect_t_s", "track_t_s", "first_shot_t_s", "shots", "killed",
         "kill_t_s", "kill_alt_m", "kill_lat_deg", "kill_lon_deg", "leaked", "impact_t_s",
-        "impact_lat_deg", "impact_lon_deg",
+        "impact_lat_deg", "impact_lon_deg", "false_tracks",
     ),
-    "shots.parquet": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
+    "shots.parquet": ("rep", "battery", "track_id", "threat", "fire_t_s", "miss_m"),
     "tracks.parquet": (
-        "rep", "threat", "t_s", "status", "x_m", "y_m", "z_m", "var_x_m2", "var_y_m2",
-        "var_z_m2", "true_x_m", "true_y_m", "true_z_m",
+        "rep", "track_id", "threat", "t_s", "status", "x_m", "y_m", "z_m", "var_x_m2",
+        "var_y_m2", "var_z_m2", "true_x_m", "true_y_m", "true_z_m",
     ),
+    "truth.parquet": ("threat", "t_s", "lat_deg", "lon_deg", "alt_m"),
 }  # fmt: skip
 """The columns the report reads from each table of a run folder."""
+
+NOTES = {
+    "truth.parquet": ": the threats' nominal flights, which a run folder from before raids "
+    "lacks (run its scenario.yaml again)",
+}
+"""What more to say of a table of a run folder when it cannot be used."""
 
 SWEEP_COLUMNS = ("point", "threat", "reps", "kills", "pk", "pk_low", "pk_high")
 
@@ -116,6 +134,8 @@ class RunFolder:
     replications: Table
     shots: Table
     tracks: Table
+    truth: Table
+    """The threats' nominal flights (``truth.parquet``)."""
     predictor: str | None
     """What fire control predicted from (``manifest.json``), where recorded."""
 
@@ -144,9 +164,10 @@ def _scenario(path: Path) -> Scenario:
         raise ReportError(where or path, message, err.allowed) from None
 
 
-def _table(path: Path, columns: Sequence[str], made_by: str) -> Table:
-    """The named columns of a Parquet file, as numpy arrays; every problem a ``ReportError``."""
-    allowed = f"a Parquet table as {made_by} writes it"
+def _table(path: Path, columns: Sequence[str], made_by: str, note: str = "") -> Table:
+    """The named columns of a Parquet file, as numpy arrays; every problem a ``ReportError``
+    (``note``: what more the error says of the file)."""
+    allowed = f"a Parquet table as {made_by} writes it{note}"
     if not path.is_file():
         raise ReportError(path, "no such file" if not path.exists() else "not a file", allowed)
     try:
@@ -195,13 +216,17 @@ def _names(table: Table, column: str) -> list[str]:
 
 
 def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
-    """Read and check a run folder: scenario.yaml, the three tables (their columns, that they
-    hold the scenario's threats and batteries and as many replications as it ran), and the
-    campaign manifest where there is one."""
+    """Read and check a run folder: scenario.yaml, the four tables (their columns; that truth
+    holds the scenario's threats, a raid's as ``NAME-1`` ... of its entry ``NAME``, and the
+    other tables no threat but those, or none (an empty name: a false track's); the scenario's
+    batteries; as many replications as it ran), and the campaign manifest where there is one."""
     folder = Path(folder)
     scenario = _scenario(folder / SCENARIO_FILE)
     predictor = _check_manifest(folder)
-    tables = {name: _table(folder / name, cols, "kaminari run") for name, cols in COLUMNS.items()}
+    tables = {
+        name: _table(folder / name, cols, "kaminari run", NOTES.get(name, ""))
+        for name, cols in COLUMNS.items()
+    }
     replications = tables["replications.parquet"]
     path = folder / "replications.parquet"
     reps = np.unique(np.asarray(replications["rep"]))
@@ -212,23 +237,41 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
         raise ReportError(
             path, message + f"{scenario.run.reps}", "the tables and scenario.yaml of one run"
         )
-    threats = [t.name for t in scenario.threats]
+    entries = [t.name for t in scenario.threats]
+    flown = _names(tables["truth.parquet"], "threat")
+    if not flown:
+        raise ReportError(
+            folder / "truth.parquet", "holds no threat", "the tables of a finished run"
+        )
+    stray = [n for n in flown if threat_entry(scenario, n) is None]
+    if stray:
+        raise ReportError(
+            folder / "truth.parquet",
+            f"threat {stray[0]!r} is not in scenario.yaml",
+            f"the threats of scenario.yaml: {', '.join(entries)} (a raid's as NAME-1, NAME-2, …)",
+        )
     batteries = [b.name for b in scenario.batteries]
-    for name, column, known, section in (
-        ("replications.parquet", "threat", threats, "threats"),
-        ("shots.parquet", "threat", threats, "threats"),
-        ("shots.parquet", "battery", batteries, "batteries"),
-        ("tracks.parquet", "threat", threats, "threats"),
+    for name, column, known, section, allowed in (
+        ("replications.parquet", "threat", flown, "truth.parquet", "the threats"),
+        ("shots.parquet", "threat", flown + [""], "truth.parquet", "the threats"),
+        ("shots.parquet", "battery", batteries, "scenario.yaml", "the batteries"),
+        ("tracks.parquet", "threat", flown + [""], "truth.parquet", "the threats"),
     ):
         stray = [n for n in _names(tables[name], column) if n not in known]
         if stray:
             raise ReportError(
                 folder / name,
-                f"{column} {stray[0]!r} is not in scenario.yaml",
-                f"the {section} of scenario.yaml: {', '.join(known)}",
+                f"{column} {stray[0]!r} is not in {section}",
+                f"{allowed} of {section}: {', '.join(k for k in known if k) or 'none'}",
             )
     return RunFolder(
-        folder, scenario, replications, tables["shots.parquet"], tables["tracks.parquet"], predictor
+        folder,
+        scenario,
+        replications,
+        tables["shots.parquet"],
+        tables["tracks.parquet"],
+        tables["truth.parquet"],
+        predictor,
     )
 
 
@@ -401,8 +444,32 @@ def _site(lat_deg: float, lon_deg: float) -> str:
     )
 
 
-def _brief_html(s: Scenario, reps: int | None, predictor: str | None) -> str:
-    """The scenario in tables: threats, radars, batteries, defended points, doctrine and run."""
+def _starts(s: Scenario, truth: Table | None) -> dict[str, tuple[list[str], float, float]]:
+    """Per threat entry of the scenario, the threats that flew from it (a raid's several) and
+    their first and last start time (s), from ``truth``."""
+    if truth is None:
+        return {}
+    out: dict[str, tuple[list[str], float, float]] = {}
+    for path in threat_paths(truth):
+        entry = threat_entry(s, path.name)
+        if entry is None:
+            continue
+        names, first, last = out.get(entry.name, ([], np.inf, -np.inf))
+        out[entry.name] = (
+            [*names, path.name],
+            min(first, path.start_t_s),
+            max(last, path.start_t_s),
+        )
+    return out
+
+
+def _brief_html(
+    s: Scenario, reps: int | None, predictor: str | None, truth: Table | None = None
+) -> str:
+    """The scenario in tables: threats (with, from ``truth``, a raid's threats and their start
+    times), radars, batteries, defended points, doctrine and run."""
+    starts = _starts(s, truth)
+    timed = any(last > 0.0 or len(names) > 1 for names, _, last in starts.values())
     threats = []
     for t in s.threats:
         g, dive = t.guidance, t.guidance.dive
@@ -411,26 +478,32 @@ def _brief_html(s: Scenario, reps: int | None, predictor: str | None) -> str:
             onto = dive.target or _site(dive.lat_deg or 0.0, dive.lon_deg or 0.0)
             guidance += f"; dives onto {onto} from {dive.start_range_km:g} km"
         st = t.start
+        names, first, last = starts.get(t.name, ([t.name], 0.0, 0.0))
+        who = t.name if names == [t.name] else f"{t.name}: {len(names)} threats, {names[0]} … "
+        who += "" if names == [t.name] else names[-1]
+        start_s = f"{first:g}" if first == last else f"{first:g}–{last:g}"
         threats.append(
             [
-                t.name,
+                who,
                 t.vehicle,
                 _site(st.lat_deg, st.lon_deg),
+                *([start_s] if timed else []),
                 f"{st.alt_km:g}",
                 f"{st.speed_mps:,.0f}",
                 f"{st.heading_deg:g}",
                 _Raw(_e(guidance)),
             ]
         )
+    header = ["threat", "vehicle", "start", "altitude km", "speed m/s", "heading °", "guidance"]
+    if timed:
+        header.insert(3, "starts at s")
     parts = [
         "<h3>Threats</h3>",
-        _table_html(
-            ["threat", "vehicle", "start", "altitude km", "speed m/s", "heading °", "guidance"],
-            threats,
-            left=(0, 1, 2, 6),
-        ),
+        _table_html(header, threats, left=(0, 1, 2, len(header) - 1)),
     ]
     if s.radars:
+        false_alarms = [float(getattr(r, "false_alarms_per_scan", 0.0) or 0.0) for r in s.radars]
+        with_false = any(f > 0.0 for f in false_alarms)
         parts += [
             "<h3>Radars</h3>",
             _table_html(
@@ -442,6 +515,7 @@ def _brief_html(s: Scenario, reps: int | None, predictor: str | None) -> str:
                     "σ range m",
                     "σ az / el mrad",
                     "P detect",
+                    *(["false alarms / scan"] if with_false else []),
                 ],
                 [
                     [
@@ -452,8 +526,9 @@ def _brief_html(s: Scenario, reps: int | None, predictor: str | None) -> str:
                         f"{r.sigma.range_m:g}",
                         f"{r.sigma.azimuth_mrad:g} / {r.sigma.elevation_mrad:g}",
                         f"{r.detection_probability:g}",
+                        *([f"{f:g}"] if with_false else []),
                     ]
-                    for r in s.radars
+                    for r, f in zip(s.radars, false_alarms, strict=True)
                 ],
                 left=(0, 1),
             ),
@@ -551,6 +626,13 @@ def _captions(scenario: Scenario, reps: int) -> dict[str, tuple[str, str]]:
     """Alt text and caption (HTML) of each run figure."""
     tof = scenario.fire_control.max_time_of_flight_s
     return {
+        "raid": (
+            "Threats killed per replication, and rounds used per battery",
+            "<b>The raid.</b> Left: in what share of the replications none, one, … or all of "
+            "the threats were killed. Right: the rounds each battery fired per replication, "
+            "their mean (bar) and the most in any one replication (dot), against its "
+            "magazine (the black tick).",
+        ),
         "map": (
             "Map of threats, radar coverage, sites, kills and leaks",
             "<b>Where it happened.</b> Left: each threat's ground track as flown from its "
@@ -583,10 +665,11 @@ def _captions(scenario: Scenario, reps: int) -> dict[str, tuple[str, str]]:
         "track_error": (
             "Track error against the filter's 1-sigma",
             "<b>Track accuracy.</b> For the replications whose tracks were recorded "
-            "(run.tracks_reps): the distance between the track's position and the "
+            "(run.tracks_reps), one line per track, at the scans where a detection of the "
+            "threat updated it: the distance between the track's position and the "
             "truth, beside the filter's own 1σ, √(σx² + σy² + σz²). Right: their "
             "ratio, about 1 when the filter's covariance is honest, above 1 when it "
-            "is over-confident.",
+            "is over-confident. Tracks on false alarms have no truth and are left out.",
         ),
     }
 
@@ -599,27 +682,44 @@ class RenderedReport:
     figures: Mapping[str, bytes]
 
 
+def _raid_html(rows: Sequence[tuple[str, str]]) -> str:
+    body = "".join(
+        f'<tr><td>{_e(label)}</td><td class="l">{_e(text)}</td></tr>' for label, text in rows
+    )
+    return f'<table class="summary"><tbody>{body}</tbody></table>'
+
+
 def _render_run(run: RunFolder) -> RenderedReport:
     rows = summarize(run.replications, run.shots)
-    reps = int(np.unique(np.asarray(run.replications["rep"])).size)
-    figures = run_figures(run.scenario, run.replications, run.shots, run.tracks)
-    pngs = {file: png_bytes(figures[key]) for key, file in RUN_FIGURES}
-    captions = _captions(run.scenario, reps)
     s = run.scenario
+    raid = summarize_raid(run.replications, run.shots, {b.name: b.magazine for b in s.batteries})
+    reps = int(np.unique(np.asarray(run.replications["rep"])).size)
+    figures = run_figures(s, run.replications, run.shots, run.tracks, run.truth)
+    files = dict((RAID_FIGURE, *RUN_FIGURES))
+    pngs = {files[key]: png_bytes(figure) for key, figure in figures.items()}
+    captions = _captions(s, reps)
+    n_threats = len(_names(run.truth, "threat"))
     sub = (
-        f"{len(s.threats)} threat(s), {len(s.radars)} radar(s), {len(s.batteries)} "
+        f"{n_threats} threat(s), {len(s.radars)} radar(s), {len(s.batteries)} "
         f"railgun battery(ies); {reps:,} replications, seed {s.run.seed}. "
         f"Folder: {run.folder}"
     )
     cards = "".join(_pk_card(r.threat, r.pk, r.pk_low, r.pk_high, r.kills, r.reps) for r in rows)
+    extra = raid_rows(raid)
+    if len(raid.threats) > 1:
+        raid_part = f"<h2>The raid, replication by replication</h2>{_raid_html(extra)}"
+    elif extra:
+        raid_part = f"<h3>False tracks</h3>{_raid_html(extra)}"
+    else:
+        raid_part = ""
     body = (
         f'<header><h1>{_e(s.name)}</h1><p class="sub">{_e(sub)}</p></header>'
         f'<section class="top{" wide" if len(rows) > 2 else ""}">'
         f'<div class="cards">{cards}</div>'
-        f"<div><h2>Summary</h2>{_summary_html(rows)}</div></section>"
-        f"<h2>Scenario</h2>{_brief_html(s, reps, run.predictor)}"
+        f"<div><h2>Summary</h2>{_summary_html(rows)}{raid_part}</div></section>"
+        f"<h2>Scenario</h2>{_brief_html(s, reps, run.predictor, run.truth)}"
         "<h2>Figures</h2>"
-        + "".join(_figure_html(pngs[file], *captions[key]) for key, file in RUN_FIGURES)
+        + "".join(_figure_html(pngs[files[key]], *captions[key]) for key in figures)
     )
     return RenderedReport(_page(f"kaminari report: {s.name}", body), pngs)
 

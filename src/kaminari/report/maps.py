@@ -1,15 +1,18 @@
 """The report's map figure: the region with coastlines (each threat's ground track as flown
 unengaged, each radar's coverage of a target at ``COVERAGE_ALT_M``, the sites, kills and leaks)
-beside a close-up around the defended point, and the geometry it needs: the scenario's threats
-re-flown (``fly_scenario_threats``), points a great-circle distance away, a radar's coverage
-ring (``radar_coverage_deg``), each threat's reference point and flown path in degrees, and the
-Basemap grid. Latitudes and longitudes in degrees at this edge; ranges in metres.
+beside a close-up around the defended point, and the geometry it needs: the threats' nominal
+flights read from ``truth.parquet`` (``threat_paths``: the campaign wrote them, nothing is flown
+here), points a great-circle distance away, a radar's coverage ring (``radar_coverage_deg``),
+each threat's reference point and scenario entry, and the Basemap grid. Latitudes and longitudes
+in degrees at this edge; ranges in metres.
 """
 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,7 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
 from kaminari.earth.constants import MEAN_RADIUS_M
-from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
+from kaminari.earth.frames import geodetic2ecef
 from kaminari.earth.geodesy import ground_range_m
 from kaminari.report._plotstyle import (
     KILL_COLOUR,
@@ -36,15 +39,16 @@ from kaminari.report._plotstyle import (
 if TYPE_CHECKING:
     from mpl_toolkits.basemap import Basemap
 
-    from kaminari.scenario import Scenario
+    from kaminari.scenario import Scenario, ThreatConfig
     from kaminari.sensors.radar import Radar
-    from kaminari.threats.flyout import ThreatTrajectories
 
 __all__ = [
     "COVERAGE_ALT_M",
-    "fly_scenario_threats",
+    "ThreatPath",
     "map_figure",
     "radar_coverage_deg",
+    "threat_entry",
+    "threat_paths",
 ]
 
 COVERAGE_ALT_M = 40_000.0
@@ -54,12 +58,51 @@ LAND, SEA = "#efeadf", "#dde9f3"
 # --- geometry ------------------------------------------------------------------------------
 
 
-def fly_scenario_threats(scenario: Scenario) -> ThreatTrajectories:
-    """Every threat of the scenario flown unengaged, with its time step and time limit."""
-    from kaminari.threats.flyout import fly_threats  # the numerics only when drawing
+@dataclass(frozen=True)
+class ThreatPath:
+    """One threat's nominal flight from ``truth.parquet``, in time order: times since the epoch
+    (s; the first is its start time in a raid), latitude and longitude (deg), altitude (m)."""
 
-    run = scenario.run
-    return fly_threats(scenario.threat_specs(), dt_s=run.dt_s, t_max_s=run.t_max_s)
+    name: str
+    t_s: Array
+    lat_deg: Array
+    lon_deg: Array
+    alt_m: Array
+
+    @property
+    def start_t_s(self) -> float:
+        return float(self.t_s[0]) if self.t_s.size else float("nan")
+
+
+def threat_paths(truth: Table) -> list[ThreatPath]:
+    """Each threat's nominal flight, in the order the threats first appear in ``truth``; rows
+    without a finite position are left out."""
+    names = np.asarray(truth["threat"]).astype(str)
+    t = np.asarray(truth["t_s"], dtype=float)
+    lat = np.asarray(truth["lat_deg"], dtype=float)
+    lon = np.asarray(truth["lon_deg"], dtype=float)
+    alt = np.asarray(truth["alt_m"], dtype=float)
+    ok = np.isfinite(t) & np.isfinite(lat) & np.isfinite(lon) & np.isfinite(alt)
+    out = []
+    for name in dict.fromkeys(names.tolist()):  # a handful of threats: a loop over groups
+        rows = np.flatnonzero((names == name) & ok)
+        rows = rows[np.argsort(t[rows], kind="stable")]
+        out.append(ThreatPath(name, t[rows], lat[rows], lon[rows], alt[rows]))
+    return out
+
+
+RAID_MEMBER = re.compile(r"^(?P<entry>.+)-(?P<number>[0-9]+)$")
+"""A raid's threats are named after their scenario entry: ``NAME-1`` ... ``NAME-N``."""
+
+
+def threat_entry(scenario: Scenario, name: str) -> ThreatConfig | None:
+    """The scenario's threat entry that ``name`` flew from: the entry of that name, else the raid
+    entry ``NAME`` of a threat called ``NAME-k``; None if there is neither."""
+    by_name = {t.name: t for t in scenario.threats}
+    if name in by_name:
+        return by_name[name]
+    match = RAID_MEMBER.match(name)
+    return by_name.get(match["entry"]) if match else None
 
 
 def _destination(lat_rad: float, lon_rad: float, bearing_rad: Array, distance_m: Array) -> Array:
@@ -94,32 +137,21 @@ def radar_coverage_deg(
     return np.degrees(lat[rows, far]), np.degrees(lon[rows, far])
 
 
-def _reference(scenario: Scenario, k: int) -> tuple[float, float, str]:
-    """The point (lat, lon in rad, name) that threat k is measured against: its dive target,
+def _reference(scenario: Scenario, path: ThreatPath) -> tuple[float, float, str]:
+    """The point (lat, lon in rad, name) that a threat is measured against: its dive target,
     else the first defended point, else where it starts."""
-    dive = scenario.dive_plan(scenario.threats[k])
-    if dive is not None:
-        target = scenario.threats[k].guidance.dive
+    entry = threat_entry(scenario, path.name)
+    dive = scenario.dive_plan(entry) if entry is not None else None
+    if entry is not None and dive is not None:
+        target = entry.guidance.dive
         name = target.target if target is not None and target.target else "the dive target"
         return dive.target_lat_rad, dive.target_lon_rad, name
     if scenario.defended:
         point = scenario.defended[0]
         return math.radians(point.lat_deg), math.radians(point.lon_deg), point.name
-    start = scenario.threats[k].start
-    return math.radians(start.lat_deg), math.radians(start.lon_deg), "the start"
-
-
-def _path_deg(paths: ThreatTrajectories, k: int) -> tuple[Array, Array, Array]:
-    """Latitude, longitude (deg) and altitude (m) of threat k's flown samples, with its impact
-    point appended where it reached the ground."""
-    ok = paths.valid[k]
-    lat, lon, alt = paths.lat_rad[k, ok], paths.lon_rad[k, ok], paths.alt_m[k, ok]
-    if np.isfinite(paths.impact_t_s[k]):
-        hit = ecef2geodetic(paths.impact_r_ecef[k])
-        lat = np.append(lat, hit.lat_rad)
-        lon = np.append(lon, hit.lon_rad)
-        alt = np.append(alt, hit.alt_m)
-    return np.degrees(lat), np.degrees(lon), alt
+    if path.t_s.size:
+        return math.radians(path.lat_deg[0]), math.radians(path.lon_deg[0]), "the start"
+    return 0.0, 0.0, "the start"
 
 
 # --- map -----------------------------------------------------------------------------------
@@ -273,19 +305,20 @@ def _draw_outcomes(m: Basemap, ax: Axes, replications: Table) -> None:
 
 def map_figure(
     scenario: Scenario,
-    paths: ThreatTrajectories,
+    paths: Sequence[ThreatPath],
     replications: Table,
     coverage_alt_m: float = COVERAGE_ALT_M,
 ) -> Figure:
-    """Two maps with coastlines: the region (threat ground tracks, radar coverage of a target at
-    ``coverage_alt_m``, the sites, kills and leaks) and a close-up around the defended point
-    (or the batteries) with the kill and impact points of every replication."""
+    """Two maps with coastlines: the region (threat ground tracks from ``paths``, radar coverage
+    of a target at ``coverage_alt_m``, the sites, kills and leaks) and a close-up around the
+    defended point (or the batteries) with the kill and impact points of every replication."""
     with _style():
         fig = _new_figure(13, 6.6)
         region_ax, near_ax = fig.subplots(1, 2, width_ratios=[1.35, 1])
         radars = scenario.radar_models()
         rings = [radar_coverage_deg(r, coverage_alt_m) for r in radars]
-        tracks = [_path_deg(paths, k) for k in range(len(paths.names))]
+        tracks = [(p.lat_deg, p.lon_deg, p.alt_m) for p in paths]
+        staggered = any(p.start_t_s > 0.0 for p in paths)
         sites = _sites(scenario)
         lat_all = np.concatenate(
             [t[0] for t in tracks] + [r[0] for r in rings] + [s[1] for s in sites.values()]
@@ -320,6 +353,8 @@ def map_figure(
                 )
             )
         for k, (lat, lon, _) in enumerate(tracks):
+            if lat.size == 0:
+                continue
             x, y = m(lon, lat)
             region_ax.plot(x, y, color=_threat_colour(k), linewidth=1.8, zorder=3)
             region_ax.plot(x[0], y[0], "o", color=_threat_colour(k), markersize=5, zorder=3)
@@ -332,7 +367,8 @@ def map_figure(
                     marker="o",
                     markevery=[0],
                     markersize=5,
-                    label=f"{paths.names[k]}: ground track, flown unengaged",
+                    label=f"{paths[k].name}: ground track, flown unengaged"
+                    + (f", from {paths[k].start_t_s:g} s" if staggered else ""),
                 )
             )
         _draw_outcomes(m, region_ax, replications)
@@ -373,16 +409,16 @@ def _near_map(
     )
     m = _basemap(ax, np.degrees(lat_b), np.degrees(lon_b), 1.0, 4_000.0, "i")
     for k, (lat, lon, _) in enumerate(tracks):
-        x, y = m(lon, lat)
-        ax.plot(x, y, color=_threat_colour(k), linewidth=1.6, zorder=3)
+        if lat.size:
+            x, y = m(lon, lat)
+            ax.plot(x, y, color=_threat_colour(k), linewidth=1.6, zorder=3)
     _draw_outcomes(m, ax, replications)
     _draw_sites(m, ax, scenario)
     ax.set_xlim(0, m.urcrnrx)
     ax.set_ylim(0, m.urcrnry)
     n_k, n_l = k_lat.size, l_lat.size
-    ax.set_title(
-        f"Close-up: {n_k:,} kills, {n_l:,} leaks in {len(replications['rep']):,} replications"
-    )
+    n_reps = np.unique(np.asarray(replications["rep"])).size
+    ax.set_title(f"Close-up: {n_k:,} kills, {n_l:,} leaks in {n_reps:,} replications")
     bar_km = _nice_step(2 * half_m / 1e3 / 4, 1)
     x0, y0 = 0.06 * m.urcrnrx, 0.06 * m.urcrnry
     ax.plot(

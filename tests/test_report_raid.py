@@ -92,11 +92,12 @@ def test_a_raid_brief_gives_start_times(raid_dir: Path) -> None:
 
 
 def test_a_raid_is_named_after_its_scenario_entry(tmp_path: Path) -> None:
-    """Threats hgv-1 and hgv-2 in the tables and truth, one entry hgv in the scenario: the
-    entry that a raid's threats flew from."""
+    """Threats hgv-1 and hgv-2 in the tables and truth, one raid entry hgv of 2 in the
+    scenario."""
     folder = write_run_folder(tmp_path / "out", threats=RAID, reps=4, tracks_reps=1)
     scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
-    scenario["threats"] = [{**scenario["threats"][0], "name": "hgv"}]
+    raid = {"name": "hgv", "count": 2, "spacing_s": 10, "lateral_spacing_km": 15}
+    scenario["threats"] = [{**scenario["threats"][0], **raid}]
     (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
     run = read_run_folder(folder)
     assert sorted(set(run.truth["threat"].tolist())) == list(RAID)

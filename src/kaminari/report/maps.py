@@ -10,7 +10,6 @@ in degrees at this edge; ranges in metres.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -91,18 +90,14 @@ def threat_paths(truth: Table) -> list[ThreatPath]:
     return out
 
 
-RAID_MEMBER = re.compile(r"^(?P<entry>.+)-(?P<number>[0-9]+)$")
-"""A raid's threats are named after their scenario entry: ``NAME-1`` ... ``NAME-N``."""
-
-
 def threat_entry(scenario: Scenario, name: str) -> ThreatConfig | None:
-    """The scenario's threat entry that ``name`` flew from: the entry of that name, else the raid
-    entry ``NAME`` of a threat called ``NAME-k``; None if there is neither."""
-    by_name = {t.name: t for t in scenario.threats}
-    if name in by_name:
-        return by_name[name]
-    match = RAID_MEMBER.match(name)
-    return by_name.get(match["entry"]) if match else None
+    """The scenario's threat entry that the threat ``name`` flew from: the entry of that name,
+    or the raid entry whose threats (``ThreatConfig.names``: ``NAME-1`` ... ``NAME-N``) include
+    it; None if there is none."""
+    for entry in scenario.threats:
+        if name in entry.names():
+            return entry
+    return None
 
 
 def _destination(lat_rad: float, lon_rad: float, bearing_rad: Array, distance_m: Array) -> Array:

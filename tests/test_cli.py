@@ -57,6 +57,7 @@ class _Spec:
     vehicle: object
     start: _Start
     guidance: object
+    start_t_s: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -281,6 +282,34 @@ def test_flyout_summary_figures(stand_in_numerics: None) -> None:
     assert summary.alt_min_m[0] == pytest.approx(0.0, abs=1.0)
     assert summary.alt_min_m[2] > 1e3
     assert summary.impacted.all()
+
+
+def test_flyout_of_a_raid_flies_each_of_its_threats(
+    stand_in_numerics: None, tmp_path: Path
+) -> None:
+    """A raid entry is flown as its threats, each summarised with the entry's dive (the glide
+    band of a diver ends where its dive starts, as for hgv-dive alone)."""
+    raid = EXAMPLE.read_text().replace(
+        "      dive: {target: city, start_range_km: 300}\n",
+        "      dive: {target: city, start_range_km: 300}\n    count: 2\n    spacing_s: 20\n",
+    )
+    path = tmp_path / "raid.yaml"
+    path.write_text(raid)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["flyout", str(path), "--out", str(out), "--dt-s", "1", "--t-max-s", "400"]
+    )
+    assert result.exit_code == 0, result.output
+    names = set(pq.read_table(out / "trajectories.parquet").column("threat").to_pylist())
+    assert names == {"hgv-free", "hgv-weave", "hgv-dive-1", "hgv-dive-2"}
+    from kaminari.cli.flyout import summarize_flyout
+    from kaminari.scenario import load_scenario
+
+    s = load_scenario(path)
+    summary = summarize_flyout(_fake_fly_threats(s.threat_specs(), 1.0, 400.0), s)
+    assert summary.names[2:] == ("hgv-dive-1", "hgv-dive-2")
+    assert summary.alt_min_m[0] == pytest.approx(0.0, abs=1.0)
+    assert np.all(summary.alt_min_m[2:] > 1e3)
 
 
 def test_flyout_bad_option_is_one_line(tmp_path: Path) -> None:

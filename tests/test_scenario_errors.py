@@ -278,3 +278,139 @@ def test_cli_runner_prints_one_line_and_exits_2(tmp_path: Path, case: str) -> No
     assert f"{path}:{line_of(text, blamed)}: " in result.stderr
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert not (tmp_path / "out").exists()
+
+
+# --- raids, false alarms and scan counts, through ``kaminari run`` ---------------------------
+
+RAID = (
+    GOOD
+    + """\
+radars:
+  - name: radar-1
+    site: {lat_deg: 34.5, lon_deg: 135.5, alt_m: 100}
+    max_range_km: 1000
+    revisit_s: 1.0
+    sigma: {range_m: 20, azimuth_mrad: 1.0, elevation_mrad: 1.0}
+    false_alarms_per_scan: 0.5
+  - name: radar-2
+    site: {lat_deg: 35.6, lon_deg: 139.8, alt_m: 30}
+    max_range_km: 300
+    revisit_s: 0.5
+    sigma: {range_m: 5, azimuth_mrad: 0.5, elevation_mrad: 0.5}
+run: {reps: 4, t_max_s: 900}
+"""
+)
+"""GOOD with two radars and a 900 s run: a scenario ``kaminari run`` would run."""
+
+HGV_2 = "  - name: hgv-2\n    vehicle: cav-h\n"
+
+
+def raid_edited(old: str, new: str) -> str:
+    assert RAID.count(old) == 1, old
+    return RAID.replace(old, new)
+
+
+# (the scenario, the line to blame (a text on it), the whole error after "file:line: ")
+RAID_CASES = {
+    "count of 0": (
+        raid_edited(HGV_2, HGV_2 + "    count: 0\n"),
+        "count: 0",
+        "threats[1].count: 0 is not allowed; allowed: 1 <= count <= 1000 (threats this entry "
+        "stands for: NAME-1 to NAME-N)",
+    ),
+    "negative spacing": (
+        raid_edited(HGV_2, HGV_2 + "    count: 3\n    spacing_s: -10\n"),
+        "spacing_s: -10",
+        "threats[1].spacing_s: -10 is not allowed; allowed: spacing_s >= 0 (s from one's start "
+        "to the next's)",
+    ),
+    "negative lateral spacing": (
+        raid_edited(HGV_2, HGV_2 + "    count: 3\n    lateral_spacing_km: -5\n"),
+        "lateral_spacing_km: -5",
+        "threats[1].lateral_spacing_km: -5 is not allowed; allowed: 0 <= lateral_spacing_km "
+        "<= 1000 (km between neighbours' starts, across the heading)",
+    ),
+    "negative start time": (
+        raid_edited(HGV_2, HGV_2 + "    start_t_s: -1\n"),
+        "start_t_s: -1",
+        "threats[1].start_t_s: -1 is not allowed; allowed: start_t_s >= 0 (s after the epoch "
+        "when the first is at start; below run.t_max_s)",
+    ),
+    "a raid's name taken by another threat": (
+        raid_edited(HGV_2, "  - name: hgv  # a raid\n    vehicle: cav-h\n    count: 3\n").replace(
+            "  - name: hgv-1\n", "  - name: hgv-2\n"
+        ),
+        "hgv  # a raid",
+        "threats[1].name: 'hgv' with count 3 gives 'hgv-2', which is already the name of "
+        "threats[0]; allowed: names unique within threats once raids are expanded (NAME with "
+        "count N is NAME-1 to NAME-N)",
+    ),
+    "a threat named like one of a raid's": (
+        raid_edited("  - name: hgv-1\n", "  - name: hgv\n    count: 3\n"),
+        "name: hgv-2",
+        "threats[1].name: 'hgv-2' is already the name of one of threats[0]'s 3 (hgv-1 to "
+        "hgv-3); allowed: names unique within threats once raids are expanded (NAME with count "
+        "N is NAME-1 to NAME-N)",
+    ),
+    "the last of a raid starting after t_max": (
+        raid_edited(HGV_2, HGV_2 + "    count: 3\n    start_t_s: 100\n    spacing_s: 400\n"),
+        "spacing_s: 400",
+        "threats[1].spacing_s: the last of 3 starts at 900 s (100 + 2 x 400), not before "
+        "run.t_max_s 900; allowed: start_t_s + (count - 1) * spacing_s < run.t_max_s",
+    ),
+    "a threat starting at t_max": (
+        raid_edited(HGV_2, HGV_2 + "    start_t_s: 900\n"),
+        "start_t_s: 900",
+        "threats[1].start_t_s: 900 is not before run.t_max_s 900; allowed: start_t_s + "
+        "(count - 1) * spacing_s < run.t_max_s",
+    ),
+    "negative false alarm rate": (
+        raid_edited("false_alarms_per_scan: 0.5", "false_alarms_per_scan: -0.5"),
+        "false_alarms_per_scan: -0.5",
+        "radars[0].false_alarms_per_scan: -0.5 is not allowed; allowed: false_alarms_per_scan "
+        ">= 0 (mean of the Poisson number of false detections a scan reports)",
+    ),
+    "a microsecond revisit": (
+        raid_edited("revisit_s: 0.5", "revisit_s: 0.000001"),
+        "revisit_s: 0.000001",
+        "radars[1].revisit_s: 1e-06 s over run.t_max_s 900 s is 900,000,000 scans per "
+        "replication (900,000,900 with the other radars); allowed: at most 10,000,000 scans per "
+        "replication (a longer revisit_s or a shorter t_max_s)",
+    ),
+}
+
+
+@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
+@pytest.mark.parametrize("case", list(RAID_CASES))
+def test_run_refuses_an_impossible_raid_in_one_line_with_exit_2(tmp_path: Path, case: str) -> None:
+    text, blamed, error = RAID_CASES[case]
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    out = tmp_path / "out"
+    proc = subprocess.run(
+        [str(KAMINARI), "run", str(path), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr == f"{path}:{line_of(text, blamed)}: {error}\n"
+    assert proc.stdout == "" and not out.exists()
+
+
+def test_scans_are_counted_over_all_the_radars(tmp_path: Path) -> None:
+    """Two radars of 6,000,000 scans each are refused together, though each alone is not."""
+    text = raid_edited("revisit_s: 1.0", "revisit_s: 0.00015").replace(
+        "revisit_s: 0.5", "revisit_s: 0.00015"
+    )
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    err = error_of(path)
+    assert (err.field, err.line) == ("radars[0].revisit_s", line_of(text, "max_range_km: 1000") + 1)
+    assert err.message == (
+        "0.00015 s over run.t_max_s 900 s is 6,000,000 scans per replication (12,000,000 with "
+        "the other radars)"
+    )
+    path.write_text(text.replace("revisit_s: 0.00015\n    sigma: {range_m: 5", "revisit_s: 1\n"
+                                 "    sigma: {range_m: 5"))
+    assert len(load_scenario(path).radars) == 2  # 6,000,900 scans: allowed

@@ -233,6 +233,44 @@ def test_threat_specs_for_the_flyout() -> None:
     assert specs[2].guidance.dive.start_range_m == 300_000.0
 
 
+RAID = (
+    MINIMAL
+    + """\
+  - name: wave
+    vehicle: cav-h
+    start: {lat_deg: 33.0, lon_deg: 128.0, alt_km: 50, speed_mps: 5000,
+            flight_path_deg: 0, heading_deg: 60}
+    guidance: {alpha_deg: 10}
+    count: 3
+    start_t_s: 100
+    spacing_s: 30
+    lateral_spacing_km: 10
+"""
+)
+
+
+@needs("kaminari.threats.raid")
+def test_a_raid_entry_becomes_its_threats() -> None:
+    s = parse_scenario(RAID)
+    assert (s.threats[0].count, s.threats[0].start_t_s, s.threats[0].spacing_s) == (1, 0, 0)
+    specs = s.threat_specs()
+    assert [spec.name for spec in specs] == ["hgv", "wave-1", "wave-2", "wave-3"]
+    assert [spec.start_t_s for spec in specs] == [0.0, 100.0, 130.0, 160.0]
+    entry = s.threats[1].start
+    middle = specs[2].start
+    assert (middle.lat_rad, middle.lon_rad) == pytest.approx((entry.lat_rad, entry.lon_rad))
+    for left, right in zip(specs[1:-1], specs[2:], strict=True):  # 10 km apart, left to right
+        a, b = left.start, right.start
+        assert ground_range_m(a.lat_rad, a.lon_rad, b.lat_rad, b.lon_rad) == pytest.approx(
+            10e3, rel=5e-3
+        )
+        across = initial_bearing_rad(a.lat_rad, a.lon_rad, b.lat_rad, b.lon_rad)
+        assert math.degrees(across) % 360 == pytest.approx(60 + 90, abs=0.1)
+    assert all(spec.start.speed_mps == 5000.0 for spec in specs)
+    assert parse_scenario(dump_scenario(s)) == s
+    assert "lateral_spacing_km: 10" in dump_scenario(s)
+
+
 @needs("kaminari.weapons.projectile")
 def test_battery_projectile() -> None:
     projectile = load_scenario(EXAMPLE).battery_projectile("railgun-1")

@@ -2,6 +2,8 @@
 table and a figure.
 
     kaminari flyout SCENARIO --out DIR [--dt-s S] [--t-max-s S]
+
+Each threat (each of a raid's) is flown from its own start; ``t_s`` counts from there.
 """
 
 from __future__ import annotations
@@ -102,8 +104,9 @@ def summarize_flyout(traj: ThreatTrajectories, scenario: Scenario) -> FlyoutSumm
     flight_time = np.where(impacted, traj.impact_t_s, traj.t_s[last])
     start_to_end = ground_range_m(traj.lat_rad[:, 0], traj.lon_rad[:, 0], end_lat, end_lon)
     glide = valid & (traj.t_s >= GLIDE_AFTER_S) & (traj.mach >= GLIDE_MIN_MACH)
-    for i, threat in enumerate(scenario.threats):
-        dive = scenario.dive_plan(threat)
+    dives = {spec.name: spec.guidance.dive for spec in scenario.threat_specs()}
+    for i, name in enumerate(traj.names):
+        dive = dives.get(name)
         if dive is not None:
             to_target = ground_range_m(
                 traj.lat_rad[i], traj.lon_rad[i], dive.target_lat_rad, dive.target_lon_rad

@@ -10,7 +10,7 @@ dataclasses they become. Every model forbids unknown fields and is strict about 
 ``speed_mps: "5000"`` or ``magazine: 40.5`` is an error, not a silent conversion.
 
 The modules, by concern: ``base`` (the strict base model and shared field types), ``threats``
-(glide start, bank, dive, guidance, threat entries), ``sensors`` (radars, sites),
+(glide start, bank, dive, guidance, threat entries and raids), ``sensors`` (radars, sites),
 ``weapons`` (batteries), ``control`` (tracker, fire control), ``run`` (run settings), ``model``
 (the whole ``Scenario`` and its cross-section checks), ``loader`` (load, parse, dump) and
 ``yaml_lines`` (the line of each field, and the words of an error). Import from here.
@@ -29,10 +29,11 @@ from __future__ import annotations
 from kaminari.errors import UserInputError
 from kaminari.scenario.control import FireControlConfig, TrackerSettingsConfig
 from kaminari.scenario.loader import dump_scenario, load_scenario, parse_scenario
-from kaminari.scenario.model import DefendedConfig, Scenario
+from kaminari.scenario.model import MAX_SCANS_PER_REPLICATION, DefendedConfig, Scenario
 from kaminari.scenario.run import RunConfig
 from kaminari.scenario.sensors import RadarConfig, RadarSigmaConfig, SiteConfig
 from kaminari.scenario.threats import (
+    MAX_RAID_COUNT,
     BankConfig,
     DiveConfig,
     GuidanceConfig,
@@ -51,6 +52,8 @@ ScenarioError = UserInputError
 """The one-line user-input error, under the name the scenario has always given it."""
 
 __all__ = [
+    "MAX_RAID_COUNT",
+    "MAX_SCANS_PER_REPLICATION",
     "AzimuthSectorConfig",
     "BankConfig",
     "BatteryConfig",

@@ -29,7 +29,17 @@ if TYPE_CHECKING:
     from kaminari.weapons.battery import Battery
     from kaminari.weapons.projectile import Projectile
 
-__all__ = ["DefendedConfig", "Scenario"]
+__all__ = ["MAX_SCANS_PER_REPLICATION", "DefendedConfig", "Scenario"]
+
+MAX_SCANS_PER_REPLICATION = 10_000_000
+"""The most radar scans (``run.t_max_s / revisit_s``, summed over the radars) that one
+replication may take: far above what a real radar needs (a 0.1 s revisit over a whole day is
+864,000), far below what a slip such as a microsecond revisit asks for (900,000,000 in 900 s)."""
+
+_UNIQUE = (
+    "names unique within threats once raids are expanded (NAME with count N is NAME-1 to NAME-N)"
+)
+
 
 class DefendedConfig(_LatLon, _Model):
     """A defended point, which a dive may name as its target."""
@@ -80,6 +90,55 @@ class Scenario(_Model):
                 allowed = ", ".join(names) if names else "a name listed under defended (none are)"
                 raise FieldProblem(loc, message, allowed)
         return self
+
+    @model_validator(mode="after")
+    def _raids_fit(self) -> Scenario:
+        """Names unique once raids are expanded, and every threat starting before t_max_s."""
+        owner: dict[str, int] = {}
+        for i, threat in enumerate(self.threats):
+            for name in threat.names():
+                if name in owner:
+                    raise FieldProblem(
+                        ("threats", i, "name"), _clash(self.threats, i, owner[name], name), _UNIQUE
+                    )
+                owner[name] = i
+        t_max = self.run.t_max_s
+        for i, threat in enumerate(self.threats):
+            last = threat.last_start_t_s
+            if last < t_max:
+                continue
+            if threat.count > 1 and threat.spacing_s > 0:
+                loc: tuple[str | int, ...] = ("threats", i, "spacing_s")
+                message = (
+                    f"the last of {threat.count} starts at {last:g} s ({threat.start_t_s:g} + "
+                    f"{threat.count - 1} x {threat.spacing_s:g}), not before run.t_max_s {t_max:g}"
+                )
+            else:
+                loc = ("threats", i, "start_t_s")
+                message = f"{threat.start_t_s:g} is not before run.t_max_s {t_max:g}"
+            raise FieldProblem(loc, message, "start_t_s + (count - 1) * spacing_s < run.t_max_s")
+        return self
+
+    @model_validator(mode="after")
+    def _scans_countable(self) -> Scenario:
+        """At most ``MAX_SCANS_PER_REPLICATION`` radar scans, summed over the radars."""
+        t_max = self.run.t_max_s
+        scans = [t_max / radar.revisit_s for radar in self.radars]
+        total = sum(scans)
+        if total <= MAX_SCANS_PER_REPLICATION:
+            return self
+        k = max(range(len(scans)), key=scans.__getitem__)
+        message = (
+            f"{self.radars[k].revisit_s:g} s over run.t_max_s {t_max:g} s is {scans[k]:,.0f} "
+            "scans per replication"
+        )
+        if len(scans) > 1:
+            message += f" ({total:,.0f} with the other radars)"
+        allowed = (
+            f"at most {MAX_SCANS_PER_REPLICATION:,} scans per replication "
+            "(a longer revisit_s or a shorter t_max_s)"
+        )
+        raise FieldProblem(("radars", k, "revisit_s"), message, allowed)
 
     def defended_point(self, name: str) -> DefendedConfig:
         """The defended point called ``name`` (KeyError if there is none)."""
@@ -158,18 +217,23 @@ class Scenario(_Model):
         )
 
     def threat_specs(self) -> list[ThreatSpec]:
-        """The threats as the flyout takes them: SI units, vehicles looked up, dives resolved."""
+        """The threats as the flyout takes them: SI units, vehicles looked up, dives resolved,
+        each raid expanded into its threats (``kaminari.threats.raid.expand_raid``), in the
+        order of the file."""
         from kaminari.threats.flyout import ThreatSpec  # numerics only when flying
+        from kaminari.threats.raid import expand_raid
 
-        return [
-            ThreatSpec(
+        specs: list[ThreatSpec] = []
+        for t in self.threats:
+            spec = ThreatSpec(
                 name=t.name,
                 vehicle=VEHICLES[t.vehicle],
                 start=t.start.to_glide_start(),
                 guidance=t.guidance.to_plan(self.dive_plan(t)),
+                start_t_s=t.start_t_s,
             )
-            for t in self.threats
-        ]
+            specs += expand_raid(spec, t.count, t.spacing_s, t.lateral_spacing_km * 1e3)
+        return specs
 
 
 def _by_name(items: list[Any], name: str) -> Any:
@@ -177,3 +241,15 @@ def _by_name(items: list[Any], name: str) -> Any:
         if item.name == name:
             return item
     raise KeyError(name)
+
+
+def _clash(threats: list[ThreatConfig], i: int, j: int, name: str) -> str:
+    """What is wrong where entry ``i`` gives ``name``, which entry ``j`` gave already."""
+    this, that = threats[i], threats[j]
+    given = f"{name!r}"
+    if this.count > 1:
+        given = f"{this.name!r} with count {this.count} gives {name!r}, which"
+    if that.count == 1:
+        return f"{given} is already the name of threats[{j}]"
+    first, *_, last = that.names()
+    return f"{given} is already the name of one of threats[{j}]'s {that.count} ({first} to {last})"

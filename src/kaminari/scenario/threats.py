@@ -1,5 +1,5 @@
 """The threats of a scenario: the glide start, the bank law, the terminal dive, the guidance, and
-the threat entries themselves."""
+the threat entries themselves, each one vehicle or a raid of several."""
 
 from __future__ import annotations
 
@@ -17,12 +17,17 @@ if TYPE_CHECKING:
     from kaminari.threats.flyout import GlideStart
 
 __all__ = [
+    "MAX_RAID_COUNT",
     "BankConfig",
     "DiveConfig",
     "GuidanceConfig",
     "ThreatConfig",
     "ThreatStartConfig",
 ]
+
+MAX_RAID_COUNT = 1_000
+"""The most threats one entry may stand for."""
+
 
 class ThreatStartConfig(_LatLon, _Model):
     """Start state: position, Earth-relative speed, flight path angle and heading."""
@@ -165,12 +170,36 @@ class GuidanceConfig(_Model):
 
 
 class ThreatConfig(_Model):
-    """One glide vehicle: its name, vehicle model (a key of ``VEHICLES``), start and guidance."""
+    """One glide vehicle, or a raid of ``count`` alike: its name, vehicle model (a key of
+    ``VEHICLES``), start and guidance; a raid's threats start ``spacing_s`` apart in time, the
+    first at ``start_t_s``, and ``lateral_spacing_km`` apart across the heading, centred on
+    ``start`` (``kaminari.threats.raid.expand_raid``)."""
 
     name: Name
     vehicle: str
     start: ThreatStartConfig
     guidance: GuidanceConfig
+    count: int = Field(
+        1, ge=1, le=MAX_RAID_COUNT, description="threats this entry stands for: NAME-1 to NAME-N"
+    )
+    start_t_s: float = Field(
+        0.0, ge=0, description="s after the epoch when the first is at start; below run.t_max_s"
+    )
+    spacing_s: float = Field(0.0, ge=0, description="s from one's start to the next's")
+    lateral_spacing_km: float = Field(
+        0.0, ge=0, le=1_000, description="km between neighbours' starts, across the heading"
+    )
+
+    @property
+    def last_start_t_s(self) -> float:
+        """When the last of the entry's threats starts, s after the epoch."""
+        return self.start_t_s + (self.count - 1) * self.spacing_s
+
+    def names(self) -> list[str]:
+        """The names of the threats the entry stands for (``threats.raid.expand_raid``'s)."""
+        if self.count == 1:
+            return [self.name]
+        return [f"{self.name}-{i}" for i in range(1, self.count + 1)]
 
     @field_validator("vehicle")
     @classmethod

@@ -4,6 +4,7 @@ resumed, campaigns extended on resume, and one-line errors for input a user can 
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 import os
 import shutil
@@ -209,6 +210,57 @@ def test_resume_extends_a_campaign_with_more_replications(baseline, tmp_path):
     again = run_campaign(_spec(), out, Backend(workers=1), resume=True)
     assert again.reps_run == 0
     _assert_same_tables(baseline, out)
+
+
+def test_the_manifest_records_the_kaminari_version_that_ran_it(baseline):
+    manifest = json.loads((baseline / "manifest.json").read_text())
+    assert manifest["kaminari_version"] == importlib.metadata.version("kaminari")
+
+
+HOLD_THE_FOLDER = """\
+import sys, time
+from pathlib import Path
+from kaminari.campaign.engine import folder_lock
+
+with folder_lock(Path(sys.argv[1])):
+    print("holding", flush=True)
+    time.sleep(600)
+"""
+"""A process that holds a campaign folder as a running campaign does, until it is killed."""
+
+
+def test_a_second_run_into_a_running_campaigns_folder_is_refused(tmp_path):
+    """While another process holds the folder, kaminari run (with --resume or without) ends in
+    one line and exit status 2, and writes nothing; once that process is killed, its lock has
+    gone with it."""
+    out = tmp_path / "out"
+    scenario = _write(tmp_path, SCENARIO)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_FOLDER, str(out)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "holding\n"
+        for resume in ([], ["--resume"]):
+            proc = subprocess.run(
+                [BIN / "kaminari", "run", str(scenario), "--out", str(out), "--reps", "2",
+                 "--workers", "1", *resume],
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert proc.returncode == 2, proc.stderr
+            assert proc.stderr == (
+                f"{out}: a running campaign holds this folder (pid {holder.pid}); "
+                "allowed: a new --out folder, or wait for it to finish\n"
+            )
+            assert [p.name for p in out.iterdir()] == [".lock"]
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (out / ".lock").read_text() == f"{holder.pid}\n"  # the killed holder's file stays,
+    with engine.folder_lock(out):  # but not its lock
+        assert (out / ".lock").read_text() == f"{os.getpid()}\n"
+    assert not (out / ".lock").exists()  # a campaign that ends removes the file
 
 
 @pytest.fixture(scope="module")

@@ -7,14 +7,21 @@ chunk's rows depend neither on the backend, nor on the number of workers, nor on
 
 The store, in the folder ``out``::
 
+    .lock                                  held while a campaign runs here (its pid)
     scenario.yaml                          the scenario as run
-    manifest.json                          what the campaign is; which chunks are finished
+    manifest.json                          what the campaign is, the kaminari version that
+                                           ran it; which chunks are finished
     chunks/chunk-000012.<table>.parquet    one chunk's rows (replications, shots, tracks)
     replications.parquet, shots.parquet, tracks.parquet    every chunk, in chunk order
 
 A chunk is finished once its three files are written (each atomically: a temporary file, then a
 rename) and the manifest, rewritten atomically after them, lists it. A chunk file that the
 manifest does not list is run again; nothing the manifest lists is ever computed twice.
+
+One campaign at a time runs in a folder: it holds an exclusive ``flock`` on ``.lock`` from
+before it reads the manifest until its tables are merged, and another that finds it held is
+refused at once. The kernel releases the lock when the process ends, however it ends, so a
+crash leaves no stale lock (at most the file, which the next campaign takes over).
 """
 
 from __future__ import annotations
@@ -39,10 +46,16 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import yaml
 
+from kaminari import installed_version
 from kaminari.campaign.run import CampaignInputs, prepare
 from kaminari.campaign.store import merge_tables, read_json, write_json, write_table, write_text
 from kaminari.engagement.chain import ChainResult, KillChain, run_chain
 from kaminari.errors import UserInputError
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no folder lock
+    fcntl = None  # type: ignore[assignment]
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -54,12 +67,14 @@ __all__ = [
     "available_cpus",
     "chunk_path",
     "chunk_result",
+    "folder_lock",
     "run_campaign",
     "scenario_sha256",
 ]
 
 TABLES = ("replications", "shots", "tracks")
 MANIFEST = "manifest.json"
+LOCK = ".lock"
 FORMAT = "kaminari-campaign/1"
 START_METHOD = "spawn"
 """Local workers start fresh interpreters: safe in a parent that runs threads (rich, Dask), and
@@ -192,11 +207,26 @@ def run_campaign(
     differ from the first run's: chunks of the same size are kept). ``progress(done, total)``
     (replications) is called once the backend is up, before the first chunk, then after each.
     ``inputs``: the prepared threats and tables, when the caller has them already.
-    Raises UserInputError (one line) for a store of another campaign, or one without
-    ``resume``, and for a Dask scheduler that cannot be reached or has no workers.
+    Raises UserInputError (one line) for a folder where another campaign is running, for a
+    store of another campaign, or one without ``resume``, and for a Dask scheduler that cannot
+    be reached or has no workers.
     """
     t0 = time.perf_counter()
     out = Path(out)
+    with folder_lock(out):
+        return _run_locked(spec, out, backend, resume, progress, inputs, t0)
+
+
+def _run_locked(
+    spec: CampaignSpec,
+    out: Path,
+    backend: Backend,
+    resume: bool,
+    progress: Callable[[int, int], None] | None,
+    inputs: CampaignInputs | None,
+    t0: float,
+) -> CampaignResult:
+    """``run_campaign``, in a folder whose lock this process holds."""
     finished = _finished_before(spec, out, resume)
     todo = [i for i in range(spec.n_chunks) if i not in finished]
     done = spec.reps - sum(len(spec.chunk_reps(i)) for i in todo)
@@ -227,6 +257,46 @@ def run_campaign(
     )
 
 
+# --- the folder lock -----------------------------------------------------------------------
+
+_LOCK_ALLOWED = "a new --out folder, or wait for it to finish"
+
+
+@contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """Hold the campaign folder ``out`` (made if need be) for this process: an exclusive,
+    non-blocking ``flock`` on ``out/.lock``, which records this process's id. Where another
+    process holds it, a one-line ``UserInputError`` naming that process. On leaving, the file
+    is removed while still locked, then the lock released."""
+    out.mkdir(parents=True, exist_ok=True)
+    if fcntl is None:  # pragma: no cover - Windows
+        yield
+        return
+    path = out / LOCK
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            message = f"a running campaign holds this folder (pid {holder})"
+            raise UserInputError(str(out), None, None, message, _LOCK_ALLOWED) from None
+        try:  # the file locked must still be the one at the path: its last holder removes it
+            if os.path.samestat(os.fstat(fd), os.stat(path)):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 # --- the store -----------------------------------------------------------------------------
 
 
@@ -245,6 +315,7 @@ def _identity(spec: CampaignSpec) -> dict[str, Any]:
 def _write_manifest(spec: CampaignSpec, out: Path, finished: set[int]) -> None:
     manifest = {
         **_identity(spec),
+        "kaminari_version": installed_version(),
         "reps": spec.reps,
         "n_chunks": spec.n_chunks,
         "finished": sorted(finished),

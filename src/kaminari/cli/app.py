@@ -20,11 +20,11 @@ traceback. Degrees and kilometres appear only here and in the scenario file; the
 from __future__ import annotations
 
 import sys
-from importlib.metadata import PackageNotFoundError, version
 from typing import Annotated
 
 import typer
 
+from kaminari import installed_version
 from kaminari.cli.czml import czml
 from kaminari.cli.flyout import flyout
 from kaminari.cli.report import report
@@ -38,7 +38,7 @@ try:  # typer >= 0.26 vendors click and raises its own usage errors
 except ImportError:  # pragma: no cover - older typer on click
     from click import exceptions as _click_errors  # type: ignore[no-redef]
 
-__all__ = ["COMMANDS", "app", "kaminari_version", "main"]
+__all__ = ["COMMANDS", "app", "main"]
 
 app = typer.Typer(
     name="kaminari",
@@ -58,19 +58,9 @@ for _command in COMMANDS:
     app.command()(_command)
 
 
-def kaminari_version() -> str:
-    """The installed distribution's version (the package's own where it is not installed)."""
-    try:
-        return version("kaminari")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        from kaminari import __version__
-
-        return __version__
-
-
 def _print_version(value: bool) -> None:
     if value:
-        typer.echo(f"kaminari {kaminari_version()}")
+        typer.echo(f"kaminari {installed_version()}")
         raise typer.Exit()
 
 

@@ -358,6 +358,12 @@ RAID_CASES = {
         "threats[1].spacing_s: the last of 3 starts at 900 s (100 + 2 x 400), not before "
         "run.t_max_s 900; allowed: start_t_s + (count - 1) * spacing_s < run.t_max_s",
     ),
+    "a raid starting after t_max": (
+        raid_edited(HGV_2, HGV_2 + "    count: 3\n    start_t_s: 1000\n    spacing_s: 10\n"),
+        "start_t_s: 1000",
+        "threats[1].start_t_s: 1000 is not before run.t_max_s 900; allowed: start_t_s + "
+        "(count - 1) * spacing_s < run.t_max_s",
+    ),
     "a threat starting at t_max": (
         raid_edited(HGV_2, HGV_2 + "    start_t_s: 900\n"),
         "start_t_s: 900",

@@ -107,7 +107,7 @@ class Scenario(_Model):
             last = threat.last_start_t_s
             if last < t_max:
                 continue
-            if threat.count > 1 and threat.spacing_s > 0:
+            if threat.start_t_s < t_max:  # the first starts in time, the last does not
                 loc: tuple[str | int, ...] = ("threats", i, "spacing_s")
                 message = (
                     f"the last of {threat.count} starts at {last:g} s ({threat.start_t_s:g} + "

@@ -38,14 +38,14 @@ def offset_across_heading(
         math.cos(delta) - math.sin(lat_rad) * math.sin(lat2),
     )
     lon2 = (lon2 + math.pi) % (2.0 * math.pi) - math.pi
-    # the bearing back to the start is the final bearing of the step turned round; the track
-    # parallel to the heading there is that bearing turned a quarter turn back
+    # the bearing back to the start points to the heading's left for a step to the right (and
+    # to its right for a step to the left); a quarter turn from it gives the parallel heading
     y = math.sin(lon_rad - lon2) * math.cos(lat_rad)
     x = math.cos(lat2) * math.sin(lat_rad) - math.sin(lat2) * math.cos(lat_rad) * math.cos(
         lon_rad - lon2
     )
     back = math.atan2(y, x)
-    heading2 = (back + math.pi / 2.0) % (2.0 * math.pi)
+    heading2 = (back + math.copysign(math.pi / 2.0, distance_m)) % (2.0 * math.pi)
     return lat2, lon2, heading2
 
 

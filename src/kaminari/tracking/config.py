@@ -47,6 +47,10 @@ class TrackerConfig:
     positions could be covered at ``max_speed_mps`` (8 km/s, above any glide vehicle's speed)
     plus three sigmas of both. Each replication holds at most ``max_tracks`` tracks at a time;
     a detection that finds no free slot starts no track (``Tracks.overflow`` counts them).
+    A track that no detection has updated for ``max_coast_s`` is deleted wherever it is
+    (tracks out of every sensor's view are not predicted, so their sigma does not grow by
+    itself): 20 s, in which a glide vehicle flies 100 km and an acceleration sigma of 50 m/s^2
+    alone puts the track's position sigma near 10 km, twice ``delete_sigma_m``.
     """
 
     jerk_psd_m2ps5: float = 0.045
@@ -59,9 +63,10 @@ class TrackerConfig:
     maneuver_q_gain: float = 10.0
     q_scale_decay: float = 0.8
     max_q_scale: float = 1e5
-    gate_nis: float = 16.27
+    gate_nis: float = 30.66
     max_speed_mps: float = 8_000.0
     max_tracks: int = 16
+    max_coast_s: float = 20.0
 
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
@@ -83,6 +88,8 @@ class TrackerConfig:
                 f"max_q_scale >= 1, got {self.maneuver_nis}, {self.maneuver_q_gain}, "
                 f"{self.q_scale_decay}, {self.max_q_scale}"
             )
+        if not self.max_coast_s > 0.0:
+            raise ValueError(f"max_coast_s must be > 0 s, got {self.max_coast_s}")
         if not (self.gate_nis > 0.0 and self.max_speed_mps > 0.0 and self.max_tracks >= 1):
             raise ValueError(
                 "need gate_nis > 0, max_speed_mps > 0 and max_tracks >= 1, got "

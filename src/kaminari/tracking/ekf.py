@@ -462,16 +462,20 @@ def update_innovation(
     nu = np.asarray(nu, dtype=float)
     H = np.asarray(H, dtype=float)
     R = np.asarray(R, dtype=float)
-    ht = np.swapaxes(H, -1, -2)
-    pht = P @ ht  # (N, 9, m)
-    s = _symmetric(H @ pht + R)
+    # a measurement of position only (radar, line of sight) has H = [H_r, 0, 0]: the products
+    # below then need only the first three columns of P
+    k = 3 if not np.any(H[..., 3:]) else 9
+    h = H[..., :k]
+    ht = np.swapaxes(h, -1, -2)
+    pht = P[..., :, :k] @ ht  # P H^T, (N, 9, m)
+    s = _symmetric(h @ pht[..., :k, :] + R)
     s_inv = _inverse_sym3(s) if s.shape[-1] == 3 else np.linalg.inv(s)
     gain = pht @ s_inv
     gain_t = np.swapaxes(gain, -1, -2)
-    x_new = x + (gain @ nu[..., None])[..., 0]
+    x_new = x + np.einsum("...ij,...j->...i", gain, nu)
     # Joseph's form multiplied out through thin products: with M = I - K H,
     # M P M^T = MP - (MP H^T) K^T, MP = P - K (H P) = P - K (P H^T)^T
     mp = P - gain @ np.swapaxes(pht, -1, -2)
-    p_new = mp - (mp @ ht) @ gain_t + gain @ R @ gain_t
+    p_new = mp - (mp[..., :, :k] @ ht) @ gain_t + gain @ R @ gain_t
     nis = np.einsum("...i,...ij,...j->...", nu, s_inv, nu)
     return x_new, _symmetric(p_new), nis

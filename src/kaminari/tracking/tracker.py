@@ -39,8 +39,9 @@ Rules, in the order ``process_scan`` applies them to a scan at time t of one sen
 7. *Confirmation* (M of N): a tentative track with a filter state and at least
    ``confirm_hits`` detections within its last ``confirm_window`` scans in view.
 8. *Deletion:* after ``delete_misses`` consecutive misses in view, when the position sigma
-   exceeds ``delete_sigma_m``, or, for a tentative track still holding a single detection, at
-   its first miss in view (a lone detection that the next look does not repeat is dropped).
+   exceeds ``delete_sigma_m``, when no detection has updated it for ``max_coast_s`` (in view
+   or not), or, for a tentative track still holding a single detection, at its first miss in
+   view (a lone detection that the next look does not repeat is dropped).
 
 Status codes: 0 no track, 1 tentative, 2 confirmed, 3 deleted (the last state is kept for
 inspection until the slot is used again).
@@ -179,6 +180,10 @@ class ScanDetections:
     rep: IntArray
     z: Array
     model: MeasurementModel
+
+    def __post_init__(self) -> None:
+        if self.rep.size > 1 and np.any(np.diff(self.rep) < 0):
+            raise ValueError("ScanDetections.rep must be in ascending order")
 
     @property
     def size(self) -> int:
@@ -454,12 +459,12 @@ def process_scan(
     tr.confirm_t_s[confirm] = t_s
 
     # 8: deletion
-    sigma = position_sigma_m(tr)
     lone_missed = single_before & counted & ~detected
-    lost = tr.live & (
-        (tr.misses >= config.delete_misses)
-        | (with_state & (sigma > config.delete_sigma_m))
-        | lone_missed
-    )
+    stale = t_s - tr.last_update_t_s > config.max_coast_s
+    lost = tr.live & ((tr.misses >= config.delete_misses) | lone_missed | stale)
+    checked = np.flatnonzero(with_state & counted)  # a sigma grows only where predicted
+    p = tr.P[checked]
+    sigma = np.sqrt(p[:, 0, 0] + p[:, 1, 1] + p[:, 2, 2])
+    lost[checked[sigma > config.delete_sigma_m]] = True
     tr.status[lost] = DELETED
     return Association(det_of_slot=det_of_slot, born=born, replaced_id=replaced)

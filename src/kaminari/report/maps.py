@@ -18,10 +18,12 @@ import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from numpy.typing import NDArray
 
 from kaminari.earth.constants import MEAN_RADIUS_M
 from kaminari.earth.frames import geodetic2ecef
 from kaminari.earth.geodesy import ground_range_m
+from kaminari.report._coast import draw_boundaries
 from kaminari.report._plotstyle import (
     KILL_COLOUR,
     LEAK_COLOUR,
@@ -53,6 +55,8 @@ __all__ = [
 COVERAGE_ALT_M = 40_000.0
 """Target altitude at which radar coverage is drawn: a glide vehicle's typical altitude."""
 LAND, SEA = "#efeadf", "#dde9f3"
+BASEMAP_SPHERE_M = 6_370_997.0
+"""The sphere Basemap projects on unless told otherwise (its ``rsphere``)."""
 
 # --- geometry ------------------------------------------------------------------------------
 
@@ -114,22 +118,35 @@ def _destination(lat_rad: float, lon_rad: float, bearing_rad: Array, distance_m:
 
 
 def radar_coverage_deg(
-    radar: Radar, alt_m: float = COVERAGE_ALT_M, bearings: int = 360, steps: int = 2_000
+    radar: Radar, alt_m: float = COVERAGE_ALT_M, bearings: int = 360, steps: int = 100
 ) -> tuple[Array, Array]:
     """The ring (latitudes, longitudes in degrees, each (bearings + 1,), closed) within which
-    ``sensors.radar.visible`` says the radar sees a target at ``alt_m``: along each bearing,
-    the farthest of ``steps`` ground ranges up to the radar's maximum range that is visible
-    (the visible set along a bearing starts at the site and is one interval: a horizon, an
-    elevation floor and a range limit all cut it from the far side)."""
+    ``sensors.radar.visible`` says the radar sees a target at ``alt_m``: along each bearing, the
+    farthest visible ground range up to the radar's maximum range, to 1 / steps² of that range.
+    The visible set along a bearing starts at the site and is one interval (a horizon, an
+    elevation floor and a range limit all cut it from the far side), so the farthest of
+    ``steps`` ranges that is visible brackets its end, and ``steps`` ranges across that bracket
+    find it: 2 steps tests per bearing rather than steps²."""
     from kaminari.sensors.radar import visible
 
-    bearing = np.linspace(0.0, 2.0 * np.pi, bearings + 1)
-    ground = np.linspace(0.0, radar.max_range_m, steps)
-    lat, lon = _destination(radar.lat_rad, radar.lon_rad, bearing[:, None], ground[None, :])
-    seen = visible(radar, geodetic2ecef(lat, lon, np.full_like(lat, alt_m)))
-    far = np.where(seen.any(axis=1), steps - 1 - np.argmax(seen[:, ::-1], axis=1), 0)
+    bearing = np.linspace(0.0, 2.0 * np.pi, bearings + 1)[:, None]
     rows = np.arange(bearing.size)
-    return np.degrees(lat[rows, far]), np.degrees(lon[rows, far])
+
+    def farthest(ground: Array) -> tuple[Array, NDArray[np.intp]]:
+        """Per bearing, the farthest visible of ``ground`` (B, K) ranges: (lat, lon) there in
+        rad, and its index (0 where none is visible)."""
+        lat, lon = _destination(radar.lat_rad, radar.lon_rad, bearing, ground)
+        seen = visible(radar, geodetic2ecef(lat, lon, np.full_like(lat, alt_m)))
+        k = ground.shape[1]
+        far = np.where(seen.any(axis=1), k - 1 - np.argmax(seen[:, ::-1], axis=1), 0)
+        return np.stack([lat[rows, far], lon[rows, far]]), far
+
+    coarse = np.broadcast_to(np.linspace(0.0, radar.max_range_m, steps), (bearing.size, steps))
+    _, far = farthest(coarse)
+    step_m = radar.max_range_m / (steps - 1)
+    fine = coarse[rows, far][:, None] + np.linspace(0.0, step_m, steps)[None, :]
+    (lat, lon), _ = farthest(np.minimum(fine, radar.max_range_m))
+    return np.degrees(lat), np.degrees(lon)
 
 
 def _reference(scenario: Scenario, path: ThreatPath) -> tuple[float, float, str]:
@@ -163,20 +180,20 @@ def _basemap(
     ax: Axes, lat_deg: Array, lon_deg: Array, aspect: float, min_half_m: float, resolution: str
 ) -> Basemap:
     """An azimuthal equidistant map on ``ax`` that holds every given point with a margin, of
-    width / height ``aspect``, drawn with the shipped coastlines at ``resolution``."""
+    width / height ``aspect``, drawn with the shipped coastlines at ``resolution`` (by
+    ``_coast.draw_boundaries`` from data read once per process, else by Basemap itself)."""
     from mpl_toolkits.basemap import Basemap
+    from pyproj import Proj
 
     lon0 = float(lon_deg[0])
     lon_deg = lon0 + (np.asarray(lon_deg) - lon0 + 180.0) % 360.0 - 180.0  # no antimeridian jump
     lat_c = 0.5 * (np.min(lat_deg) + np.max(lat_deg))
     lon_c = 0.5 * (np.min(lon_deg) + np.max(lon_deg))
     for _ in range(2):  # centre, then centre again on the projected box
-        probe = Basemap(
-            projection="aeqd", lat_0=lat_c, lon_0=lon_c, width=2e7, height=2e7, resolution=None
-        )
+        probe = Proj(proj="aeqd", lat_0=lat_c, lon_0=lon_c, R=BASEMAP_SPHERE_M)  # Basemap's
         x, y = probe(lon_deg, lat_deg)
         x_c, y_c = 0.5 * (np.min(x) + np.max(x)), 0.5 * (np.min(y) + np.max(y))
-        lon_c, lat_c = probe(x_c, y_c, inverse=True)
+        lon_c, lat_c = (float(v) for v in probe(x_c, y_c, inverse=True))
     half_w = max(0.5 * (np.max(x) - np.min(x)) * 1.1, min_half_m)
     half_h = max(0.5 * (np.max(y) - np.min(y)) * 1.1, min_half_m)
     half_w, half_h = max(half_w, half_h * aspect), max(half_h, half_w / aspect)
@@ -186,13 +203,23 @@ def _basemap(
         lon_0=lon_c,
         width=2 * half_w,
         height=2 * half_h,
-        resolution=resolution,
+        resolution=None,
         ax=ax,
     )
-    m.drawmapboundary(fill_color=SEA, linewidth=0.8)
-    m.fillcontinents(color=LAND, lake_color=SEA, zorder=0.5)
-    m.drawcoastlines(linewidth=0.5, color="0.45", zorder=0.6)
-    m.drawcountries(linewidth=0.4, color="0.6", zorder=0.6)
+    limb = m.drawmapboundary(fill_color=SEA, linewidth=0.8)
+    if not draw_boundaries(m, ax, resolution, LAND, SEA, ("0.45", 0.5), ("0.6", 0.4), limb):
+        shores = Basemap(
+            projection="aeqd",
+            lat_0=lat_c,
+            lon_0=lon_c,
+            width=2 * half_w,
+            height=2 * half_h,
+            resolution=resolution,
+            ax=ax,
+        )
+        shores.fillcontinents(color=LAND, lake_color=SEA, zorder=0.5)
+        shores.drawcoastlines(linewidth=0.5, color="0.45", zorder=0.6)
+        shores.drawcountries(linewidth=0.4, color="0.6", zorder=0.6)
     corners_lon, corners_lat = m(
         [0, 2 * half_w, 0, 2 * half_w, half_w, half_w],
         [0, 0, 2 * half_h, 2 * half_h, 0, 2 * half_h],

@@ -715,3 +715,20 @@ def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(tracke
     lo, hi = chi2.ppf([0.025, 0.975], N_REPS * 9) / N_REPS
     rows = tracked["A"]
     assert np.mean((rows[:, 1] > lo) & (rows[:, 1] < hi)) >= 0.80
+
+
+def test_compiled_covariance_prediction_equals_the_numpy_algebra():
+    """ekf.predict's compiled covariance kernel is F P F^T + Q with F = transition_matrix and
+    Q = process_noise (themselves checked against expm and the noise integral above), to
+    rounding: 1e-14 of the largest element."""
+    rng = np.random.default_rng(0)
+    n = 50
+    r = rng.normal(size=(n, 3)) * 1e3 + np.array([4e6, 3e6, 3e6])
+    x = np.concatenate([r, rng.normal(size=(n, 6)) * 100.0], axis=1)
+    a = rng.normal(size=(n, 9, 9))
+    P = a @ a.transpose(0, 2, 1)
+    dt, q = rng.random(n) * 2.0, rng.random(n) * 3.0
+    _, p_new = ekf.predict(x, P, dt, q)
+    f = ekf.transition_matrix(x, dt)
+    ref = f @ P @ f.transpose(0, 2, 1) + ekf.process_noise(dt, q)
+    assert np.max(np.abs(p_new - ref)) < 1e-14 * np.max(np.abs(ref))

@@ -30,6 +30,7 @@ from numpy.typing import ArrayLike, NDArray
 from kaminari.earth.constants import GM_M3PS2, OMEGA_EARTH_RPS
 from kaminari.earth.frames import aer2ecef, enu_rotation, geodetic2ecef
 from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
+from kaminari.tracking._kernels import predict_covariance, update_position
 
 __all__ = [
     "MAX_STEP_S",
@@ -224,9 +225,18 @@ def predict(
     x = np.asarray(x, dtype=float)
     P = np.asarray(P, dtype=float)
     dt = _as_dt(dt_s, x.shape[:-1])
-    f = transition_matrix(x, dt)
-    p_new = f @ P @ np.swapaxes(f, -1, -2) + process_noise(dt, jerk_psd_m2ps5)
-    return propagate_mean(x, dt), _symmetric(p_new)
+    shape = x.shape[:-1]
+    q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), shape)
+    # the same algebra as transition_matrix and process_noise, compiled (tracking._kernels)
+    p_new = predict_covariance(
+        np.ascontiguousarray(x[..., 0:3].reshape(-1, 3)),
+        np.ascontiguousarray(P.reshape(-1, 9, 9)),
+        np.ascontiguousarray(dt.reshape(-1)),
+        np.ascontiguousarray(q.reshape(-1)),
+        GM_M3PS2,
+        OMEGA_EARTH_RPS,
+    ).reshape(P.shape)
+    return propagate_mean(x, dt), p_new
 
 
 def _site(
@@ -465,6 +475,11 @@ def update_innovation(
     # a measurement of position only (radar, line of sight) has H = [H_r, 0, 0]: the products
     # below then need only the first three columns of P
     k = 3 if not np.any(H[..., 3:]) else 9
+    if k == 3 and H.shape[-2] == 3 and x.ndim == 2 and R.ndim == 2:
+        return update_position(
+            np.ascontiguousarray(x), np.ascontiguousarray(P), np.ascontiguousarray(nu),
+            np.ascontiguousarray(H), np.ascontiguousarray(R),
+        )
     h = H[..., :k]
     ht = np.swapaxes(h, -1, -2)
     pht = P[..., :, :k] @ ht  # P H^T, (N, 9, m)

@@ -1,0 +1,175 @@
+"""Compiled per-member kernels of the EKF's covariance algebra.
+
+Numpy's batched matmul spends about a microsecond of overhead on each 9 x 9 product, more
+than the arithmetic; these loops do the same algebra as ``ekf.transition_matrix``,
+``ekf.process_noise`` and the Joseph-form update, member by member, and are checked against
+them (tests/test_tracking.py). Measured on the raid example: the covariance prediction and
+update of thousands of tracks per scan went from about 10 ms to about 1 ms.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["predict_covariance", "update_position"]
+
+
+@numba.njit(cache=True, fastmath=False)
+def predict_covariance(
+    r: np.ndarray, P: np.ndarray, dt: np.ndarray, q: np.ndarray, gm: float, omega: float
+) -> np.ndarray:  # pragma: no cover - compiled
+    """F P F^T + Q (N, 9, 9) for positions r (N, 3), covariances P, steps dt (N,) and jerk
+    PSDs q (N,): the same F and Q as ``ekf.transition_matrix`` and ``ekf.process_noise``."""
+    n = r.shape[0]
+    out = np.empty_like(P)
+    G = np.empty((3, 3))
+    C = np.zeros((3, 3))
+    C[0, 1] = 2.0 * omega  # -2 [omega x]
+    C[1, 0] = -2.0 * omega
+    C2 = C @ C
+    F = np.zeros((9, 9))
+    FP = np.empty((9, 9))
+    for i in range(n):
+        h = dt[i]
+        x0, x1, x2 = r[i, 0], r[i, 1], r[i, 2]
+        rn2 = x0 * x0 + x1 * x1 + x2 * x2
+        mu_r3 = gm / (rn2 * np.sqrt(rn2))
+        rv = (x0, x1, x2)
+        for a in range(3):
+            for b in range(3):
+                G[a, b] = -mu_r3 * ((1.0 if a == b else 0.0) - 3.0 * rv[a] * rv[b] / rn2)
+        G[0, 0] += omega * omega
+        G[1, 1] += omega * omega
+        D = G + C2
+        CG = C @ G
+        DG = D @ G
+        DC = D @ C
+        d2 = h * h / 2.0
+        d3 = h * h * h / 6.0
+        F[:, :] = 0.0
+        for a in range(3):
+            for b in range(3):
+                e = 1.0 if a == b else 0.0
+                F[a, b] = e + G[a, b] * d2 + CG[a, b] * d3
+                F[a, 3 + b] = e * h + C[a, b] * d2 + D[a, b] * d3
+                F[a, 6 + b] = e * d2 + C[a, b] * d3
+                F[3 + a, b] = G[a, b] * h + CG[a, b] * d2 + DG[a, b] * d3
+                F[3 + a, 3 + b] = e + C[a, b] * h + D[a, b] * d2 + (CG[a, b] + DC[a, b]) * d3
+                F[3 + a, 6 + b] = F[a, 3 + b]
+                F[6 + a, 6 + b] = e
+        Pi = P[i]
+        for a in range(9):
+            for b in range(9):
+                s = 0.0
+                for k in range(9):
+                    s += F[a, k] * Pi[k, b]
+                FP[a, b] = s
+        for a in range(9):
+            for b in range(a, 9):
+                s = 0.0
+                for k in range(9):
+                    s += FP[a, k] * F[b, k]
+                out[i, a, b] = s
+                out[i, b, a] = s
+        # white-jerk noise: per axis q [[h^5/20, h^4/8, h^3/6], [h^4/8, h^3/3, h^2/2],
+        # [h^3/6, h^2/2, h]], the three axes independent
+        qq = q[i]
+        blk = np.empty((3, 3))
+        blk[0, 0] = h**5 / 20.0
+        blk[0, 1] = blk[1, 0] = h**4 / 8.0
+        blk[0, 2] = blk[2, 0] = h**3 / 6.0
+        blk[1, 1] = h**3 / 3.0
+        blk[1, 2] = blk[2, 1] = h * h / 2.0
+        blk[2, 2] = h
+        for u in range(3):
+            for v in range(3):
+                for ax in range(3):
+                    out[i, 3 * u + ax, 3 * v + ax] += qq * blk[u, v]
+    return out
+
+
+@numba.njit(cache=True)
+def update_position(
+    x: np.ndarray, P: np.ndarray, nu: np.ndarray, H: np.ndarray, R: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """Joseph-form update for measurements of position only: H (N, 3, 9) with zero velocity
+    and acceleration columns, 3 components, R (3, 3). Returns x, P, NIS."""
+    n = x.shape[0]
+    xo = np.empty_like(x)
+    Po = np.empty_like(P)
+    nis = np.empty(n)
+    pht = np.empty((9, 3))
+    K = np.empty((9, 3))
+    MP = np.empty((9, 9))
+    MPH = np.empty((9, 3))
+    S = np.empty((3, 3))
+    for i in range(n):
+        Pi = P[i]
+        Hi = H[i]
+        for a in range(9):
+            for m in range(3):
+                s = 0.0
+                for k in range(3):
+                    s += Pi[a, k] * Hi[m, k]
+                pht[a, m] = s
+        for m in range(3):
+            for l in range(3):
+                s = R[m, l]
+                for k in range(3):
+                    s += Hi[m, k] * pht[k, l]
+                S[m, l] = s
+        Si = np.linalg.inv(0.5 * (S + S.T))
+        for a in range(9):
+            for m in range(3):
+                s = 0.0
+                for k in range(3):
+                    s += pht[a, k] * Si[k, m]
+                K[a, m] = s
+        for a in range(9):
+            s = x[i, a]
+            for m in range(3):
+                s += K[a, m] * nu[i, m]
+            xo[i, a] = s
+        for a in range(9):
+            for b in range(9):
+                s = Pi[a, b]
+                for m in range(3):
+                    s -= K[a, m] * pht[b, m]
+                MP[a, b] = s
+        for a in range(9):
+            for m in range(3):
+                s = 0.0
+                for k in range(3):
+                    s += MP[a, k] * Hi[m, k]
+                MPH[a, m] = s
+        for a in range(9):
+            for b in range(a, 9):
+                s = MP[a, b]
+                for m in range(3):
+                    s -= MPH[a, m] * K[b, m]
+                    for l in range(3):
+                        s += K[a, m] * R[m, l] * K[b, l]
+                sym = 0.5 * (s + (MP[b, a] - _dot3(MPH[b], K[a]) + _krk(K, R, b, a)))
+                Po[i, a, b] = sym
+                Po[i, b, a] = sym
+        v = 0.0
+        for m in range(3):
+            for l in range(3):
+                v += nu[i, m] * Si[m, l] * nu[i, l]
+        nis[i] = v
+    return xo, Po, nis
+
+
+@numba.njit(cache=True, inline="always")
+def _dot3(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover - compiled
+    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+
+@numba.njit(cache=True, inline="always")
+def _krk(K: np.ndarray, R: np.ndarray, a: int, b: int) -> float:  # pragma: no cover
+    s = 0.0
+    for m in range(3):
+        for l in range(3):
+            s += K[a, m] * R[m, l] * K[b, l]
+    return s

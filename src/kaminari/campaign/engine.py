@@ -49,8 +49,9 @@ import yaml
 from kaminari import installed_version
 from kaminari.campaign.run import CampaignInputs, prepare
 from kaminari.campaign.store import merge_tables, read_json, write_json, write_table, write_text
-from kaminari.engagement.chain import ChainResult, KillChain, run_chain
+from kaminari.engagement.chain import ChainResult, KillChain, run_chain, truth_table
 from kaminari.errors import UserInputError
+from kaminari.results.schema import TABLES as SCHEMAS
 
 try:
     import fcntl
@@ -73,6 +74,8 @@ __all__ = [
 ]
 
 TABLES = ("replications", "shots", "tracks")
+TRUTH_FILE = "truth.parquet"
+"""The threats' nominal flights, written once per campaign (the report draws them)."""
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 FORMAT = "kaminari-campaign/1"
@@ -231,10 +234,12 @@ def _run_locked(
     todo = [i for i in range(spec.n_chunks) if i not in finished]
     done = spec.reps - sum(len(spec.chunk_reps(i)) for i in todo)
     reps_before = done
+    inputs = inputs or prepare(spec.chain)
     with _running(spec, backend, todo, inputs) as results:
         # nothing is written before the store and the backend are known to be good
         _clean_folder(out)
         write_text(spec.scenario_yaml, out / "scenario.yaml")
+        write_table(truth_table(spec.chain, inputs.truth), out / TRUTH_FILE, SCHEMAS["truth"])
         _write_manifest(spec, out, finished)
         merged = {t: out / f"{t}.parquet" for t in TABLES}
         if todo:  # merged tables of an earlier run would not match the manifest any more
@@ -244,7 +249,7 @@ def _run_locked(
             progress(done, spec.reps)
         for chunk, rows in results:
             for table in TABLES:
-                write_table(getattr(rows, table), chunk_path(out, chunk, table))
+                write_table(getattr(rows, table), chunk_path(out, chunk, table), SCHEMAS[table])
             finished.add(chunk)
             _write_manifest(spec, out, finished)
             done += len(spec.chunk_reps(chunk))

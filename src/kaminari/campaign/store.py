@@ -15,6 +15,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from kaminari.results.schema import to_arrow
+
 __all__ = [
     "merge_tables",
     "read_json",
@@ -39,9 +41,13 @@ def _commit(tmp: Path, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def write_table(columns: dict[str, NDArray], path: Path) -> None:
-    """Write equal-length columns to ``path`` as Parquet, via a temporary file and a rename."""
-    table = pa.table({k: pa.array(np.asarray(v)) for k, v in columns.items()})
+def write_table(columns: dict[str, NDArray], path: Path, schema: pa.Schema | None = None) -> None:
+    """Write equal-length columns to ``path`` as Parquet, via a temporary file and a rename;
+    with ``schema`` (``kaminari.results``), exactly its columns, in its order and types."""
+    if schema is not None:
+        table = to_arrow(schema, columns)
+    else:
+        table = pa.table({k: pa.array(np.asarray(v)) for k, v in columns.items()})
     tmp = _temporary(path)
     pq.write_table(table, tmp)
     _commit(tmp, path)

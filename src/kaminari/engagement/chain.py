@@ -51,7 +51,14 @@ from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
 from kaminari.weapons.battery import Battery
 
-__all__ = ["ChainResult", "KillChain", "ballistic_tables", "run_chain", "scan_schedule"]
+__all__ = [
+    "ChainResult",
+    "KillChain",
+    "ballistic_tables",
+    "run_chain",
+    "scan_schedule",
+    "truth_table",
+]
 
 Array = NDArray[np.float64]
 
@@ -347,6 +354,12 @@ class _Engagement:
         tracks["track_id"] = tracks["track_id"].astype(np.int64)
         tracks["status"] = tracks["status"].astype(np.int8)
         return ChainResult(replications, shots, tracks)
+
+
+def truth_table(chain: KillChain, truth: ThreatTrajectories) -> dict[str, NDArray]:
+    """The threats' nominal (unengaged) flights as the ``truth`` result table, each shifted
+    to its start time."""
+    return Truth(truth, np.array([t.start_t_s for t in chain.threats])).rows()
 
 
 def run_chain(

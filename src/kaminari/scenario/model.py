@@ -182,7 +182,8 @@ class Scenario(_Model):
 
     def kill_chain(self, predictor: str = "track") -> KillChain:
         """Everything the kill chain needs, in SI: threats, radars, batteries, tracker,
-        doctrine and the run's time step and limit."""
+        doctrine, the run's time step and limit, and the defended points (which order fire
+        control's service of a raid)."""
         from kaminari.engagement.chain import KillChain
 
         return KillChain(
@@ -194,6 +195,7 @@ class Scenario(_Model):
             dt_s=self.run.dt_s,
             t_max_s=self.run.t_max_s,
             predictor="truth" if predictor == "truth" else "track",
+            defended=tuple((d.lat_rad, d.lon_rad, d.alt_m) for d in self.defended),
         )
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:

@@ -114,11 +114,11 @@ def update_position(
                     s += Pi[a, k] * Hi[m, k]
                 pht[a, m] = s
         for m in range(3):
-            for l in range(3):
-                s = R[m, l]
+            for j in range(3):
+                s = R[m, j]
                 for k in range(3):
-                    s += Hi[m, k] * pht[k, l]
-                S[m, l] = s
+                    s += Hi[m, k] * pht[k, j]
+                S[m, j] = s
         Si = np.linalg.inv(0.5 * (S + S.T))
         for a in range(9):
             for m in range(3):
@@ -148,15 +148,15 @@ def update_position(
                 s = MP[a, b]
                 for m in range(3):
                     s -= MPH[a, m] * K[b, m]
-                    for l in range(3):
-                        s += K[a, m] * R[m, l] * K[b, l]
+                    for j in range(3):
+                        s += K[a, m] * R[m, j] * K[b, j]
                 sym = 0.5 * (s + (MP[b, a] - _dot3(MPH[b], K[a]) + _krk(K, R, b, a)))
                 Po[i, a, b] = sym
                 Po[i, b, a] = sym
         v = 0.0
         for m in range(3):
-            for l in range(3):
-                v += nu[i, m] * Si[m, l] * nu[i, l]
+            for j in range(3):
+                v += nu[i, m] * Si[m, j] * nu[i, j]
         nis[i] = v
     return xo, Po, nis
 
@@ -170,6 +170,6 @@ def _dot3(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover - compiled
 def _krk(K: np.ndarray, R: np.ndarray, a: int, b: int) -> float:  # pragma: no cover
     s = 0.0
     for m in range(3):
-        for l in range(3):
-            s += K[a, m] * R[m, l] * K[b, l]
+        for j in range(3):
+            s += K[a, m] * R[m, j] * K[b, j]
     return s

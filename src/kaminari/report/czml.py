@@ -3,22 +3,26 @@ the leaks of the first few replications, on a clock that runs from the scenario 
 
     write_czml(run_dir, reps=3) -> run_dir / "engagement.czml"
 
-Truth paths are not stored by a campaign; they are flown again here, deterministically, from
-``scenario.yaml``: the threats with ``fly_threats`` at the run's ``dt_s``, each round with
-``fly_projectiles`` from its battery at the shot's dispersed azimuth, elevation and muzzle
-velocity, at the kill chain's projectile step. The file holds, in order:
+The threats' paths are their nominal flights in ``truth.parquet`` (written by the campaign; a
+threat flies it until its kill or impact, which ``replications.parquet`` gives), interpolated by
+cubic Hermite polynomials from the recorded positions and velocities: no threat is flown here.
+Rounds are not recorded; each is flown again, deterministically, with ``fly_projectiles`` from
+its battery at the shot's dispersed azimuth, elevation and muzzle velocity, at the kill chain's
+projectile step ``PROJECTILE_DT_S``. The file holds, in order:
 
 - the document packet (``id`` "document"): the scenario's name and the clock, from the epoch to
   the end of the longest flight shown, at ``CLOCK_MULTIPLIER`` times real time;
 - one packet per site, always shown: ``site/radar/<name>``, ``site/battery/<name>``,
   ``site/defended/<name>`` (a point and a label at the site, cartographic degrees);
 - per replication r of the first ``reps`` (in rep order), one packet per threat,
-  ``rep-<r>/threat/<name>``, available from launch (t = 0) to its kill, impact or the run's
-  ``t_max_s``, with a path that trails its whole flight;
+  ``rep-<r>/threat/<name>``, available from its start (its first time in truth.parquet: a
+  raid's threats start at different times) to its kill, impact or the end of its recorded
+  flight, with a path that trails its whole flight;
 - one packet per round fired in that replication, ``rep-<r>/round/<battery>/<k>`` (k: the
   battery's k-th round of the replication, from 0, in firing order), available from its firing
   to its end: the intercept for the round that killed, the closest approach plus
-  ``ROUND_AFTER_MISS_S`` for one that missed, or its impact if sooner;
+  ``ROUND_AFTER_MISS_S`` for one that missed, its longest time of flight where it passed no
+  threat (a round at a false track), or its impact if sooner;
 - one event per kill or leak, ``rep-<r>/kill/<threat>`` or ``rep-<r>/leak/<threat>``: a point
   and a label at the threat's last position, shown from that instant to the clock's end.
 
@@ -60,15 +64,15 @@ from czml3.types import Cartesian2Value
 from numpy.typing import NDArray
 
 from kaminari.campaign.store import write_text
-from kaminari.dynamics.interpolate import hermite
-from kaminari.earth.frames import ecef2geodetic
+from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.scenario import Scenario, ScenarioError, load_scenario
 
 if TYPE_CHECKING:
-    from kaminari.engagement.chain import KillChain
+    from kaminari.weapons.battery import Battery
 
 __all__ = [
     "CZML_FILE",
+    "PROJECTILE_DT_S",
     "ROUND_STEP_S",
     "THREAT_END_STEP_S",
     "THREAT_END_WINDOW_S",
@@ -89,11 +93,18 @@ CLOCK_MULTIPLIER = 10.0
 MIN_GAP_S = 1e-3
 """A grid sample closer than this to a path's end is dropped: the end sample stands for it."""
 LAGRANGE_DEGREE = 5
+PROJECTILE_DT_S = 0.05
+"""The step rounds are flown at: the kill chain's (``engagement.chain.KillChain``)."""
 
-REPLICATION_COLUMNS = ("rep", "threat", "killed", "kill_t_s", "leaked")
+REPLICATION_COLUMNS = (
+    "rep", "threat", "killed", "kill_t_s", "leaked", "impact_t_s", "impact_lat_deg",
+    "impact_lon_deg",
+)  # fmt: skip
+TRUTH_COLUMNS = ("threat", "t_s", "x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")
 SHOT_COLUMNS = (
     "rep",
     "battery",
+    "track_id",
     "threat",
     "fire_t_s",
     "shot_az_deg",
@@ -104,7 +115,7 @@ SHOT_COLUMNS = (
     "kill",
 )
 RUN_FOLDER = "a run folder written by `kaminari run` (scenario.yaml, replications.parquet, "
-RUN_FOLDER += "shots.parquet)"
+RUN_FOLDER += "shots.parquet, truth.parquet)"
 
 # RGBA colours: threats red, rounds yellow, kills green, leaks magenta, sites by kind
 THREAT_RGBA = [255, 64, 64, 255]
@@ -140,21 +151,26 @@ def write_czml(run_dir: str | Path, reps: int = 3) -> Path:
         raise ScenarioError(str(run_dir), None, None, "no such folder", RUN_FOLDER)
     scenario = load_scenario(run_dir / "scenario.yaml")
     rep_path, shot_path = run_dir / "replications.parquet", run_dir / "shots.parquet"
+    truth_path = run_dir / "truth.parquet"
     table = _read_table(rep_path, REPLICATION_COLUMNS)
     shots = _read_table(shot_path, SHOT_COLUMNS)
+    truth = _read_table(truth_path, TRUTH_COLUMNS)
     shown = np.unique(table["rep"])[:reps]
     if shown.size == 0:
         raise ScenarioError(str(rep_path), None, None, "holds no replications", RUN_FOLDER)
-    threat_names = [t.name for t in scenario.threats]
+    scenario_threats = [n for entry in scenario.threats for n in entry.names()]
+    threat_names = list(dict.fromkeys(truth["threat"].astype(str).tolist()))
     battery_names = [b.name for b in scenario.batteries]
-    _known(rep_path, "threat", table["threat"], threat_names)
+    _known(truth_path, "threat", truth["threat"], scenario_threats)
+    _known(rep_path, "threat", table["threat"], threat_names, "truth.parquet")
     in_shown = np.isin(shots["rep"], shown)
     shots = {name: column[in_shown] for name, column in shots.items()}
     _known(shot_path, "battery", shots["battery"], battery_names)
+    _known(shot_path, "threat", shots["threat"], [*threat_names, ""], "truth.parquet")
 
-    chain = scenario.kill_chain()
-    threats = _threat_flights(chain, table, shown)
-    rounds = _round_flights(chain, shots)
+    threats = _threat_flights(truth, table, shown)
+    max_tof_s = scenario.fire_control.max_time_of_flight_s
+    rounds = _round_flights(scenario.battery_models(), shots, max_tof_s)
     ends = [f.end_t_s for f in threats.values()] + [f.end_t_s for f in rounds]
     clock_end_s = max(ends)
     epoch = scenario.epoch
@@ -197,11 +213,14 @@ def _read_table(path: Path, columns: Sequence[str]) -> dict[str, NDArray]:
     return {name: data.column(name).to_numpy(zero_copy_only=False) for name in columns}
 
 
-def _known(path: Path, column: str, values: NDArray, names: Sequence[str]) -> None:
-    unknown = sorted(set(values.tolist()) - set(names))
+def _known(
+    path: Path, column: str, values: NDArray, names: Sequence[str], where: str = "scenario.yaml"
+) -> None:
+    unknown = sorted(set(values.astype(str).tolist()) - set(names))
     if unknown:
-        message = f"{unknown[0]!r} is not in the run's scenario.yaml"
-        allowed = ", ".join(names) if names else "none: the scenario lists none"
+        message = f"{unknown[0]!r} is not in the run's {where}"
+        listed = [n for n in names if n]
+        allowed = ", ".join(listed) if listed else f"none: the {where} lists none"
         raise ScenarioError(str(path), None, column, message, allowed)
 
 
@@ -223,46 +242,76 @@ def _sample_times(
     return np.append(grid[grid < end - MIN_GAP_S], end)
 
 
+def _hermite(t_s: Array, r: Array, v: Array, times: Array) -> Array:
+    """Positions (K, 3) at ``times`` (K,) by cubic Hermite interpolation of the records
+    ``t_s`` (T,), strictly increasing but not necessarily evenly spaced, positions ``r`` and
+    velocities ``v`` (T, 3) (de Boor, "A Practical Guide to Splines", ch. IV); a time outside
+    the records is extrapolated from the end interval."""
+    i = np.clip(np.searchsorted(t_s, times, side="right") - 1, 0, t_s.size - 2)
+    h = (t_s[i + 1] - t_s[i])[:, None]
+    s = (times - t_s[i])[:, None] / h
+    s2, s3 = s * s, s * s * s
+    return (
+        (2 * s3 - 3 * s2 + 1) * r[i]
+        + (s3 - 2 * s2 + s) * h * v[i]
+        + (-2 * s3 + 3 * s2) * r[i + 1]
+        + (s3 - s2) * h * v[i + 1]
+    )
+
+
 def _sampled(
     t_s: Array, r_ecef: Array, v_ecef: Array, times: Array, end_r: Array | None
 ) -> _Flight:
-    """A recorded path (uniform ``t_s`` (T,), ``r_ecef``/``v_ecef`` (T, 3), NaN once it has
-    stopped) at ``times`` (K,) by Hermite interpolation; the last time is the path's end, at
-    ``end_r`` where given (a ground impact, between two records). Times past the last record
-    are dropped but for the end, which is extrapolated from the last record interval where no
-    ``end_r`` is given (a kill in the step before impact)."""
-    n = max(int(np.isfinite(r_ecef[:, 0]).sum()), 2)  # the records before the stop
-    keep = times <= t_s[n - 1] + 1e-9
+    """A recorded path (``t_s`` (T,), ``r_ecef``/``v_ecef`` (T, 3); records with NaN, where it
+    had stopped, are left out) at ``times`` (K,); the last time is the path's end, at ``end_r``
+    where given (a ground impact, between two records). Times past the last record are dropped
+    but for the end, which is extrapolated from the last record interval where no ``end_r`` is
+    given (a kill in the step before impact)."""
+    ok = np.isfinite(t_s) & np.isfinite(r_ecef).all(axis=1) & np.isfinite(v_ecef).all(axis=1)
+    t_s, r_ecef, v_ecef = t_s[ok], r_ecef[ok], v_ecef[ok]
+    keep = times <= t_s[-1] + 1e-9
     keep[-1] = True
     times = times[keep]
-    r, _ = hermite(t_s[:n], r_ecef[None, :n], v_ecef[None, :n], times)
-    r = r[0]
+    if t_s.size == 1:  # one record: nothing to interpolate between
+        r = np.repeat(r_ecef, times.size, axis=0) + (times - t_s[0])[:, None] * v_ecef
+    else:
+        r = _hermite(t_s, r_ecef, v_ecef, times)
     if end_r is not None:
         r[-1] = end_r
     return _Flight(times, r)
 
 
 def _threat_flights(
-    chain: KillChain, table: dict[str, NDArray], shown: NDArray
+    truth: dict[str, NDArray], table: dict[str, NDArray], shown: NDArray
 ) -> dict[tuple[int, str], _Flight]:
-    """Each shown (rep, threat)'s path from launch to its kill, impact or the run's end."""
-    from kaminari.threats.flyout import fly_threats  # the numerics only once the input is good
-
-    truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
-    index = {name: i for i, name in enumerate(truth.names)}
+    """Each shown (rep, threat)'s path from its start to its kill, its impact (where
+    ``replications.parquet`` puts it, on the ellipsoid) or the end of its recorded flight."""
+    names = truth["threat"].astype(str)
+    paths = {}
+    for name in dict.fromkeys(names.tolist()):
+        rows = np.flatnonzero(names == name)
+        rows = rows[np.argsort(truth["t_s"][rows], kind="stable")]
+        t = truth["t_s"][rows].astype(float)
+        r = np.column_stack([truth[c][rows] for c in ("x_m", "y_m", "z_m")]).astype(float)
+        v = np.column_stack([truth[c][rows] for c in ("vx_mps", "vy_mps", "vz_mps")])
+        ok = np.isfinite(t) & np.isfinite(r).all(axis=1)
+        if ok.any():
+            paths[name] = (t[ok], r[ok], v[ok].astype(float))
     flights = {}
     for row in np.flatnonzero(np.isin(table["rep"], shown)):
         r, name = int(table["rep"][row]), str(table["threat"][row])
-        i = index[name]
-        impact_t = float(truth.impact_t_s[i])
-        if bool(table["killed"][row]):
+        t_s, r_ecef, v_ecef = paths[name]
+        impact = [float(table[c][row]) for c in ("impact_t_s", "impact_lat_deg", "impact_lon_deg")]
+        if bool(table["killed"][row]) and math.isfinite(float(table["kill_t_s"][row])):
             end_t, end_r = float(table["kill_t_s"][row]), None
-        elif math.isfinite(impact_t):
-            end_t, end_r = impact_t, truth.impact_r_ecef[i]
-        else:  # still flying at the run's t_max_s
-            end_t, end_r = float(truth.t_s[np.isfinite(truth.r_ecef[i, :, 0])][-1]), None
-        t = _sample_times(0.0, end_t, THREAT_STEP_S, THREAT_END_WINDOW_S, THREAT_END_STEP_S)
-        flights[(r, name)] = _sampled(truth.t_s, truth.r_ecef[i], truth.v_ecef[i], t, end_r)
+        elif bool(table["leaked"][row]) and all(math.isfinite(x) for x in impact):
+            end_t = impact[0]
+            end_r = geodetic2ecef(math.radians(impact[1]), math.radians(impact[2]), 0.0)
+        else:  # still flying at the end of the record (the run's t_max_s)
+            end_t, end_r = float(t_s[-1]), None
+        start_t = float(t_s[0])
+        t = _sample_times(start_t, end_t, THREAT_STEP_S, THREAT_END_WINDOW_S, THREAT_END_STEP_S)
+        flights[(r, name)] = _sampled(t_s, r_ecef, v_ecef, t, end_r)
     return flights
 
 
@@ -272,13 +321,15 @@ def _round_end_s(kill: bool, intercept_t_s: float, fire_t_s: float, max_tof_s: f
     return intercept_t_s if kill else intercept_t_s + ROUND_AFTER_MISS_S
 
 
-def _round_flights(chain: KillChain, shots: dict[str, NDArray]) -> list[_Flight]:
+def _round_flights(
+    batteries: Sequence[Battery], shots: dict[str, NDArray], max_tof_s: float
+) -> list[_Flight]:
     """Each shot's round (in the order of ``shots``), flown again from its battery (one batch
     per battery), from its firing to its end (see ``_round_end_s``) or its impact, whichever
     comes first."""
     from kaminari.weapons.projectile import fly_projectiles  # numerics once input is good
 
-    dt_s = chain.projectile_dt_s
+    dt_s = PROJECTILE_DT_S
     n = shots["rep"].size
     fire = shots["fire_t_s"].astype(float)
     end = np.array(
@@ -287,13 +338,13 @@ def _round_flights(chain: KillChain, shots: dict[str, NDArray]) -> list[_Flight]
                 bool(shots["kill"][k]),
                 float(shots["intercept_t_s"][k]),
                 float(fire[k]),
-                chain.doctrine.max_time_of_flight_s,
+                max_tof_s,
             )
             for k in range(n)
         ]
     )
     flights: dict[int, _Flight] = {}
-    for battery in chain.batteries:
+    for battery in batteries:
         rows = np.flatnonzero(shots["battery"] == battery.name)
         if rows.size == 0:
             continue
@@ -421,10 +472,10 @@ def _threat_packets(
             Packet(
                 id=f"rep-{r}/threat/{name}",
                 name=f"{name} (rep {r})",
-                availability=_interval(epoch, 0.0, flight.end_t_s),
+                availability=_interval(epoch, flight.t_s[0], flight.end_t_s),
                 position=_moving_position(epoch, flight),
                 point=Point(pixelSize=7, color=Color(rgba=THREAT_RGBA)),
-                path=_path(THREAT_RGBA, 2, flight.end_t_s),
+                path=_path(THREAT_RGBA, 2, flight.end_t_s - flight.t_s[0]),
                 label=_label(f"{name} r{r}", THREAT_RGBA, (10.0, -14.0 * (r % 4))),
             )
         )
@@ -448,7 +499,9 @@ def _round_packets(
                 id=f"rep-{r}/round/{battery}/{number}",
                 name=f"{battery} round {number} (rep {r})",
                 description=(
-                    f"at {shots['threat'][k]}, fired at {shots['fire_t_s'][k]:.2f} s, az "
+                    f"at track {shots['track_id'][k]} ("
+                    + (f"{shots['threat'][k]}" if shots["threat"][k] else "no threat: false alarms")
+                    + f"), fired at {shots['fire_t_s'][k]:.2f} s, az "
                     f"{shots['shot_az_deg'][k]:.2f} deg, el {shots['shot_el_deg'][k]:.2f} deg, "
                     f"{shots['muzzle_velocity_mps'][k]:.0f} m/s; "
                     + (f"miss {miss:.1f} m, " if math.isfinite(miss) else "")

@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,6 @@ import pyarrow.parquet as pq
 import yaml
 
 from kaminari import __version__
-from kaminari.campaign.store import read_json, write_text
 from kaminari.report.figures import (
     RAID_FIGURE,
     RUN_FIGURES,
@@ -193,7 +193,7 @@ def _check_manifest(folder: Path) -> str | None:
     if not path.exists():
         return None
     try:
-        manifest = read_json(path)
+        manifest = json.loads(path.read_text(encoding="utf-8"))
         finished, n_chunks = len(manifest["finished"]), int(manifest["n_chunks"])
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ReportError(
@@ -862,7 +862,7 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
         for name in {file for _, file in RUN_FIGURES} | {SWEEP_FIGURE}:
             if name not in report.figures:  # one of ours from an earlier report of another kind
                 (figures / name).unlink(missing_ok=True)
-        write_text(report.html, path)
+        _write_bytes(report.html.encode("utf-8"), path)
     except OSError as err:
         where = err.filename or folder
         raise ReportError(

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import norm
 
 __all__ = [
     "COLUMNS",
@@ -44,7 +44,7 @@ def wilson_interval(
     American Statistician 52, 1998, recommend it over the Wald interval for small n)."""
     if trials == 0:
         return (float("nan"), float("nan"))
-    z = float(norm.ppf(0.5 + confidence / 2.0))
+    z = NormalDist().inv_cdf(0.5 + confidence / 2.0)
     p = successes / trials
     denom = 1.0 + z * z / trials
     centre = (p + z * z / (2 * trials)) / denom

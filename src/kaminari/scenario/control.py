@@ -32,7 +32,8 @@ class TrackerSettingsConfig(_Model):
     """The tracker's filter and track management (``kaminari.tracking.config.TrackerConfig``):
     a track is confirmed by ``confirm_hits`` detections within ``confirm_window`` scans, deleted
     after ``delete_misses`` scans in view without one or when its position sigma passes
-    ``delete_sigma_m``; a detection is associated with a track within ``gate_nis``, and with an
+    ``delete_sigma_m``; a detection is associated with a confirmed track within ``gate_nis``
+    (a tentative one within ``tentative_gate_nis``), and with an
     earlier lone detection within ``max_speed_mps``; a replication holds at most
     ``max_tracks`` tracks at a time."""
 
@@ -51,8 +52,13 @@ class TrackerSettingsConfig(_Model):
     gate_nis: float = Field(
         default_factory=_default(_tracker_class, "gate_nis"),
         gt=0,
-        description="a detection updates a track when its normalised innovation squared is "
-        "within it",
+        description="a detection updates a confirmed track when its normalised innovation "
+        "squared is within it",
+    )
+    tentative_gate_nis: float = Field(
+        default_factory=_default(_tracker_class, "tentative_gate_nis"),
+        gt=0,
+        description="the same for a tentative track",
     )
     max_speed_mps: float = Field(
         default_factory=_default(_tracker_class, "max_speed_mps"),

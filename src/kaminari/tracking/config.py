@@ -40,9 +40,14 @@ class TrackerConfig:
     with an acceleration sigma of ``initial_accel_sigma_mps2`` per axis (50 m/s^2, about 5 g,
     covers the CAV-H's lift up to its 4 g peak).
 
-    Association: a detection may update a track when its normalised innovation squared is
-    within ``gate_nis`` (the chi-square 99.9 % point for the 3 measured components: a true
-    detection falls outside it once in a thousand); a detection may follow a single earlier
+    Association: a detection may update a confirmed track when its normalised innovation
+    squared is within ``gate_nis``, the chi-square point of probability 1 - 1e-6 for the 3
+    measured components (30.66): wide, so that the first surprising detections of a
+    manoeuvre (whose NIS passes ``maneuver_nis``) still update the track and raise its noise
+    instead of starting a new track; a tentative track's gate is ``tentative_gate_nis``, the
+    99.9 % point (16.27), so that clutter near a threat confirms fewer false tracks (with five
+    false alarms per scan within 3 km of six targets the wide gate for tentative tracks too
+    confirmed twice as many false tracks, tests/test_association.py); a detection may follow a single earlier
     detection (a track without a filter state yet) when the distance between their converted
     positions could be covered at ``max_speed_mps`` (8 km/s, above any glide vehicle's speed)
     plus three sigmas of both. Each replication holds at most ``max_tracks`` tracks at a time;
@@ -64,6 +69,7 @@ class TrackerConfig:
     q_scale_decay: float = 0.8
     max_q_scale: float = 1e5
     gate_nis: float = 30.66
+    tentative_gate_nis: float = 16.27
     max_speed_mps: float = 8_000.0
     max_tracks: int = 16
     max_coast_s: float = 20.0
@@ -90,7 +96,8 @@ class TrackerConfig:
             )
         if not self.max_coast_s > 0.0:
             raise ValueError(f"max_coast_s must be > 0 s, got {self.max_coast_s}")
-        if not (self.gate_nis > 0.0 and self.max_speed_mps > 0.0 and self.max_tracks >= 1):
+        if not (self.gate_nis > 0.0 and self.tentative_gate_nis > 0.0 and self.max_speed_mps > 0.0
+                and self.max_tracks >= 1):
             raise ValueError(
                 "need gate_nis > 0, max_speed_mps > 0 and max_tracks >= 1, got "
                 f"{self.gate_nis}, {self.max_speed_mps}, {self.max_tracks}"

@@ -13,7 +13,9 @@ Rules, in the order ``process_scan`` applies them to a scan at time t of one sen
 2. *Gating and association of tracks with a filter state* (tentative with two detections, or
    confirmed). Each is predicted to t (``ekf.predict``, the track's own jerk PSD); a detection
    of the same replication is a candidate when its normalised innovation squared d^2 =
-   nu^T S^-1 nu is within ``gate_nis``. Global nearest neighbour: in each replication, the
+   nu^T S^-1 nu is within ``gate_nis`` for a confirmed track, ``tentative_gate_nis`` for a
+   tentative one (a wide gate lets a manoeuvring threat's surprising detection in, where it
+   raises the track's noise; a tight one keeps clutter from confirming new tracks). Global nearest neighbour: in each replication, the
    candidate pairs are assigned one to one, as many as possible and then of least total
    cost d^2 + ln det S (the negative log-likelihood of the pairing up to a constant;
    S. Blackman and R. Popoli, "Design and Analysis of Modern Tracking Systems", Artech House
@@ -286,7 +288,8 @@ def _update_filtered(
     s, s_inv = ekf.innovation_covariance(pp, jac, model.R)
     nu = model.residual(dets.z[cols], z_pred[rows])
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv[rows], nu)
-    gated = d2 <= config.gate_nis
+    gate = np.where(tr.status[cand] == CONFIRMED, config.gate_nis, config.tentative_gate_nis)
+    gated = d2 <= gate[rows]
     rows, cols, d2, nu = rows[gated], cols[gated], d2[gated], nu[gated]
     if rows.size == 0:
         return

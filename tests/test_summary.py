@@ -4,7 +4,13 @@ import numpy as np
 import pytest
 from scipy.stats import norm
 
-from kaminari.report.summary import raid_rows, summarize, summarize_raid, wilson_interval
+from kaminari.report.summary import (
+    raid_heading,
+    raid_rows,
+    summarize,
+    summarize_raid,
+    wilson_interval,
+)
 
 
 @pytest.mark.parametrize(
@@ -108,8 +114,10 @@ def test_one_threat_keeps_its_summary_and_adds_only_false_tracks_that_happened()
     aimed = {k: v[shots["threat"] == "hgv-1"] for k, v in shots.items()}
     quiet = {**one, "false_tracks": np.zeros(4, dtype=np.int64)}
     assert raid_rows(summarize_raid(quiet, aimed, {"gun": 40})) == []
-    rows = raid_rows(summarize_raid(one, shots, {"gun": 40}))
-    assert [label for label, _ in rows] == ["false tracks"]
+    raid = summarize_raid(one, shots, {"gun": 40})
+    assert [label for label, _ in raid_rows(raid)] == ["false tracks"]
+    assert raid_heading(raid) == "False tracks"
+    assert raid_heading(summarize_raid(reps, shots)) == "The raid, replication by replication"
 
 
 @pytest.mark.parametrize(

@@ -51,6 +51,7 @@ from kaminari.report.figures import (
 from kaminari.report.maps import threat_entry, threat_paths
 from kaminari.report.summary import (
     ThreatSummary,
+    raid_heading,
     raid_rows,
     summarize,
     summarize_raid,
@@ -706,12 +707,8 @@ def _render_run(run: RunFolder) -> RenderedReport:
     )
     cards = "".join(_pk_card(r.threat, r.pk, r.pk_low, r.pk_high, r.kills, r.reps) for r in rows)
     extra = raid_rows(raid)
-    if len(raid.threats) > 1:
-        raid_part = f"<h2>The raid, replication by replication</h2>{_raid_html(extra)}"
-    elif extra:
-        raid_part = f"<h3>False tracks</h3>{_raid_html(extra)}"
-    else:
-        raid_part = ""
+    tag = "h2" if len(raid.threats) > 1 else "h3"
+    raid_part = f"<{tag}>{_e(raid_heading(raid))}</{tag}>{_raid_html(extra)}" if extra else ""
     body = (
         f'<header><h1>{_e(s.name)}</h1><p class="sub">{_e(sub)}</p></header>'
         f'<section class="top{" wide" if len(rows) > 2 else ""}">'

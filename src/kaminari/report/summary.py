@@ -18,6 +18,7 @@ __all__ = [
     "BatteryRounds",
     "RaidSummary",
     "ThreatSummary",
+    "raid_heading",
     "raid_rows",
     "summarize",
     "summarize_raid",
@@ -253,6 +254,11 @@ def _percent(share: float) -> str:
     if 0.995 <= share < 1.0:
         return ">99 %"
     return f"{100.0 * share:.0f} %"
+
+
+def raid_heading(raid: RaidSummary) -> str:
+    """The title of ``raid_rows``: a raid's, or, for one threat, its false tracks'."""
+    return "The raid, replication by replication" if len(raid.threats) > 1 else "False tracks"
 
 
 def raid_rows(raid: RaidSummary) -> list[tuple[str, str]]:

@@ -97,7 +97,7 @@ def profile_figure(scenario: Scenario, paths: Sequence[ThreatPath], replications
     first defended point), for the threats' nominal flights (``paths``), with the kill points of
     every replication: the whole flight, and the last stretch where the batteries engage."""
     with _style():
-        fig = _new_figure(13, 5.2)
+        fig = _new_figure(13, 5.2 if len(paths) <= 3 else 5.6 + 0.25 * math.ceil(len(paths) / 3))
         whole, near = fig.subplots(1, 2, width_ratios=[1.2, 1])
         kill_range_km: list[Array] = []
         reference_names = set()
@@ -203,12 +203,11 @@ def profile_figure(scenario: Scenario, paths: Sequence[ThreatPath], replications
         )
         handles, labels = near.get_legend_handles_labels()
         order = sorted(range(len(labels)), key=lambda i: "flown unengaged" not in labels[i])
-        near.legend(
-            [handles[i] for i in order],
-            [labels[i] for i in order],
-            loc="upper left",
-            ncol=2 if len(paths) > 3 else 1,
-        )
+        handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+        if len(paths) > 3:  # a raid: below both panels, as the map's
+            fig.legend(handles, labels, loc="outside lower center", ncol=3, frameon=False)
+        else:
+            near.legend(handles, labels, loc="upper left")
     return fig
 
 
@@ -600,7 +599,10 @@ def raid_figure(scenario: Scenario, replications: Table, shots: Table) -> Figure
                 Line2D([], [], linestyle="none", marker="o", color="0.4", label="most in one"),
                 Line2D([], [], color="black", linewidth=2, label="magazine"),
             ],
-            loc="lower right",
+            loc="upper center",
+            bbox_to_anchor=(0.5, -0.18),
+            ncol=3,
+            frameon=False,
         )
     return fig
 

@@ -440,7 +440,10 @@ def _near_map(
     ax.set_ylim(0, m.urcrnry)
     n_k, n_l = k_lat.size, l_lat.size
     n_reps = np.unique(np.asarray(replications["rep"])).size
-    ax.set_title(f"Close-up: {n_k:,} kills, {n_l:,} leaks in {n_reps:,} replications")
+    ax.set_title(
+        f"Close-up: {n_k:,} kill{'s' * (n_k != 1)}, {n_l:,} leak{'s' * (n_l != 1)} in "
+        f"{n_reps:,} replication{'s' * (n_reps != 1)}"
+    )
     bar_km = _nice_step(2 * half_m / 1e3 / 4, 1)
     x0, y0 = 0.06 * m.urcrnrx, 0.06 * m.urcrnry
     ax.plot(

@@ -449,7 +449,7 @@ CASES = {
         "gate_nis:",
         "tracker.gate_nis",
         "0 is not allowed",
-        "gate_nis > 0 (a detection updates a track when its normalised innovation squared is "
+        "gate_nis > 0 (a detection updates a confirmed track when its normalised innovation squared is "
         "within it)",
     ),
     "negative largest speed": (

@@ -27,7 +27,7 @@ from kaminari.threats.vehicles import CAV_H
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "glide_to_coast.yaml"
 
-# The scenario of DESIGN.md, "The scenario file", as written there.
+# The first scenario file of the project's design, as it was written there.
 DESIGN_EXAMPLE = """\
 name: Railgun point defence of a coastal city
 epoch: 2027-01-01T00:00:00Z
@@ -76,7 +76,7 @@ def needs(module: str) -> pytest.MarkDecorator:
 
 
 def test_design_example_loads() -> None:
-    s = parse_scenario(DESIGN_EXAMPLE, "DESIGN.md")
+    s = parse_scenario(DESIGN_EXAMPLE, "design-example.yaml")
     assert s.name == "Railgun point defence of a coastal city"
     assert s.epoch == dt.datetime(2027, 1, 1, tzinfo=dt.UTC)
     assert [t.name for t in s.threats] == ["hgv-1"]

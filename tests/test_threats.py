@@ -96,7 +96,7 @@ def test_weave_swings_the_heading_about_the_wings_level_track():
 
 
 def test_positive_bank_turns_right():
-    """DESIGN.md flight conventions: a positive bank turns the vehicle to its right (heading
+    """The flight conventions (docs/architecture.md): a positive bank turns the vehicle to its right (heading
     grows clockwise); a negative one to its left."""
     plans = [
         GuidancePlan(10 * DEG),

@@ -4,8 +4,8 @@
 
 The atmosphere turns with the Earth, so the ECEF velocity is the air-relative velocity (no
 wind). Drag opposes it; lift is perpendicular to it, at bank 0 in the plane of the velocity and
-the ellipsoid normal, and a positive bank turns the body to its right (DESIGN.md, flight
-conventions). Source of the rotating-frame equations: N. X. Vinh, A. Busemann, R. D. Culp,
+the ellipsoid normal, and a positive bank turns the body to its right (the flight conventions of
+docs/architecture.md). Source of the rotating-frame equations: N. X. Vinh, A. Busemann, R. D. Culp,
 "Hypersonic and Planetary Entry Flight Mechanics" (1980), ch. 2.
 
 For speed the functions here take and return separate component arrays (x, y, z each of the

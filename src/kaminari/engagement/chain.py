@@ -23,8 +23,11 @@ exist for comparison, each off by default and named on the report: ``predictor="
 (fire control knows the future path of the threat a track follows) and the doctrine's
 ``perfect_kill_assessment``.
 
-A scan is skipped only where it provably changes nothing: its sensor can see no threat, it
-makes no false alarms, and no track of any replication lies in its view.
+A scan is skipped only where it would bring nothing: its sensor can see no threat, it makes no
+false alarms, and no track of any replication lies in its view, so it would give no detection
+and count no miss. Fire control decides after each scan that is processed (decisions are driven
+by the arrival of sensor data), and stale tracks are deleted there too; a skipped scan defers
+both to the next processed one.
 """
 
 from __future__ import annotations
@@ -70,8 +73,9 @@ class KillChain:
     ``predictor``: "track" (fire control extrapolates the track with the filter's own model,
     the default) or "truth" (an oracle that knows the future path of the threat a track
     follows: a check of aiming, ballistics and lethality with prediction error taken out).
-    ``defended``: ECEF positions (P, 3) of the defended points, which set the order in which
-    fire control serves a raid (nearest to impact first); none: the batteries' sites.
+    ``defended``: the defended points as (lat_rad, lon_rad, alt_m); fire control serves a
+    raid's tracks in order of their distance to the nearest of them over their speed
+    (``firecontrol.assignment``); none: the batteries' sites stand in for them.
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -291,7 +295,11 @@ class _Engagement:
         self.records.finish(self.tracks)
         chain = self.chain
         names = np.array([t.name for t in chain.threats], dtype=object)
-        with_empty = np.append(names, "")  # index -1: no threat
+        def named(index: NDArray) -> NDArray:
+            """Threat names of indices, "" for a false alarm (-1) or no detection (-2)."""
+            index = index.astype(np.intp)
+            return np.where(index >= 0, names[np.maximum(index, 0)], "").astype(object)
+
         battery_names = np.array([b.name for b in chain.batteries], dtype=object)
         shot_keys = (
             "rep_index", "battery_index", "track_id", "threat_index", "fire_t_s", "az_deg",
@@ -306,7 +314,7 @@ class _Engagement:
             "rep": rep_i + self.rep0,
             "battery": battery_names[s.pop("battery_index").astype(np.intp)],
             "track_id": s.pop("track_id").astype(np.int64),
-            "threat": with_empty[thr],
+            "threat": named(thr),
             **s,
             "miss_m": miss,
             "kill": killer,
@@ -349,7 +357,7 @@ class _Engagement:
             "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps", "true_vz_mps",
         )
         tracks = concat(self.records.track_rows, track_keys)
-        tracks["threat"] = with_empty[tracks.pop("threat_index").astype(np.intp)]
+        tracks["threat"] = named(tracks.pop("threat_index"))
         tracks["rep"] = tracks["rep"].astype(np.int64)
         tracks["track_id"] = tracks["track_id"].astype(np.int64)
         tracks["status"] = tracks["status"].astype(np.int8)

@@ -37,7 +37,6 @@ class Records:
         self.updates = np.zeros(n_reps, dtype=np.int64)
         self.updates_own = np.zeros(n_reps, dtype=np.int64)
         self.track_rows: list[dict[str, NDArray]] = []
-        self.shots: list[dict[str, NDArray]] = []
 
     def majority(self, slots: NDArray[np.intp]) -> IntArray:
         """The threat each slot's track followed most (-1: a false alarm, or no update)."""

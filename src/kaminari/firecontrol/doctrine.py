@@ -28,7 +28,9 @@ class Doctrine:
       detection has updated it after the salvo's last predicted intercept and
       ``assessment_delay_s`` has passed since that intercept; a killed threat gives no more
       detections, so its track coasts until it is deleted. ``perfect_kill_assessment`` (off by
-      default; a shortcut named on the report) lets fire control know kills at once instead.
+      default; a shortcut named on the report) lets fire control know at once which tracks
+      follow a dead threat, and fire at none of them (a salvo's later rounds included);
+      whether a surviving threat needs another salvo is still decided by looking.
     """
 
     kind: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"

@@ -115,8 +115,9 @@ class Radar:
         shares it, that exist where ``exists`` (R, T), then false alarms (``false_alarms``),
         merged in replication order.
 
-        Draws: U (R, T) for detection, then standard normal noise for the detected ones only
-        (in replication-major order), then the false alarms."""
+        Draws: U (R, T) for detection (none when no threat exists), then standard normal
+        noise for the detected ones only (in replication-major order), then the false
+        alarms."""
         alive = np.asarray(exists, dtype=bool)
         n_reps, n_threats = alive.shape
         r = np.asarray(r_true, dtype=float)

@@ -26,7 +26,8 @@ Rules, in the order ``process_scan`` applies them to a scan at time t of one sen
    [1, ``max_q_scale``]. A track in view without a detection is coasted to t.
 4. *Second detections.* A tentative track holding a single detection (r1, P1 at t1) takes a
    remaining detection of its replication whose converted position r2 lies within
-   ``max_speed_mps`` (t - t1) + 3 sqrt(tr P1 + tr P2) of r1 (nearest first, one to one); its
+   ``max_speed_mps`` (t - t1) + 3 sqrt(tr P1 + tr P2) of r1 (one to one, the least total
+   distance, ``assign.assign_pairs``); its
    filter starts by two-point differencing (Bar-Shalom, Li & Kirubarajan 2001, ch. 5):
        r = r2,  v = (r2 - r1) / dt + g(r2, v) dt / 2,  a = 0,
        P_rr = P2,  P_rv = P2 / dt,  P_vv = (P1 + P2) / dt^2 + (dt / 2)^2 s_a^2 I,

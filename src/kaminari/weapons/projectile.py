@@ -5,8 +5,8 @@ Default figures, from public sources:
   velocities of Mach 6 to 7 (about 2,000 to 2,500 m/s); R. O'Rourke, "Navy Lasers, Railgun,
   and Gun-Launched Guided Projectile: Background and Issues for Congress", Congressional
   Research Service R44175 (updated 2021).
-- a 0.32 kg, 15 mm sub-calibre dart: a generic kinetic penetrator chosen for this project (see
-  DESIGN.md); a full-bore 40 mm slug of the same mass would have a ballistic coefficient near
+- a 0.32 kg, 15 mm sub-calibre dart: a generic kinetic penetrator chosen for this project
+  (docs/assumptions.md); a full-bore 40 mm slug of the same mass would have a ballistic coefficient near
   1,000 kg/m^2 and could not climb 10 km.
 
 Drag: a generic slender-projectile curve with the shape of the G7 standard drag function

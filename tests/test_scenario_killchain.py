@@ -449,8 +449,8 @@ CASES = {
         "gate_nis:",
         "tracker.gate_nis",
         "0 is not allowed",
-        "gate_nis > 0 (a detection updates a confirmed track when its normalised innovation squared is "
-        "within it)",
+        "gate_nis > 0 (a detection updates a confirmed track when its normalised innovation "
+        "squared is within it)",
     ),
     "negative largest speed": (
         ("max_speed_mps: 7000", "max_speed_mps: -7000"),

@@ -96,8 +96,8 @@ def test_weave_swings_the_heading_about_the_wings_level_track():
 
 
 def test_positive_bank_turns_right():
-    """The flight conventions (docs/architecture.md): a positive bank turns the vehicle to its right (heading
-    grows clockwise); a negative one to its left."""
+    """The flight conventions (docs/architecture.md): a positive bank turns the vehicle to its
+    right (heading grows clockwise); a negative one to its left."""
     plans = [
         GuidancePlan(10 * DEG),
         GuidancePlan(10 * DEG, bank=BankPlan("constant", 20 * DEG)),

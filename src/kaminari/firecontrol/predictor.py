@@ -1,10 +1,10 @@
 """Prediction: where fire control expects a tracked threat to be over a round's flight.
 
-A ``Predictor`` turns tracks (slots of ``tracking.Tracks``) into predicted paths sampled at
-times after a firing instant; ``state_at`` gives the track state and covariance at that
-instant (for the uncertainty at the intercept). ``TrackExtrapolation`` flies the filter's own model (the
-nearly-constant-acceleration EKF mean, ``ekf.extrapolate``) on a coarse grid and interpolates;
-the oracle that knows the truth lives in ``engagement`` (the only package holding truth).
+A ``Predictor`` turns tracks (slots of ``tracking.Tracks``) into predicted paths sampled at times
+after a firing instant; ``state_at`` gives the track state and covariance at that instant (for the
+uncertainty at the intercept). ``TrackExtrapolation`` flies the filter's own model (the
+nearly-constant-acceleration EKF mean, ``ekf.extrapolate``) on a coarse grid and interpolates; the
+oracle that knows the truth lives in ``engagement`` (the only package holding truth).
 """
 
 from __future__ import annotations

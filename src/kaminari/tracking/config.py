@@ -40,22 +40,22 @@ class TrackerConfig:
     with an acceleration sigma of ``initial_accel_sigma_mps2`` per axis (50 m/s^2, about 5 g,
     covers the CAV-H's lift up to its 4 g peak).
 
-    Association: a detection may update a confirmed track when its normalised innovation
-    squared is within ``gate_nis``, the chi-square point of probability 1 - 1e-6 for the 3
-    measured components (30.66): wide, so that the first surprising detections of a
-    manoeuvre (whose NIS passes ``maneuver_nis``) still update the track and raise its noise
-    instead of starting a new track; a tentative track's gate is ``tentative_gate_nis``, the
-    99.9 % point (16.27), so that clutter near a threat confirms fewer false tracks (with five
-    false alarms per scan within 3 km of six targets the wide gate for tentative tracks too
-    confirmed twice as many false tracks, tests/test_association.py); a detection may follow a single earlier
-    detection (a track without a filter state yet) when the distance between their converted
-    positions could be covered at ``max_speed_mps`` (8 km/s, above any glide vehicle's speed)
-    plus three sigmas of both. Each replication holds at most ``max_tracks`` tracks at a time;
-    a detection that finds no free slot starts no track (``Tracks.overflow`` counts them).
-    A track that no detection has updated for ``max_coast_s`` is deleted wherever it is
-    (tracks out of every sensor's view are not predicted, so their sigma does not grow by
-    itself): 20 s, in which a glide vehicle flies 100 km and an acceleration sigma of 50 m/s^2
-    alone puts the track's position sigma near 10 km, twice ``delete_sigma_m``.
+    Association: a detection may update a confirmed track when its normalised innovation squared is
+    within ``gate_nis``, the chi-square point of probability 1 - 1e-6 for the 3 measured components
+    (30.66): wide, so that the first surprising detections of a manoeuvre (whose NIS passes
+    ``maneuver_nis``) still update the track and raise its noise instead of starting a new track; a
+    tentative track's gate is ``tentative_gate_nis``, the 99.9 % point (16.27), so that clutter near
+    a threat confirms fewer false tracks (with five false alarms per scan within 3 km of six targets
+    the wide gate for tentative tracks too confirmed twice as many false tracks,
+    tests/test_association.py); a detection may follow a single earlier detection (a track without a
+    filter state yet) when the distance between their converted positions could be covered at
+    ``max_speed_mps`` (8 km/s, above any glide vehicle's speed) plus three sigmas of both. Each
+    replication holds at most ``max_tracks`` tracks at a time; a detection that finds no free slot
+    starts no track (``Tracks.overflow`` counts them). A track that no detection has updated for
+    ``max_coast_s`` is deleted wherever it is (tracks out of every sensor's view are not predicted,
+    so their sigma does not grow by itself): 20 s, in which a glide vehicle flies 100 km and an
+    acceleration sigma of 50 m/s^2 alone puts the track's position sigma near 10 km, twice
+    ``delete_sigma_m``.
     """
 
     jerk_psd_m2ps5: float = 0.045

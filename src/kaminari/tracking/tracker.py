@@ -15,11 +15,11 @@ Rules, in the order ``process_scan`` applies them to a scan at time t of one sen
    of the same replication is a candidate when its normalised innovation squared d^2 =
    nu^T S^-1 nu is within ``gate_nis`` for a confirmed track, ``tentative_gate_nis`` for a
    tentative one (a wide gate lets a manoeuvring threat's surprising detection in, where it
-   raises the track's noise; a tight one keeps clutter from confirming new tracks). Global nearest neighbour: in each replication, the
-   candidate pairs are assigned one to one, as many as possible and then of least total
-   cost d^2 + ln det S (the negative log-likelihood of the pairing up to a constant;
-   S. Blackman and R. Popoli, "Design and Analysis of Modern Tracking Systems", Artech House
-   1999, sec. 6.3; ``assign.assign_pairs``).
+   raises the track's noise; a tight one keeps clutter from confirming new tracks). Global
+   nearest neighbour: in each replication, the candidate pairs are assigned one to one, as
+   many as possible and then of least total cost d^2 + ln det S (the negative log-likelihood
+   of the pairing up to a constant; S. Blackman and R. Popoli, "Design and Analysis of Modern
+   Tracking Systems", Artech House 1999, sec. 6.3; ``assign.assign_pairs``).
 3. *Update.* An assigned track is updated with its detection (``ekf.update_innovation``,
    Joseph form); the NIS is kept; a surprising one (above ``maneuver_nis``) multiplies the
    track's q scale by ``maneuver_q_gain``, a quiet one by ``q_scale_decay``, within

@@ -6,8 +6,8 @@ Default figures, from public sources:
   and Gun-Launched Guided Projectile: Background and Issues for Congress", Congressional
   Research Service R44175 (updated 2021).
 - a 0.32 kg, 15 mm sub-calibre dart: a generic kinetic penetrator chosen for this project
-  (docs/assumptions.md); a full-bore 40 mm slug of the same mass would have a ballistic coefficient near
-  1,000 kg/m^2 and could not climb 10 km.
+  (docs/assumptions.md); a full-bore 40 mm slug of the same mass would have a ballistic coefficient
+  near 1,000 kg/m^2 and could not climb 10 km.
 
 Drag: a generic slender-projectile curve with the shape of the G7 standard drag function
 (the boat-tailed, 10-calibre tangent-ogive reference projectile of the US Army Ballistic

@@ -121,7 +121,20 @@ def test_run_report_is_one_self_contained_file_with_its_pngs(reported: Path) -> 
     assert f"{kills / reps:.3f}" in text and "95 % interval" in text
     for word in ("short dive", "hgv", "fc", "gun", "city", "shoot-look-shoot", "seed 3"):
         assert word in text, word
+    # no shortcut is in force, and the report says so
+    assert "none: fire control sees tracks only, and kills are assessed by looking" in text
     assert not list(reported.glob(".*tmp*")), "a temporary file was left behind"
+
+
+def test_the_report_names_each_shortcut_in_force() -> None:
+    """The truth predictor and perfect kill assessment are departures from "the defence sees
+    detections and tracks only": the report's brief names each one that a run used."""
+    from kaminari.report.html import _shortcuts
+
+    assert "truth predictor" in _shortcuts("truth", False)
+    assert "perfect kill assessment" in _shortcuts("track", True)
+    both = _shortcuts("truth", True)
+    assert "truth predictor" in both and "perfect kill assessment" in both
 
 
 def test_write_report_returns_the_path_and_rewrites_in_place(reported: Path) -> None:

@@ -20,7 +20,16 @@ from rich.text import Text
 
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
 from kaminari.errors import UserInputError
-from kaminari.report.summary import ThreatSummary, summarize, summary_rows
+from kaminari.report.summary import (
+    COLUMNS,
+    RaidSummary,
+    ThreatSummary,
+    raid_heading,
+    raid_rows,
+    summarize,
+    summarize_raid,
+    summary_rows,
+)
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -31,31 +40,58 @@ if TYPE_CHECKING:
 __all__ = ["run"]
 
 ENVELOPE_ALTITUDES_KM = (0.5, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0)
-SUMMARY_COLUMNS = {
-    "replications": (
-        "threat",
-        "killed",
-        "leaked",
-        "shots",
-        "detect_t_s",
-        "track_t_s",
-        "first_shot_t_s",
-        "kill_t_s",
-        "kill_alt_m",
-    ),
-    "shots": ("threat", "rep", "fire_t_s", "miss_m"),
-}
-"""The columns ``summarize`` reads: all that is loaded of the merged tables."""
+WIDE_SUMMARY_THREATS = 3
+"""Up to this many threats the summary has a column per threat; a larger raid gets a row per
+threat with the main figures, so that the table stays readable in 80 columns."""
 
 
 def _summary_table(rows: list[ThreatSummary]) -> Table:
-    """One column per threat, one row per figure: readable in 80 columns."""
+    """One column per threat, one row per figure: readable in 80 columns; for a larger raid,
+    one row per threat with its Pk, interval, leaks, shots and misses."""
+    if len(rows) > WIDE_SUMMARY_THREATS:
+        return _raid_threats_table(rows)
     table = Table(title="Kill chain summary", box=box.SIMPLE_HEAD)
     table.add_column("")
     for s in rows:
         table.add_column(s.threat, justify="right")
     for label, cells in summary_rows(rows):
         table.add_row(label, *cells)
+    return table
+
+
+def _fmt(x: float, spec: str = ".1f") -> str:
+    return format(x, spec) if np.isfinite(x) else "–"
+
+
+def _raid_threats_table(rows: list[ThreatSummary]) -> Table:
+    table = Table(title="Kill chain summary, per threat", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  caption="95 %: Wilson interval; shots per replication; median miss of its "
+                  "rounds; median time of the first shot at it")
+    for name in ("threat", "Pk", "95 %", "leaked", "shots", "miss, m", "first shot, s"):
+        table.add_column(name, justify="left" if name == "threat" else "right", no_wrap=True)
+    for s in rows:
+        table.add_row(
+            s.threat,
+            f"{s.pk:.3f}",
+            f"{s.pk_low:.3f}–{s.pk_high:.3f}",
+            f"{s.leaks:,}",
+            _fmt(s.shots_mean, ".2f"),
+            _fmt(s.miss_median_m),
+            _fmt(s.first_shot_t_s),
+        )
+    return table
+
+
+def _raid_table(raid: RaidSummary) -> Table | None:
+    """The raid's statistics (``raid_rows``), or None where there is nothing to add."""
+    rows = raid_rows(raid)
+    if not rows:
+        return None
+    table = Table(title=raid_heading(raid), box=box.SIMPLE_HEAD, show_header=False)
+    table.add_column("")
+    table.add_column("")
+    for label, text in rows:
+        table.add_row(label, text)
     return table
 
 
@@ -199,9 +235,13 @@ def run(
             bar.update(bar.task_ids[0], completed=done)
 
         result = run_campaign(spec, out, backend, resume=resume, progress=advance, inputs=inputs)
-    replications = read_table(result.replications, SUMMARY_COLUMNS["replications"])
-    shots = read_table(result.shots, SUMMARY_COLUMNS["shots"])
+    replications = read_table(result.replications, COLUMNS["replications"])
+    shots = read_table(result.shots, COLUMNS["shots"])
     console.print(_summary_table(summarize(replications, shots)))
+    magazines = {b.name: b.magazine for b in as_run.batteries}
+    raid = _raid_table(summarize_raid(replications, shots, magazines))
+    if raid is not None:
+        console.print(raid)
     rate = result.reps_run / result.seconds if result.seconds > 0 else float("nan")
     console.print(
         f"{result.reps_run:,} replications run in {result.seconds:.1f} s ({rate:,.0f} per s)"

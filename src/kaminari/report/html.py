@@ -464,6 +464,18 @@ def _starts(s: Scenario, truth: Table | None) -> dict[str, tuple[list[str], floa
     return out
 
 
+def _shortcuts(predictor: str | None, perfect_kill_assessment: bool) -> str:
+    """The named departures from "the defence sees detections and tracks only" in force."""
+    used = []
+    if predictor == "truth":
+        used.append("the truth predictor: fire control knows each tracked threat's future path")
+    if perfect_kill_assessment:
+        used.append("perfect kill assessment: fire control knows at once which threats are dead")
+    if not used:
+        return "none: fire control sees tracks only, and kills are assessed by looking"
+    return "; ".join(used)
+
+
 def _brief_html(
     s: Scenario, reps: int | None, predictor: str | None, truth: Table | None = None
 ) -> str:
@@ -581,6 +593,7 @@ def _brief_html(
             f"{fc.max_track_sigma_m:g} m"
             + (f", predicts from the {predictor}" if predictor else ""),
         ),
+        ("shortcuts", _shortcuts(predictor, fc.perfect_kill_assessment)),
         (
             "replications",
             f"{reps if reps is not None else run.reps:,}, seed {run.seed}, "

@@ -26,6 +26,7 @@ bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'
 	$(BIN)/python benchmarks/flyout.py
 	$(BIN)/python benchmarks/tracking.py
+	$(BIN)/python benchmarks/raid.py
 
 clean:
 	rm -rf $(VENV) out

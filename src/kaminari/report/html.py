@@ -39,6 +39,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from kaminari import __version__
+from kaminari.errors import UserInputError
 from kaminari.report.figures import (
     RAID_FIGURE,
     RUN_FIGURES,
@@ -108,16 +109,12 @@ FOLDER_ALLOWED = (
 )
 
 
-class ReportError(Exception):
-    """An input of a report that cannot be used. ``str(err)`` is one line:
-    ``path: message; allowed: allowed``."""
+class ReportError(UserInputError):
+    """An input of a report that cannot be used: the one-line ``UserInputError`` of every
+    layer, ``path: message; allowed: allowed`` (no line or field)."""
 
     def __init__(self, path: str | os.PathLike[str], message: str, allowed: str) -> None:
-        self.path, self.message, self.allowed = os.fspath(path), message, allowed
-        super().__init__(str(self))
-
-    def __str__(self) -> str:
-        return " ".join(f"{self.path}: {self.message}; allowed: {self.allowed}".split())
+        super().__init__(os.fspath(path), None, None, message, allowed)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return type(self), (self.path, self.message, self.allowed)

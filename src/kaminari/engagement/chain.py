@@ -113,6 +113,20 @@ def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
     return [ballistic_table(b, t_max_s=t_max, dt_s=chain.projectile_dt_s) for b in chain.batteries]
 
 
+def sights(
+    radars: Sequence[Radar], truth: Truth, t_s: Array, sensor: NDArray[np.intp]
+) -> NDArray[np.bool_]:
+    """(K,) whether each scan's sensor can see any threat in flight at its time: one batched
+    query per sensor, for the loop's decision to skip a scan."""
+    out = np.zeros(t_s.size, dtype=bool)
+    for j, radar in enumerate(radars):
+        mine = np.flatnonzero(sensor == j)
+        if mine.size:
+            r, _ = truth.at(t_s[mine])  # (T, K, 3), NaN where a threat is not flying
+            out[mine] = (radar.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])).any(axis=0)
+    return out
+
+
 def scan_schedule(radars: Sequence[Radar], t_end_s: float) -> tuple[Array, NDArray[np.intp]]:
     """Every sensor's scans up to ``t_end_s`` in time order (ties: sensor order)."""
     times = [r.scan_times(0.0, t_end_s) for r in radars]
@@ -197,13 +211,9 @@ class _Engagement:
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
 
-    def scan(self, t: float, sensor: Radar) -> None:
-        self.rounds.resolve(t, self.kill_t)
-        flying = self.truth.flying(t)
-        r_true = np.full((self.n_threats, 3), np.nan)
-        if flying.any():
-            r_true[flying] = self.truth.at(np.array([t]))[0][flying, 0]
-        sees_threat = bool(flying.any() and sensor.covers(np.nan_to_num(r_true))[flying].any())
+    def scan(self, t: float, sensor: Radar, sees_threat: bool) -> None:
+        """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
+        flight then (from ``sights``)."""
         tr = self.tracks
         live = tr.live
         if not (sees_threat or sensor.clutter or live.any()):
@@ -214,6 +224,11 @@ class _Engagement:
             in_view[idx] = sensor.covers(tr.position_estimate_of(idx))
         if not (sees_threat or sensor.clutter or in_view.any()):
             return
+        self.rounds.resolve(t, self.kill_t)
+        flying = self.truth.flying(t)
+        r_true = np.full((self.n_threats, 3), np.nan)
+        if flying.any():
+            r_true[flying] = self.truth.at(np.array([t]))[0][flying, 0]
         exists = flying[None, :] & (self.kill_t > t)
         report = sensor.measure(t, r_true, exists, self.rng)
         self.records.detections(t, report.rep, report.label)
@@ -395,8 +410,9 @@ def run_chain(
     world = Truth(truth, np.array([t.start_t_s for t in chain.threats]))
     run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables)
     scan_t, scan_sensor = scan_schedule(chain.radars, float(np.max(world.end_t_s)))
+    seen = sights(chain.radars, world, scan_t, scan_sensor)
     for k, (t, j) in enumerate(zip(scan_t, scan_sensor, strict=True)):
-        run.scan(float(t), chain.radars[j])
+        run.scan(float(t), chain.radars[j], bool(seen[k]))
         if progress is not None:
             progress((k + 1) / scan_t.size)
     return run.results()

@@ -196,14 +196,24 @@ def test_shoot_look_shoot_fires_again_only_at_threats_still_seen():
 
 
 def test_perfect_kill_assessment_is_an_option_that_changes_what_fire_control_knows():
-    """With salvo 2, a second round of the salvo may be fired before the first lands; with
-    perfect assessment it is not fired at a threat already dead."""
+    """A salvo of 2 at 8 rounds a minute: the first round (truth predictor, no dispersion)
+    kills about 6 s after it is fired, the second is decided 7.5 s after the first. Looking,
+    fire control cannot know the kill yet (the track coasts: 30 misses to delete it) and fires
+    the second round at a dead threat in every replication; with perfect assessment it never
+    does, and fires one round per replication."""
     d = Doctrine(salvo=2, max_time_of_flight_s=6.0, max_track_sigma_m=1e4)
-    looking = run_chain(_chain(predictor="truth", doctrine=d, rate_of_fire_rpm=600.0),
-                        10, np.random.default_rng(4))
-    perfect = run_chain(_chain(predictor="truth", doctrine=replace(d, perfect_kill_assessment=True),
-                               rate_of_fire_rpm=600.0), 10, np.random.default_rng(4))
-    assert perfect.shots["rep"].size <= looking.shots["rep"].size
+    decided_after_kill = {}
+    for perfect in (False, True):
+        chain = _chain(predictor="truth", rate_of_fire_rpm=8.0,
+                       doctrine=replace(d, perfect_kill_assessment=perfect))
+        chain = replace(chain, tracker=TrackerConfig(jerk_psd_m2ps5=3.0, delete_misses=30))
+        res = run_chain(chain, 10, np.random.default_rng(4))
+        s, r = res.shots, res.replications
+        assert r["killed"].all()
+        decided = s["fire_t_s"] - 1.0  # the battery's reaction time
+        decided_after_kill[perfect] = int(np.sum(decided >= r["kill_t_s"][s["rep"]]))
+        assert s["rep"].size == (10 if perfect else 20)
+    assert decided_after_kill == {False: 10, True: 0}
 
 
 def test_killed_threats_are_not_detected_and_leakers_reach_the_ground():

@@ -23,6 +23,7 @@ from rich.table import Table
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
 from kaminari.earth.frames import ecef2geodetic
 from kaminari.earth.geodesy import ground_range_m
+from kaminari.results.schema import TRUTH, to_arrow
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -38,22 +39,8 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
-TRAJECTORY_COLUMNS = (
-    "threat",
-    "t_s",
-    "x_m",
-    "y_m",
-    "z_m",
-    "vx_mps",
-    "vy_mps",
-    "vz_mps",
-    "lat_deg",
-    "lon_deg",
-    "alt_m",
-    "mach",
-    "q_pa",
-    "load_factor_g",
-)
+TRAJECTORY_COLUMNS = tuple(TRUTH.names)
+"""The columns of trajectories.parquet: those of the ``truth`` result table."""
 """Columns of ``trajectories.parquet``, in order."""
 
 GLIDE_AFTER_S = 60.0
@@ -128,17 +115,9 @@ def summarize_flyout(traj: ThreatTrajectories, scenario: Scenario) -> FlyoutSumm
 
 
 def _write_trajectories(traj: ThreatTrajectories, path: Path) -> None:
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    rows = traj.rows()
-    columns = {
-        name: pa.array(np.asarray(rows[name]).tolist(), pa.string())
-        if name == "threat"
-        else pa.array(np.asarray(rows[name], dtype=float))
-        for name in TRAJECTORY_COLUMNS
-    }
-    pq.write_table(pa.table(columns), path)
+    pq.write_table(to_arrow(TRUTH, traj.rows()), path)
 
 
 def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:

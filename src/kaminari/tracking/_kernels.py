@@ -12,7 +12,9 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["predict_covariance", "update_position"]
+from kaminari.earth.gravity import frame_kernel
+
+__all__ = ["fly_held_acceleration", "predict_covariance", "update_position"]
 
 
 @numba.njit(cache=True, fastmath=False)
@@ -173,3 +175,50 @@ def _krk(K: np.ndarray, R: np.ndarray, a: int, b: int) -> float:  # pragma: no c
         for j in range(3):
             s += K[a, m] * R[m, j] * K[b, j]
     return s
+
+
+@numba.njit(cache=True)
+def fly_held_acceleration(
+    r: np.ndarray, v: np.ndarray, a: np.ndarray, dt: np.ndarray, n_sub: int, omega: float,
+    k_j2: float,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """RK4 of r' = v, v' = g(r, v) + a (a held) over each member's ``dt`` (N,) in ``n_sub``
+    equal sub-steps: the same scheme as ``ekf._rk4_step``, with ``earth.gravity.frame_kernel``
+    for g. r, v, a (N, 3)."""
+    n = r.shape[0]
+    ro = np.empty_like(r)
+    vo = np.empty_like(v)
+    for i in range(n):
+        x, y, z = r[i, 0], r[i, 1], r[i, 2]
+        vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
+        ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
+        h = dt[i] / n_sub
+        for _ in range(n_sub):
+            g1 = frame_kernel(x, y, z, vx, vy, vz, omega, k_j2)
+            k1v = (g1[0] + ax, g1[1] + ay, g1[2] + az)
+            x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
+            vx2, vy2, vz2 = vx + 0.5 * h * k1v[0], vy + 0.5 * h * k1v[1], vz + 0.5 * h * k1v[2]
+            g2 = frame_kernel(x2, y2, z2, vx2, vy2, vz2, omega, k_j2)
+            k2v = (g2[0] + ax, g2[1] + ay, g2[2] + az)
+            x3, y3, z3 = x + 0.5 * h * vx2, y + 0.5 * h * vy2, z + 0.5 * h * vz2
+            vx3, vy3, vz3 = vx + 0.5 * h * k2v[0], vy + 0.5 * h * k2v[1], vz + 0.5 * h * k2v[2]
+            g3 = frame_kernel(x3, y3, z3, vx3, vy3, vz3, omega, k_j2)
+            k3v = (g3[0] + ax, g3[1] + ay, g3[2] + az)
+            x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
+            vx4, vy4, vz4 = vx + h * k3v[0], vy + h * k3v[1], vz + h * k3v[2]
+            g4 = frame_kernel(x4, y4, z4, vx4, vy4, vz4, omega, k_j2)
+            k4v = (g4[0] + ax, g4[1] + ay, g4[2] + az)
+            s = h / 6.0
+            x, y, z = (
+                x + s * (vx + 2.0 * (vx2 + vx3) + vx4),
+                y + s * (vy + 2.0 * (vy2 + vy3) + vy4),
+                z + s * (vz + 2.0 * (vz2 + vz3) + vz4),
+            )
+            vx, vy, vz = (
+                vx + s * (k1v[0] + 2.0 * (k2v[0] + k3v[0]) + k4v[0]),
+                vy + s * (k1v[1] + 2.0 * (k2v[1] + k3v[1]) + k4v[1]),
+                vz + s * (k1v[2] + 2.0 * (k2v[2] + k3v[2]) + k4v[2]),
+            )
+        ro[i, 0], ro[i, 1], ro[i, 2] = x, y, z
+        vo[i, 0], vo[i, 1], vo[i, 2] = vx, vy, vz
+    return ro, vo

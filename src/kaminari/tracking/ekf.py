@@ -29,8 +29,13 @@ from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.constants import GM_M3PS2, OMEGA_EARTH_RPS
 from kaminari.earth.frames import aer2ecef, enu_rotation, geodetic2ecef
+from kaminari.earth.gravity import K_J2_M2
 from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
-from kaminari.tracking._kernels import predict_covariance, update_position
+from kaminari.tracking._kernels import (
+    fly_held_acceleration,
+    predict_covariance,
+    update_position,
+)
 
 __all__ = [
     "MAX_STEP_S",
@@ -124,10 +129,18 @@ def _fly(r: Array, v: Array, a: Array, dt: Array) -> tuple[Array, Array]:
     """Fly every member by its own ``dt`` (...,) s in the same number of equal RK4 sub-steps,
     each at most MAX_STEP_S; a member with dt 0 takes zero-length steps and stays put."""
     n_sub = max(1, int(np.ceil(np.max(dt, initial=0.0) / MAX_STEP_S - 1e-12)))
-    h = (dt / n_sub)[..., None]
-    for _ in range(n_sub):
-        r, v = _rk4_step(r, v, a, h)
-    return r, v
+    shape = r.shape
+    # the same RK4 as _rk4_step, compiled per member (tracking._kernels)
+    r_out, v_out = fly_held_acceleration(
+        np.ascontiguousarray(r.reshape(-1, 3)),
+        np.ascontiguousarray(v.reshape(-1, 3)),
+        np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1, 3)),
+        np.ascontiguousarray(np.broadcast_to(dt, shape[:-1]).reshape(-1)),
+        n_sub,
+        OMEGA_EARTH_RPS,
+        K_J2_M2,
+    )
+    return r_out.reshape(shape), v_out.reshape(shape)
 
 
 def _as_dt(dt_s: ArrayLike, batch_shape: tuple[int, ...]) -> Array:

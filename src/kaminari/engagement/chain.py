@@ -47,8 +47,8 @@ from kaminari.firecontrol.assignment import assign_weapons
 from kaminari.firecontrol.doctrine import Doctrine, EngagementState
 from kaminari.firecontrol.envelope import BallisticTable, ballistic_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
-from kaminari.firecontrol.railgun import RailgunFireControl, Rounds
-from kaminari.sensors.radar import Radar
+from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
+from kaminari.sensors.base import Sensor
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
@@ -79,7 +79,7 @@ class KillChain:
     """
 
     threats: tuple[ThreatSpec, ...]
-    radars: tuple[Radar, ...]
+    radars: tuple[Sensor, ...]
     batteries: tuple[Battery, ...]
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     doctrine: Doctrine = field(default_factory=Doctrine)
@@ -114,7 +114,7 @@ def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
 
 
 def sights(
-    radars: Sequence[Radar], truth: Truth, t_s: Array, sensor: NDArray[np.intp]
+    radars: Sequence[Sensor], truth: Truth, t_s: Array, sensor: NDArray[np.intp]
 ) -> NDArray[np.bool_]:
     """(K,) whether each scan's sensor can see any threat in flight at its time: one batched
     query per sensor, for the loop's decision to skip a scan."""
@@ -127,7 +127,7 @@ def sights(
     return out
 
 
-def scan_schedule(radars: Sequence[Radar], t_end_s: float) -> tuple[Array, NDArray[np.intp]]:
+def scan_schedule(radars: Sequence[Sensor], t_end_s: float) -> tuple[Array, NDArray[np.intp]]:
     """Every sensor's scans up to ``t_end_s`` in time order (ties: sensor order)."""
     times = [r.scan_times(0.0, t_end_s) for r in radars]
     sensors = [np.full(t.size, j) for j, t in enumerate(times)]
@@ -156,7 +156,7 @@ class _TruthOracle:
 class _Batteries:
     """Per (replication, battery): rounds left and when each last fired."""
 
-    def __init__(self, n_reps: int, fcs: Sequence[RailgunFireControl]) -> None:
+    def __init__(self, n_reps: int, fcs: Sequence[Effector]) -> None:
         self.rounds = np.tile(np.array([f.magazine for f in fcs], dtype=np.int64), (n_reps, 1))
         self.last_fire = np.full((n_reps, len(fcs)), -np.inf)
         self.reaction = np.array([f.reaction_s for f in fcs])
@@ -197,10 +197,9 @@ class _Engagement:
         self.records = Records(reps, truth.n, self.slots)
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
-        self.fcs = [
-            RailgunFireControl(b, tab, chain.doctrine, chain.tracker, chain.projectile_dt_s)
-            for b, tab in zip(chain.batteries, tables, strict=True)
-        ]
+        self.fcs = effectors_for(
+            chain.batteries, tables, chain.doctrine, chain.tracker, chain.projectile_dt_s
+        )
         self.batteries = _Batteries(reps, self.fcs)
         self.state = EngagementState(reps * self.slots, chain.doctrine)
         self.predictor: Predictor = (
@@ -211,7 +210,7 @@ class _Engagement:
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
 
-    def scan(self, t: float, sensor: Radar, sees_threat: bool) -> None:
+    def scan(self, t: float, sensor: Sensor, sees_threat: bool) -> None:
         """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
         flight then (from ``sights``)."""
         tr = self.tracks
@@ -276,7 +275,7 @@ class _Engagement:
             if rounds.size:
                 self._book(b, fc, rounds)
 
-    def _book(self, b: int, fc: RailgunFireControl, rounds: Rounds) -> None:
+    def _book(self, b: int, fc: Effector, rounds: Rounds) -> None:
         rep = rounds.slots // self.slots
         self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1

@@ -20,6 +20,7 @@ dispersion, which moves the round mostly along its path, is left out of this est
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -37,7 +38,7 @@ from kaminari.tracking.tracker import Tracks, jerk_psd
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
 from kaminari.weapons.projectile import fly_projectiles
 
-__all__ = ["Effector", "Engagements", "RailgunFireControl", "Rounds"]
+__all__ = ["Effector", "Engagements", "RailgunFireControl", "Rounds", "effectors_for"]
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -248,3 +249,21 @@ class RailgunFireControl:
             muzzle_velocity_mps=v_s,
             r_ecef=r,
         )
+
+
+def effectors_for(
+    weapons: Sequence[Battery],
+    tables: Sequence[BallisticTable],
+    doctrine: Doctrine,
+    tracker: TrackerConfig,
+    dt_s: float,
+) -> list[Effector]:
+    """The fire control of each weapon of a scenario, in its order: the one place that maps a
+    kind of weapon to its ``Effector`` (the engagement loop uses the protocol only)."""
+    out: list[Effector] = []
+    for weapon, table in zip(weapons, tables, strict=True):
+        if isinstance(weapon, Battery):
+            out.append(RailgunFireControl(weapon, table, doctrine, tracker, dt_s))
+        else:
+            raise TypeError(f"no fire control for a weapon of type {type(weapon).__name__}")
+    return out

@@ -2,6 +2,7 @@
 against the WGS84 geodesic of pymap3d (Vincenty's direct problem)."""
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,3 +49,22 @@ def test_a_raid_entry_makes_named_threats_spaced_in_time_and_across():
     assert expand_raid(spec, 1) == [spec]
     with pytest.raises(ValueError, match="count"):
         expand_raid(spec, 0)
+
+
+def test_a_large_raid_gets_track_slots_for_every_threat_unless_the_file_sets_them():
+    """Left out of the file, tracker.max_tracks leaves room for the raid: 2 slots per threat
+    and 4 more where that is above the default; the scenario as dumped reads back the same;
+    a value the file gives is kept."""
+    import yaml
+
+    from kaminari.scenario import dump_scenario, parse_scenario
+
+    text = (Path(__file__).parents[1] / "examples" / "raid.yaml").read_text()
+    data = yaml.safe_load(text)
+    assert parse_scenario(text).tracker.max_tracks == 16  # 6 threats: the default suffices
+    data["threats"][0]["count"] = 20  # 23 threats
+    big = parse_scenario(yaml.safe_dump(data))
+    assert big.tracker.max_tracks == 50
+    assert parse_scenario(dump_scenario(big)) == big
+    data["tracker"]["max_tracks"] = 10
+    assert parse_scenario(yaml.safe_dump(data)).tracker.max_tracks == 10

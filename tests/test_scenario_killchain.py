@@ -465,14 +465,16 @@ CASES = {
         "max_tracks:",
         "tracker.max_tracks",
         "0 is not allowed",
-        "1 <= max_tracks <= 256 (tracks held at a time in one replication)",
+        "1 <= max_tracks <= 256 (tracks held at a time in one replication; left out, room for "
+        "the raid (at least two per threat and four more))",
     ),
     "more track slots than 256": (
         ("max_tracks: 32", "max_tracks: 257"),
         "max_tracks:",
         "tracker.max_tracks",
         "257 is not allowed",
-        "1 <= max_tracks <= 256 (tracks held at a time in one replication)",
+        "1 <= max_tracks <= 256 (tracks held at a time in one replication; left out, room for "
+        "the raid (at least two per threat and four more))",
     ),
     "perfect kill assessment not true or false": (
         ("perfect_kill_assessment: true", "perfect_kill_assessment: 1"),

@@ -28,6 +28,9 @@ def _doctrine_class() -> type[Doctrine]:
     return Doctrine
 
 
+MAX_TRACKS = 256
+"""The most track slots a replication may hold."""
+
 class TrackerSettingsConfig(_Model):
     """The tracker's filter and track management (``kaminari.tracking.config.TrackerConfig``):
     a track is confirmed by ``confirm_hits`` detections within ``confirm_window`` scans, deleted
@@ -69,8 +72,9 @@ class TrackerSettingsConfig(_Model):
     max_tracks: int = Field(
         default_factory=_default(_tracker_class, "max_tracks"),
         ge=1,
-        le=256,
-        description="tracks held at a time in one replication",
+        le=MAX_TRACKS,
+        description="tracks held at a time in one replication; left out, room for the raid "
+        "(at least two per threat and four more)",
     )
 
     @model_validator(mode="after")

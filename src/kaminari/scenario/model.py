@@ -11,7 +11,7 @@ from pydantic import Field, field_validator, model_validator
 
 from kaminari.errors import UserInputError
 from kaminari.scenario.base import LatDeg, LonDeg, Name, SiteAltM, _LatLon, _Model
-from kaminari.scenario.control import FireControlConfig, TrackerSettingsConfig
+from kaminari.scenario.control import MAX_TRACKS, FireControlConfig, TrackerSettingsConfig
 from kaminari.scenario.run import RunConfig
 from kaminari.scenario.sensors import RadarConfig
 from kaminari.scenario.threats import ThreatConfig
@@ -89,6 +89,21 @@ class Scenario(_Model):
                 )
                 allowed = ", ".join(names) if names else "a name listed under defended (none are)"
                 raise FieldProblem(loc, message, allowed)
+        return self
+
+    @model_validator(mode="after")
+    def _track_slots_for_the_raid(self) -> Scenario:
+        """Where the file leaves ``tracker.max_tracks`` out, room for the raid: the default, or
+        two slots per threat and four more where the raid needs more (each threat's track,
+        its re-initiations and the lone detections of false alarms share the slots); at most
+        the largest allowed. A value the file gives is kept as given."""
+        if "max_tracks" in self.tracker.model_fields_set:
+            return self
+        n_threats = sum(t.count for t in self.threats)
+        need = min(MAX_TRACKS, 2 * n_threats + 4)
+        if need > self.tracker.max_tracks:
+            tracker = self.tracker.model_copy(update={"max_tracks": need})
+            object.__setattr__(self, "tracker", tracker)
         return self
 
     @model_validator(mode="after")

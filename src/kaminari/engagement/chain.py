@@ -220,7 +220,7 @@ class _Engagement:
         in_view = np.zeros(tr.n, dtype=bool)
         if live.any():
             idx = np.flatnonzero(live)
-            in_view[idx] = sensor.covers(tr.position_estimate_of(idx))
+            in_view[idx] = sensor.covers(tr.position_estimate_of(idx, t))
         if not (sees_threat or sensor.clutter or in_view.any()):
             return
         self.rounds.resolve(t, self.kill_t)

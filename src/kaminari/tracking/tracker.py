@@ -135,16 +135,22 @@ class Tracks:
         """(N,) True where the slot's live track has a filter state (x, P, t_s)."""
         return self.live & np.isfinite(self.t_s)
 
-    def position_estimate(self) -> Array:
-        """(N, 3) where each live track puts its target now: the filter's position, or the
-        single detection of a track without a filter state; NaN for slots without a track."""
-        return self.position_estimate_of(np.arange(self.n))
+    def position_estimate(self, t_s: float | None = None) -> Array:
+        """(N, 3) where each live track puts its target: the filter's position, carried to
+        ``t_s`` at its velocity when a time is given (a cheap look-ahead for whether a sensor
+        can see it; the filter's own prediction comes with an update), or the single detection
+        of a track without a filter state; NaN for slots without a track."""
+        return self.position_estimate_of(np.arange(self.n), t_s)
 
-    def position_estimate_of(self, slots: NDArray[np.intp]) -> Array:
+    def position_estimate_of(self, slots: NDArray[np.intp], t_s: float | None = None) -> Array:
         """``position_estimate`` of the given slots only (M, 3)."""
         live = self.live[slots]
         state = live & np.isfinite(self.t_s[slots])
-        pos = np.where(state[:, None], self.x[slots, :3], self.first_r[slots])
+        x = self.x[slots]
+        r = x[:, :3]
+        if t_s is not None:
+            r = r + x[:, 3:6] * np.where(state, t_s - self.t_s[slots], 0.0)[:, None]
+        pos = np.where(state[:, None], r, self.first_r[slots])
         pos[~live] = np.nan
         return pos
 
@@ -420,7 +426,7 @@ def process_scan(
 ) -> Association:
     """Apply one scan of one sensor at ``t_s`` to every replication's tracks, in place (rules
     in the module docstring). ``in_view`` (N,) bool: whether the sensor could see where each
-    slot's track puts its target (``Tracks.position_estimate``). Scans must come in time
+    slot's track puts its target (``Tracks.position_estimate`` at t_s). Scans must come in time
     order. Returns which detection updated or started which slot."""
     tr = tracks
     view = np.asarray(in_view, dtype=bool)

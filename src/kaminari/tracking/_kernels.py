@@ -17,6 +17,33 @@ from kaminari.earth.gravity import frame_kernel
 __all__ = ["fly_held_acceleration", "predict_covariance", "update_position"]
 
 
+@numba.njit(cache=True, inline="always")
+def _mm3(a: np.ndarray, b: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover
+    """out = a @ b for 3 x 3 matrices, without a BLAS call."""
+    for i in range(3):
+        for j in range(3):
+            out[i, j] = a[i, 0] * b[0, j] + a[i, 1] * b[1, j] + a[i, 2] * b[2, j]
+
+
+@numba.njit(cache=True, inline="always")
+def _inverse_sym3(s: np.ndarray) -> np.ndarray:  # pragma: no cover
+    """Inverse of the symmetric part of a 3 x 3 matrix, by cofactors (as ekf._inverse_sym3)."""
+    a, b, c = s[0, 0], 0.5 * (s[0, 1] + s[1, 0]), 0.5 * (s[0, 2] + s[2, 0])
+    d, e, f = s[1, 1], 0.5 * (s[1, 2] + s[2, 1]), s[2, 2]
+    c00 = d * f - e * e
+    c01 = c * e - b * f
+    c02 = b * e - c * d
+    c11 = a * f - c * c
+    c12 = b * c - a * e
+    c22 = a * d - b * b
+    inv_det = 1.0 / (a * c00 + b * c01 + c * c02)
+    out = np.empty((3, 3))
+    out[0, 0], out[0, 1], out[0, 2] = c00 * inv_det, c01 * inv_det, c02 * inv_det
+    out[1, 0], out[1, 1], out[1, 2] = c01 * inv_det, c11 * inv_det, c12 * inv_det
+    out[2, 0], out[2, 1], out[2, 2] = c02 * inv_det, c12 * inv_det, c22 * inv_det
+    return out
+
+
 @numba.njit(cache=True, fastmath=False)
 def predict_covariance(
     r: np.ndarray, P: np.ndarray, dt: np.ndarray, q: np.ndarray, gm: float, omega: float
@@ -29,7 +56,13 @@ def predict_covariance(
     C = np.zeros((3, 3))
     C[0, 1] = 2.0 * omega  # -2 [omega x]
     C[1, 0] = -2.0 * omega
-    C2 = C @ C
+    C2 = np.empty((3, 3))
+    _mm3(C, C, C2)
+    D = np.empty((3, 3))
+    CG = np.empty((3, 3))
+    DG = np.empty((3, 3))
+    DC = np.empty((3, 3))
+    blk = np.empty((3, 3))
     F = np.zeros((9, 9))
     FP = np.empty((9, 9))
     for i in range(n):
@@ -43,10 +76,12 @@ def predict_covariance(
                 G[a, b] = -mu_r3 * ((1.0 if a == b else 0.0) - 3.0 * rv[a] * rv[b] / rn2)
         G[0, 0] += omega * omega
         G[1, 1] += omega * omega
-        D = G + C2
-        CG = C @ G
-        DG = D @ G
-        DC = D @ C
+        for a in range(3):
+            for b in range(3):
+                D[a, b] = G[a, b] + C2[a, b]
+        _mm3(C, G, CG)
+        _mm3(D, G, DG)
+        _mm3(D, C, DC)
         d2 = h * h / 2.0
         d3 = h * h * h / 6.0
         F[:, :] = 0.0
@@ -61,23 +96,30 @@ def predict_covariance(
                 F[3 + a, 6 + b] = F[a, 3 + b]
                 F[6 + a, 6 + b] = e
         Pi = P[i]
-        for a in range(9):
+        # F's last three rows are [0, 0, I]: those rows of F P are P's own, and the last three
+        # columns of (F P) F^T are those of F P
+        for a in range(6):
             for b in range(9):
                 s = 0.0
                 for k in range(9):
                     s += F[a, k] * Pi[k, b]
                 FP[a, b] = s
+        for a in range(6, 9):
+            for b in range(9):
+                FP[a, b] = Pi[a, b]
         for a in range(9):
             for b in range(a, 9):
-                s = 0.0
-                for k in range(9):
-                    s += FP[a, k] * F[b, k]
+                if b >= 6:
+                    s = FP[a, b]
+                else:
+                    s = 0.0
+                    for k in range(9):
+                        s += FP[a, k] * F[b, k]
                 out[i, a, b] = s
                 out[i, b, a] = s
         # white-jerk noise: per axis q [[h^5/20, h^4/8, h^3/6], [h^4/8, h^3/3, h^2/2],
         # [h^3/6, h^2/2, h]], the three axes independent
         qq = q[i]
-        blk = np.empty((3, 3))
         blk[0, 0] = h**5 / 20.0
         blk[0, 1] = blk[1, 0] = h**4 / 8.0
         blk[0, 2] = blk[2, 0] = h**3 / 6.0
@@ -105,6 +147,8 @@ def update_position(
     K = np.empty((9, 3))
     MP = np.empty((9, 9))
     MPH = np.empty((9, 3))
+    KR = np.empty((9, 3))
+    T = np.empty((9, 9))
     S = np.empty((3, 3))
     for i in range(n):
         Pi = P[i]
@@ -121,7 +165,7 @@ def update_position(
                 for k in range(3):
                     s += Hi[m, k] * pht[k, j]
                 S[m, j] = s
-        Si = np.linalg.inv(0.5 * (S + S.T))
+        Si = _inverse_sym3(S)
         for a in range(9):
             for m in range(3):
                 s = 0.0
@@ -146,13 +190,18 @@ def update_position(
                     s += MP[a, k] * Hi[m, k]
                 MPH[a, m] = s
         for a in range(9):
+            for m in range(3):
+                KR[a, m] = K[a, 0] * R[0, m] + K[a, 1] * R[1, m] + K[a, 2] * R[2, m]
+        for a in range(9):
+            for b in range(9):
+                T[a, b] = (
+                    MP[a, b]
+                    - (MPH[a, 0] * K[b, 0] + MPH[a, 1] * K[b, 1] + MPH[a, 2] * K[b, 2])
+                    + (KR[a, 0] * K[b, 0] + KR[a, 1] * K[b, 1] + KR[a, 2] * K[b, 2])
+                )
+        for a in range(9):
             for b in range(a, 9):
-                s = MP[a, b]
-                for m in range(3):
-                    s -= MPH[a, m] * K[b, m]
-                    for j in range(3):
-                        s += K[a, m] * R[m, j] * K[b, j]
-                sym = 0.5 * (s + (MP[b, a] - _dot3(MPH[b], K[a]) + _krk(K, R, b, a)))
+                sym = 0.5 * (T[a, b] + T[b, a])
                 Po[i, a, b] = sym
                 Po[i, b, a] = sym
         v = 0.0
@@ -161,20 +210,6 @@ def update_position(
                 v += nu[i, m] * Si[m, j] * nu[i, j]
         nis[i] = v
     return xo, Po, nis
-
-
-@numba.njit(cache=True, inline="always")
-def _dot3(a: np.ndarray, b: np.ndarray) -> float:  # pragma: no cover - compiled
-    return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
-
-
-@numba.njit(cache=True, inline="always")
-def _krk(K: np.ndarray, R: np.ndarray, a: int, b: int) -> float:  # pragma: no cover
-    s = 0.0
-    for m in range(3):
-        for j in range(3):
-            s += K[a, m] * R[m, j] * K[b, j]
-    return s
 
 
 @numba.njit(cache=True)

@@ -88,8 +88,8 @@ class Tracks:
     slots rows, slot i belonging to replication i // slots. Plain arrays, SI units, changed in
     place by ``process_scan``.
 
-    x (N, 9), P (N, 9, 9): filter state [r, v, a] in ECEF and covariance (NaN before a track's
-    second detection); t_s: time of x; status (int8): 0 none, 1 tentative, 2 confirmed,
+    x (N, 9), P (N, 9, 9): filter state [r, v, a] in ECEF and covariance, meaningful only where
+    t_s is finite (``has_state``: from a track's second detection on); t_s: time of x; status (int8): 0 none, 1 tentative, 2 confirmed,
     3 deleted; hit_history (uint32) and misses: M-of-N and deletion counters; first_r,
     first_P, first_t_s: the converted single detection of a tentative track awaiting its
     second; confirm_t_s, last_update_t_s, last_nis; q_scale: factor on the configured jerk
@@ -383,17 +383,20 @@ def _initiate(
     new = np.flatnonzero(~det_used)
     if new.size == 0:
         return born, replaced
-    free = np.flatnonzero((tr.status == NO_TRACK) | (tr.status == DELETED))
-    free_rep = free // tr.slots
-    # the k-th free slot of a replication goes to its k-th unused detection
-    free_rank = np.arange(free.size) - np.searchsorted(free_rep, free_rep, side="left")
-    table = np.full((tr.n_reps, tr.slots), -1, dtype=np.int64)
-    table[free_rep, free_rank] = free
     det_rep = dets.rep[new]
     det_rank = np.arange(new.size) - np.searchsorted(det_rep, det_rep, side="left")
+    # the k-th free slot of a replication goes to its k-th unused detection; only the
+    # replications with an unused detection are looked at, all their slots at once
+    reps, at = np.unique(det_rep, return_inverse=True)
+    slots = reps[:, None] * tr.slots + np.arange(tr.slots)  # (Rn, S)
+    status = tr.status[slots]
+    free = (status == NO_TRACK) | (status == DELETED)
+    rank = np.cumsum(free, axis=1) - 1
+    table = np.full(slots.shape, -1, dtype=np.int64)
+    table[np.nonzero(free)[0], rank[free]] = slots[free]
     fits = det_rank < tr.slots
     slot = np.full(new.size, -1, dtype=np.int64)
-    slot[fits] = table[det_rep[fits], det_rank[fits]]
+    slot[fits] = table[at[fits], det_rank[fits]]
     placed = slot >= 0
     np.add.at(tr.overflow, det_rep[~placed], 1)
     slot, d, rank, rep = slot[placed], new[placed], det_rank[placed], det_rep[placed]
@@ -403,7 +406,7 @@ def _initiate(
     tr.track_id[slot] = tr.next_id[rep] + rank + 1
     np.add.at(tr.next_id, rep, 1)
     tr.first_r[slot], tr.first_P[slot], tr.first_t_s[slot] = r_det[d], p_det[d], t_s
-    tr.x[slot], tr.P[slot], tr.t_s[slot] = np.nan, np.nan, np.nan
+    tr.t_s[slot] = np.nan  # no filter state yet (x and P keep what the slot held)
     tr.status[slot] = TENTATIVE
     tr.hit_history[slot] = 1
     tr.misses[slot] = 0

@@ -89,13 +89,13 @@ class Tracks:
     place by ``process_scan``.
 
     x (N, 9), P (N, 9, 9): filter state [r, v, a] in ECEF and covariance, meaningful only where
-    t_s is finite (``has_state``: from a track's second detection on); t_s: time of x; status (int8): 0 none, 1 tentative, 2 confirmed,
-    3 deleted; hit_history (uint32) and misses: M-of-N and deletion counters; first_r,
-    first_P, first_t_s: the converted single detection of a tentative track awaiting its
-    second; confirm_t_s, last_update_t_s, last_nis; q_scale: factor on the configured jerk
-    PSD; track_id (int64): the slot's current track, numbered from 1 in its replication (0
-    none). Per replication: next_id, the last id given; overflow, detections that found no
-    free slot.
+    t_s is finite (``has_state``: from a track's second detection on); t_s: time of x; status
+    (int8): 0 none, 1 tentative, 2 confirmed, 3 deleted; hit_history (uint32) and misses: M-of-N
+    and deletion counters; first_r, first_P, first_t_s: the converted single detection of a
+    tentative track awaiting its second; confirm_t_s, last_update_t_s, last_nis; q_scale: factor
+    on the configured jerk PSD; track_id (int64): the slot's current track, numbered from 1 in
+    its replication (0 none). Per replication: next_id, the last id given; overflow, detections
+    that found no free slot.
     """
 
     n_reps: int

@@ -2,8 +2,7 @@
 
 Two kinds of tests: against stand-in numerics (simple closed-form flights with the documented
 shapes of ``fly_threats`` and ``fly_projectiles``), which check what the CLI itself does with
-them (files, columns, tables, the figure); and against the real numerics, skipped until
-``kaminari.threats.flyout`` and ``kaminari.weapons.projectile`` exist.
+them (files, columns, tables, the figure); and against the real numerics.
 """
 
 from __future__ import annotations
@@ -29,13 +28,6 @@ from kaminari.cli.flyout import TRAJECTORY_COLUMNS
 from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ecef
 
 EXAMPLE = Path(__file__).parents[1] / "examples" / "glide_to_coast.yaml"
-
-
-def needs(module: str) -> pytest.MarkDecorator:
-    present = importlib.util.find_spec(module) is not None
-    return pytest.mark.skipif(
-        not present, reason=f"needs the numerics: {module} is not written yet"
-    )
 
 
 # --- stand-in numerics ---------------------------------------------------------------------
@@ -375,7 +367,6 @@ def _console_script(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
 def test_version_is_the_installed_distributions() -> None:
     proc = _console_script("--version")
     assert proc.returncode == 0, proc.stderr
@@ -391,7 +382,6 @@ def _listed_commands(help_text: str) -> list[str]:
     return re.findall(r"^\W*│ (\w+) {2,}", panel, flags=re.MULTILINE)
 
 
-@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
 def test_help_lists_the_commands_in_the_order_a_user_needs_them() -> None:
     proc = _console_script("--help")
     assert proc.returncode == 0, proc.stderr
@@ -399,7 +389,6 @@ def test_help_lists_the_commands_in_the_order_a_user_needs_them() -> None:
     assert "--version" in proc.stdout
 
 
-@pytest.mark.skipif(not KAMINARI.exists(), reason=f"no console script at {KAMINARI}")
 @pytest.mark.parametrize("args", [[], *[[c] for c in COMMANDS]], ids=["kaminari", *COMMANDS])
 def test_help_fits_80_columns_without_cutting_words(args: list[str]) -> None:
     """Nothing is cut off with an ellipsis, no line is wider than 80 columns, and no command's
@@ -418,7 +407,6 @@ def test_help_fits_80_columns_without_cutting_words(args: list[str]) -> None:
 # --- with the real numerics ----------------------------------------------------------------
 
 
-@needs("kaminari.threats.flyout")
 def test_real_flyout_of_the_example(tmp_path: Path) -> None:
     out = tmp_path / "run"
     result = CliRunner().invoke(
@@ -432,7 +420,6 @@ def test_real_flyout_of_the_example(tmp_path: Path) -> None:
     assert alt[0] == pytest.approx(50e3, abs=1.0)
 
 
-@needs("kaminari.weapons.projectile")
 def test_real_shot_reaches_10_km() -> None:
     result = CliRunner().invoke(
         app,

@@ -4,7 +4,6 @@ equal."""
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import math
 from pathlib import Path
 
@@ -68,11 +67,6 @@ threats:
             flight_path_deg: -1.5, heading_deg: -30}
     guidance: {alpha_deg: 10}
 """
-
-
-def needs(module: str) -> pytest.MarkDecorator:
-    present = importlib.util.find_spec(module) is not None
-    return pytest.mark.skipif(not present, reason=f"{module} is not written yet")
 
 
 def test_design_example_loads() -> None:
@@ -220,7 +214,6 @@ def test_dump_round_trip_property(
     assert parse_scenario(dump_scenario(s)) == s
 
 
-@needs("kaminari.threats.flyout")
 def test_threat_specs_for_the_flyout() -> None:
     s = load_scenario(EXAMPLE)
     specs = s.threat_specs()
@@ -249,7 +242,6 @@ RAID = (
 )
 
 
-@needs("kaminari.threats.raid")
 def test_a_raid_entry_becomes_its_threats() -> None:
     s = parse_scenario(RAID)
     assert (s.threats[0].count, s.threats[0].start_t_s, s.threats[0].spacing_s) == (1, 0, 0)
@@ -271,7 +263,6 @@ def test_a_raid_entry_becomes_its_threats() -> None:
     assert "lateral_spacing_km: 10" in dump_scenario(s)
 
 
-@needs("kaminari.weapons.projectile")
 def test_battery_projectile() -> None:
     projectile = load_scenario(EXAMPLE).battery_projectile("railgun-1")
     assert (projectile.mass_kg, projectile.diameter_m) == (0.32, 0.015)

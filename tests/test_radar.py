@@ -18,8 +18,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from kaminari.earth.frames import ecef2aer, geodetic2ecef, geodetic_up
-from kaminari.sensors.radar import Detections, Radar, detect, scan_times, visible
+from kaminari.earth.frames import aer2ecef, ecef2aer, geodetic2ecef, geodetic_up
+from kaminari.sensors.radar import Radar, scan_times, visible
 
 DEG = math.pi / 180.0
 MM = 1e-3
@@ -235,18 +235,23 @@ def _wrap(angle: np.ndarray) -> np.ndarray:
     return np.mod(angle + np.pi, 2 * np.pi) - np.pi
 
 
+def _measure(radar: Radar, r: np.ndarray, exists: np.ndarray | bool, seed: int):
+    """``Radar.measure`` of targets ``r`` (n, k, 3) taken as n replications of k threats at one
+    scan; returns the report and the truth (range, azimuth, elevation) of each detection."""
+    n, k = r.shape[:2]
+    alive = np.broadcast_to(np.asarray(exists, dtype=bool), (n, k))
+    report = radar.measure(0.0, r, alive, np.random.default_rng(seed))
+    return report, _truth(radar, r)[report.rep, report.label]
+
+
 def test_detection_probability_binomial() -> None:
     """Pd 0.7 over 20,000 visible looks: the count is within 4 binomial standard errors."""
     radar = _radar(detection_probability=0.7)
     n, k = 2_000, 10
-    r = _visible_block(radar, n, k)
-    det = detect(
-        radar, 0, np.arange(k, dtype=float), r, np.ones((n, k), bool), np.random.default_rng(1)
-    )
+    report, _ = _measure(radar, _visible_block(radar, n, k), True, 1)
     looks = n * k
-    count = det.detected.sum()
     se = math.sqrt(looks * 0.7 * 0.3)
-    assert abs(count - 0.7 * looks) < 4 * se
+    assert abs(report.rep.size - 0.7 * looks) < 4 * se
 
 
 def test_noise_statistics() -> None:
@@ -257,18 +262,15 @@ def test_noise_statistics() -> None:
     sigma = np.array([20.0, 1e-3, 2e-3])
     radar = _radar(sigma_range_m=sigma[0], sigma_az_rad=sigma[1], sigma_el_rad=sigma[2])
     n, k = 2_000, 10
-    r = _visible_block(radar, n, k)
-    det = detect(
-        radar, 2, np.arange(k, dtype=float), r, np.ones((n, k), bool), np.random.default_rng(2)
-    )
-    err = det.z - _truth(radar, r)
-    err[..., 1] = _wrap(err[..., 1])
-    err = err.reshape(-1, 3)
+    report, truth = _measure(radar, _visible_block(radar, n, k), True, 2)
+    err = report.z - truth
+    err[:, 1] = _wrap(err[:, 1])
     count = err.shape[0]
-    assert np.all(det.z[..., 1] >= 0) and np.all(det.z[..., 1] < 2 * np.pi)
+    assert count == n * k
+    assert np.all(report.z[:, 1] >= 0) and np.all(report.z[:, 1] < 2 * np.pi)
     np.testing.assert_allclose(err.std(axis=0, ddof=1), sigma, rtol=0.03)
     assert np.all(np.abs(err.mean(axis=0)) < 4 * sigma / math.sqrt(count))
-    nees = np.einsum("ni,ij,nj->", err, np.linalg.inv(det.covariance), err)
+    nees = np.einsum("ni,ij,nj->", err, np.linalg.inv(radar.measurement_covariance()), err)
     dof = 3 * count
     assert stats.chi2.ppf(5e-5, dof) < nees < stats.chi2.ppf(1 - 5e-5, dof)
 
@@ -276,74 +278,101 @@ def test_noise_statistics() -> None:
 def test_zero_sigma_gives_truth_exactly() -> None:
     """Perfect sensing: the measurement is ecef2aer of the truth, bit for bit."""
     radar = _radar()
-    r = _visible_block(radar, 50, 7)
-    det = detect(radar, 0, np.arange(7.0), r, np.ones((50, 7), bool), np.random.default_rng(4))
-    np.testing.assert_array_equal(det.z, _truth(radar, r))
+    report, truth = _measure(radar, _visible_block(radar, 50, 7), True, 4)
+    assert report.rep.size == 50 * 7
+    np.testing.assert_array_equal(report.z, truth)
 
 
 def test_noise_free_measurement_matches_pymap3d() -> None:
     """pymap3d.ecef2aer (WGS84) agrees with the noise-free measurement to 1 mm and 1e-9 rad."""
     radar = _radar(lat_rad=-33.9 * DEG, lon_rad=18.4 * DEG, alt_m=150.0)
     r = _visible_block(radar, 20, 5, seed=7)
-    det = detect(radar, 0, np.arange(5.0), r, np.ones((20, 5), bool), np.random.default_rng(0))
+    report, _ = _measure(radar, r, True, 0)
+    target = r[report.rep, report.label]
     az, el, rng_m = pymap3d.ecef2aer(
-        r[..., 0],
-        r[..., 1],
-        r[..., 2],
+        target[:, 0],
+        target[:, 1],
+        target[:, 2],
         radar.lat_rad,
         radar.lon_rad,
         radar.alt_m,
         ell=WGS84,
         deg=False,
     )
-    np.testing.assert_allclose(det.z[..., 0], rng_m, rtol=0, atol=MM)
-    np.testing.assert_allclose(_wrap(det.z[..., 1] - az), 0.0, rtol=0, atol=1e-9)
-    np.testing.assert_allclose(det.z[..., 2], el, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(report.z[:, 0], rng_m, rtol=0, atol=MM)
+    np.testing.assert_allclose(_wrap(report.z[:, 1] - az), 0.0, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(report.z[:, 2], el, rtol=0, atol=1e-9)
 
 
 def test_reproducible_for_same_seed() -> None:
-    """Same generator state, same detections (NaN included); another seed, other noise."""
+    """Same generator state, same detections; another seed, other detections."""
     radar = _radar(
         sigma_range_m=10.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3, detection_probability=0.5
     )
     r = _visible_block(radar, 30, 6)
-    exists = np.ones((30, 6), bool)
-    a = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(11))
-    b = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(11))
-    c = detect(radar, 0, np.arange(6.0), r, exists, np.random.default_rng(12))
+    a, _ = _measure(radar, r, True, 11)
+    b, _ = _measure(radar, r, True, 11)
+    c, _ = _measure(radar, r, True, 12)
     np.testing.assert_array_equal(a.z, b.z)
-    assert not np.array_equal(a.detected, c.detected)
+    np.testing.assert_array_equal(a.label, b.label)
+    assert not (a.rep.size == c.rep.size and np.array_equal(a.label, c.label))
 
 
 def test_no_detection_where_not_existing_or_hidden() -> None:
-    """exists False or not visible: all NaN. The random stream does not depend on exists, so
-    the remaining detections are those of the all-existing run."""
-    radar = _radar(sigma_range_m=5.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3)
+    """No detection of a threat that does not exist or is hidden. The detection draws (one
+    uniform per replication and threat) do not depend on ``exists``, so the threats detected
+    are those of the all-existing run that still exist; the noise is drawn for the detections
+    only. Detections come in replication order, with the threat behind each as its label."""
+    radar = _radar(sigma_range_m=5.0, sigma_az_rad=1e-3, sigma_el_rad=1e-3,
+                   detection_probability=0.8)
     n, k = 40, 8
     r = _visible_block(radar, n, k)
     r[:, -1] = geodetic2ecef(-radar.lat_rad, radar.lon_rad + math.pi, 50e3)  # far side
     exists = np.random.default_rng(5).random((n, k)) < 0.5
-    full = detect(radar, 1, np.arange(float(k)), r, np.ones((n, k), bool), np.random.default_rng(6))
-    some = detect(radar, 1, np.arange(float(k)), r, exists, np.random.default_rng(6))
-    assert np.all(np.isnan(some.z[~exists]))
-    assert np.all(np.isnan(full.z[:, -1]))
-    keep = exists.copy()
-    keep[:, -1] = False
-    np.testing.assert_array_equal(some.z[keep], full.z[keep])
-    np.testing.assert_array_equal(some.detected, keep)
+    full, _ = _measure(radar, r, True, 6)
+    some, _ = _measure(radar, r, exists, 6)
+    assert np.all(exists[some.rep, some.label])
+    assert not np.any(full.label == k - 1)
+    seen_full = np.zeros((n, k), bool)
+    seen_full[full.rep, full.label] = True
+    seen_some = np.zeros((n, k), bool)
+    seen_some[some.rep, some.label] = True
+    np.testing.assert_array_equal(seen_some, seen_full & exists)
+    assert np.all(np.diff(some.rep) >= 0)
 
 
-def test_detections_carry_their_context() -> None:
-    """The record holds sensor index, times, shapes and the covariance diag(sigma^2)."""
+def test_false_alarms_are_poisson_over_the_visible_volume() -> None:
+    """False alarms: the count per scan has the Poisson mean and variance (2.0; 20,000 scans,
+    within 4 standard errors), every one lies where the radar can see (``visible`` of the point
+    at its reported range, azimuth and elevation), within its maximum range, and they carry the
+    false-alarm label -1 after the threats' detections of their replication."""
+    radar = _radar(max_range_m=500e3, false_alarms_per_scan=2.0)
+    n = 20_000
+    r = _visible_block(radar, n, 1)
+    report = radar.measure(0.0, r, np.zeros((n, 1), bool), np.random.default_rng(3))
+    assert np.all(report.label == -1)
+    counts = np.bincount(report.rep, minlength=n)
+    assert abs(counts.mean() - 2.0) < 4 * math.sqrt(2.0 / n)
+    assert abs(counts.var() - 2.0) < 4 * 2.0 * math.sqrt(2.0 / n)
+    pts = aer2ecef(report.z[:, 1], report.z[:, 2], report.z[:, 0], radar.lat_rad,
+                   radar.lon_rad, radar.alt_m)
+    assert visible(radar, pts).all()
+    assert report.z[:, 0].max() <= radar.max_range_m
+    mixed = radar.measure(0.0, r[:50], np.ones((50, 1), bool), np.random.default_rng(4))
+    assert np.all(np.diff(mixed.rep) >= 0) and set(mixed.label) <= {-1, 0}
+
+
+def test_a_report_carries_the_radars_measurement_model() -> None:
+    """The model the tracker is handed: the radar's site and covariance diag(sigma^2) (plus
+    the filter's floor), and the radar's own range-azimuth-elevation of a position."""
     radar = _radar(sigma_range_m=20.0, sigma_az_rad=1e-3, sigma_el_rad=2e-3)
+    model = radar.measurement_model()
+    np.testing.assert_array_equal(model.covariance, np.diag([400.0, 1e-6, 4e-6]))
+    assert (model.lat_rad, model.lon_rad, model.alt_m) == (
+        radar.lat_rad, radar.lon_rad, radar.alt_m)
     r = _visible_block(radar, 3, 4)
-    det = detect(radar, 5, [0.0, 1.0, 2.0, 3.0], r, True, np.random.default_rng(0))
-    assert isinstance(det, Detections)
-    assert det.sensor == 5 and det.radar is radar
-    assert det.z.shape == (3, 4, 3) and det.t_s.shape == (4,)
-    np.testing.assert_array_equal(det.covariance, np.diag([400.0, 1e-6, 4e-6]))
-    with pytest.raises(ValueError, match="t_s"):
-        detect(radar, 5, [0.0, 1.0], r, True, np.random.default_rng(0))
+    z, _ = model.predict(np.concatenate([r.reshape(-1, 3), np.zeros((12, 6))], axis=1))
+    np.testing.assert_allclose(z, _truth(radar, r).reshape(-1, 3), rtol=0, atol=1e-9)
 
 
 @pytest.mark.parametrize(

@@ -8,10 +8,11 @@ Analysis", 1980, ch. 5 "Effects of the Earth's atmosphere"). The radar horizon o
 at height h_r for a target at height h_t is then sqrt(2 k R h_r) + sqrt(2 k R h_t) to first
 order in h / R.
 
-Detections (``detect``) are what a radar reports at its scan times: the true geometric range,
-azimuth and elevation from its site plus Gaussian noise, where a threat exists, is visible and
-the look succeeds with the radar's detection probability. Angles are radians, lengths metres,
-times seconds; batch axes first, components last.
+Detections (``Radar.measure``, the ``Sensor`` protocol of ``sensors.base``) are what a radar
+reports at a scan: the true geometric range, azimuth and elevation from its site plus Gaussian
+noise, where a threat exists, is visible and the look succeeds with the radar's detection
+probability; and false alarms (``false_alarms``). Angles are radians, lengths metres, times
+seconds; batch axes first, components last.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ec
 from kaminari.sensors.base import Report
 from kaminari.tracking.measurement import RangeAzimuthElevation
 
-__all__ = ["Detections", "Radar", "detect", "false_alarms", "scan_times", "visible"]
+__all__ = ["Radar", "false_alarms", "scan_times", "visible", "visible_fraction"]
 
 Array = NDArray[np.float64]
 
@@ -286,85 +287,3 @@ def scan_times(radar: Radar, t0_s: float, t1_s: float) -> Array:
     if k1 < k0:
         return np.empty(0)
     return np.clip(offset + period * np.arange(k0, k1 + 1, dtype=float), t0_s, t1_s)
-
-
-@dataclass(frozen=True, eq=False)
-class Detections:
-    """What one radar reported over a block of scans, for N batch members (replications).
-
-    ``sensor``: index of the radar in the scenario's list. ``t_s``: scan times (K,), s.
-    ``z``: measurements (N, K, 3) of (range_m, az_rad, el_rad) from the radar's site, NaN in all
-    three where there was no detection. ``covariance``: the measurement covariance (3, 3) in
-    the same units. ``radar``: the radar itself (its site, revisit, limits).
-    """
-
-    sensor: int
-    t_s: Array
-    z: Array
-    covariance: Array
-    radar: Radar
-
-    @property
-    def detected(self) -> NDArray[np.bool_]:
-        """(N, K) bool: where a measurement exists."""
-        return ~np.isnan(self.z[..., 0])
-
-
-def detect(
-    radar: Radar,
-    sensor: int,
-    t_s: ArrayLike,
-    r_true: ArrayLike,
-    exists: ArrayLike,
-    rng: np.random.Generator,
-    seen: ArrayLike | None = None,
-) -> Detections:
-    """Detections of targets at true ECEF positions ``r_true`` (N, K, 3) at scan times (K,).
-
-    ``seen`` (broadcastable to (N, K)): ``visible(radar, r_true)`` when the caller already
-    knows it (many replications of one threat share their truth); computed when None.
-
-    ``exists`` (N, K) bool is False where a threat no longer flies (killed, on the ground). A
-    detection happens where exists & ``visible`` & (U < ``detection_probability``), U uniform on
-    [0, 1). Its measurement is the true geometric range, azimuth (clockwise from north, wrapped
-    to [0, 2 pi)) and elevation of the target in the site's WGS84 east-north-up frame plus
-    independent zero-mean Gaussian noise with the radar's sigmas. Refraction decides only what is
-    visible: the measured angles are *not* bent by it (the elevation is the straight-line one),
-    so a tracker may use the plain ``ecef2aer`` as its measurement function.
-
-    Random numbers, drawn for the whole block whatever the parameters so that the stream is
-    used the same way every call: first U of shape (N, K) (``rng.random``), then the standard
-    normal noise of shape (N, K, 3) (``rng.standard_normal``). Leading batch axes other than
-    (N,) broadcast the same way: ``r_true`` (..., K, 3), ``exists`` broadcastable to (..., K).
-    """
-    r = np.asarray(r_true, dtype=float)
-    times = np.asarray(t_s, dtype=float)
-    if r.ndim < 2 or r.shape[-1] != 3:
-        raise ValueError(f"detect: r_true must have shape (N, K, 3), got {r.shape}")
-    if times.shape != (r.shape[-2],):
-        raise ValueError(
-            f"detect: t_s must have shape (K,) = ({r.shape[-2]},) to match r_true {r.shape}, "
-            f"got {times.shape}"
-        )
-    batch = r.shape[:-1]
-    alive = np.broadcast_to(np.asarray(exists, dtype=bool), batch)
-
-    uniform = rng.random(batch)
-    noise = rng.standard_normal((*batch, 3))
-
-    in_sight = visible(radar, r) if seen is None else np.broadcast_to(np.asarray(seen), batch)
-    hit = alive & in_sight & (uniform < radar.detection_probability)
-    aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
-    sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
-    z = np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1) + noise * sigma
-    az = np.mod(z[..., 1], 2.0 * np.pi)
-    # mod of a tiny negative angle rounds to exactly 2 pi
-    z[..., 1] = np.where(az >= 2.0 * np.pi, 0.0, az)
-    z[~hit] = np.nan
-    return Detections(
-        sensor=sensor,
-        t_s=times,
-        z=z,
-        covariance=radar.measurement_covariance(),
-        radar=radar,
-    )

@@ -144,7 +144,10 @@ class _TruthOracle:
     def __init__(self, truth: Truth, records: Records) -> None:
         self.truth, self.records = truth, records
 
-    def path(self, tracks: Tracks, slots: NDArray[np.intp], t_fire_s: float, tau_s: Array) -> Array:
+    def path(
+        self, tracks: Tracks, slots: NDArray[np.intp], x_fire: Array, t_fire_s: float,
+        tau_s: Array,
+    ) -> Array:
         threat = self.records.majority(slots)
         r, _ = self.truth.at(t_fire_s + tau_s)
         out = np.full((slots.size, tau_s.size, 3), np.nan)
@@ -205,7 +208,7 @@ class _Engagement:
         self.predictor: Predictor = (
             _TruthOracle(truth, self.records)
             if chain.predictor == "truth"
-            else TrackExtrapolation(chain.tracker)
+            else TrackExtrapolation()
         )
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
@@ -250,7 +253,7 @@ class _Engagement:
         if not allowed.any():
             return
         ready = self.batteries.ready(t)
-        rep_of = np.arange(tr.n) // self.slots
+        rep_of = tr.rep_of
         n_bat = len(self.fcs)
         pk = np.full((self.n_reps, n_bat, self.slots), -1.0)
         evaluated = []
@@ -309,6 +312,7 @@ class _Engagement:
         self.records.finish(self.tracks)
         chain = self.chain
         names = np.array([t.name for t in chain.threats], dtype=object)
+
         def named(index: NDArray) -> NDArray:
             """Threat names of indices, "" for a false alarm (-1) or no detection (-2)."""
             index = index.astype(np.intp)
@@ -381,7 +385,12 @@ class _Engagement:
 def truth_table(chain: KillChain, truth: ThreatTrajectories) -> dict[str, NDArray]:
     """The threats' nominal (unengaged) flights as the ``truth`` result table, each shifted
     to its start time."""
-    return Truth(truth, np.array([t.start_t_s for t in chain.threats])).rows()
+    return _world(chain, truth).rows()
+
+
+def _world(chain: KillChain, truth: ThreatTrajectories) -> Truth:
+    """The flown threats, each at its start time."""
+    return Truth(truth, np.array([t.start_t_s for t in chain.threats]))
 
 
 def run_chain(
@@ -406,7 +415,7 @@ def run_chain(
         truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
     if tables is None:
         tables = ballistic_tables(chain)
-    world = Truth(truth, np.array([t.start_t_s for t in chain.threats]))
+    world = _world(chain, truth)
     run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables)
     scan_t, scan_sensor = scan_schedule(chain.radars, float(np.max(world.end_t_s)))
     seen = sights(chain.radars, world, scan_t, scan_sensor)

@@ -30,9 +30,13 @@ PREDICTION_STEP_S = 0.5
 
 
 class Predictor(Protocol):
-    def path(self, tracks: Tracks, slots: NDArray[np.intp], t_fire_s: float, tau_s: Array) -> Array:
+    def path(
+        self, tracks: Tracks, slots: NDArray[np.intp], x_fire: Array, t_fire_s: float,
+        tau_s: Array,
+    ) -> Array:
         """Predicted positions (M, K, 3) of the slots' threats at t_fire_s + tau_s (K,), NaN
-        where no prediction is made (below ground)."""
+        where no prediction is made (below ground); ``x_fire`` (M, 9): the slots' filter
+        states predicted to the firing instant (``state_at``), which fire control has."""
         ...
 
 
@@ -49,10 +53,10 @@ class TrackExtrapolation:
     """The filter's own motion model, flown from the track's state predicted to the firing
     instant (acceleration held)."""
 
-    config: TrackerConfig
-
-    def path(self, tracks: Tracks, slots: NDArray[np.intp], t_fire_s: float, tau_s: Array) -> Array:
-        x_fire, _ = state_at(tracks, slots, t_fire_s, self.config)
+    def path(
+        self, tracks: Tracks, slots: NDArray[np.intp], x_fire: Array, t_fire_s: float,
+        tau_s: Array,
+    ) -> Array:
         coarse = np.arange(0.0, tau_s[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
         r, v = extrapolate(x_fire, coarse)
         pred, _ = hermite(coarse, r, v, np.broadcast_to(tau_s, (slots.size, tau_s.size)))

@@ -167,25 +167,22 @@ class RailgunFireControl:
         x = tracks.x[slots]
         distance = np.linalg.norm(x[:, :3] - self.site, axis=-1)
         speed = np.linalg.norm(x[:, 3:6], axis=-1)
-        lead = b.reaction_s + self.tau_s[-1]
-        slots = slots[distance - speed * lead <= self.reach_m]
+        near = distance - speed * (b.reaction_s + self.tau_s[-1]) <= self.reach_m
+        slots, x, distance, speed = slots[near], x[near], distance[near], speed[near]
         if slots.size == 0:
             return self._empty(t_fire)
         # second screen: even the earliest possible intercept must find the track good enough
-        x = tracks.x[slots]
-        distance = np.linalg.norm(x[:, :3] - self.site, axis=-1)
-        speed = np.linalg.norm(x[:, 3:6], axis=-1)
         earliest = np.maximum(distance - speed * b.reaction_s, 0.0) / (
             speed + b.muzzle_velocity_mps
         )
         q = jerk_psd(tracks, self.tracker)[slots]
         _, p_soon = predict(x, tracks.P[slots], t_fire - tracks.t_s[slots] + earliest, q)
         hopeful = np.sqrt(np.trace(p_soon[:, :3, :3], axis1=-2, axis2=-1)) <= d.max_track_sigma_m
-        slots = slots[hopeful]
+        slots, q = slots[hopeful], q[hopeful]
         if slots.size == 0:
             return self._empty(t_fire)
-        pred = predictor.path(tracks, slots, t_fire, self.tau_s)
         x_fire, p_fire = state_at(tracks, slots, t_fire, self.tracker)
+        pred = predictor.path(tracks, slots, x_fire, t_fire, self.tau_s)
         enu = ecef2enu(pred, b.lat_rad, b.lon_rad, b.alt_m)
         ground = np.hypot(enu[..., 0], enu[..., 1])
         el0, tof0, feasible = first_aim(self.table, ground, enu[..., 2], self.tau_s)
@@ -194,9 +191,7 @@ class RailgunFireControl:
         aer = enu2aer(enu[rows, at])
         feasible &= (tof0 <= d.max_time_of_flight_s) & elevation_allowed(b, el0)
         feasible &= azimuth_allowed(b, aer.az_rad)
-        _, p_int = predict(
-            x_fire, p_fire, np.where(feasible, tof0, 0.0), jerk_psd(tracks, self.tracker)[slots]
-        )
+        _, p_int = predict(x_fire, p_fire, np.where(feasible, tof0, 0.0), q)
         trace = np.trace(p_int[:, :3, :3], axis1=-2, axis2=-1)
         sigma = np.sqrt(trace)
         feasible &= sigma <= d.max_track_sigma_m

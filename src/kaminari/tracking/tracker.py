@@ -135,15 +135,12 @@ class Tracks:
         """(N,) True where the slot's live track has a filter state (x, P, t_s)."""
         return self.live & np.isfinite(self.t_s)
 
-    def position_estimate(self, t_s: float | None = None) -> Array:
-        """(N, 3) where each live track puts its target: the filter's position, carried to
-        ``t_s`` at its velocity when a time is given (a cheap look-ahead for whether a sensor
-        can see it; the filter's own prediction comes with an update), or the single detection
-        of a track without a filter state; NaN for slots without a track."""
-        return self.position_estimate_of(np.arange(self.n), t_s)
-
     def position_estimate_of(self, slots: NDArray[np.intp], t_s: float | None = None) -> Array:
-        """``position_estimate`` of the given slots only (M, 3)."""
+        """(M, 3) where the live track of each of ``slots`` puts its target: the filter's
+        position, carried to ``t_s`` at its velocity when a time is given (a cheap look-ahead
+        for whether a sensor can see it; the filter's own prediction comes with an update), or
+        the single detection of a track without a filter state; NaN for slots without a
+        track."""
         live = self.live[slots]
         state = live & np.isfinite(self.t_s[slots])
         x = self.x[slots]
@@ -429,7 +426,7 @@ def process_scan(
 ) -> Association:
     """Apply one scan of one sensor at ``t_s`` to every replication's tracks, in place (rules
     in the module docstring). ``in_view`` (N,) bool: whether the sensor could see where each
-    slot's track puts its target (``Tracks.position_estimate`` at t_s). Scans must come in time
+    slot's track puts its target (``Tracks.position_estimate_of`` at t_s). Scans must come in time
     order. Returns which detection updated or started which slot."""
     tr = tracks
     view = np.asarray(in_view, dtype=bool)

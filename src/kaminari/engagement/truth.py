@@ -54,6 +54,7 @@ class Truth:
         """The nominal flights as the ``truth`` result table (times after the epoch)."""
         rows = self.traj.rows()
         index = {name: i for i, name in enumerate(self.traj.names)}
-        shift = self.start_t_s[np.array([index[n] for n in rows["threat"]], dtype=np.intp)]
+        names, row_name = np.unique(rows["threat"], return_inverse=True)  # a lookup per threat
+        shift = self.start_t_s[np.array([index[n] for n in names], dtype=np.intp)][row_name]
         rows["t_s"] = rows["t_s"] + shift
         return rows

@@ -217,19 +217,27 @@ def test_perfect_kill_assessment_is_an_option_that_changes_what_fire_control_kno
 
 
 def test_killed_threats_are_not_detected_and_leakers_reach_the_ground():
-    """Every replication accounts for each threat exactly once: killed (with a place) or
-    leaked (with an impact point near the defended city) or neither (still flying at the
-    end); without false alarms no false track is confirmed."""
-    res = run_chain(_chain(perfect=False, threats=_raid(2, 5.0)), 20, np.random.default_rng(3))
+    """Both threats dive onto the city well before t_max, so every one is either killed (with
+    a place) or leaked (with an impact point near the city), never neither; no detection of a
+    threat updates a track after its kill; without false alarms no false track is
+    confirmed."""
+    res = run_chain(_chain(perfect=False, threats=_raid(2, 5.0), lethal_radius_m=10.0), 20,
+                    np.random.default_rng(3), track_reps=20)
     r = res.replications
     assert r["rep"].size == 40
-    assert not np.any(r["killed"] & r["leaked"])
+    assert np.all(r["killed"] ^ r["leaked"])
+    assert 0 < r["killed"].sum() < 40
     assert np.all(np.isfinite(r["kill_alt_m"][r["killed"]]))
     leak = r["leaked"]
-    if leak.any():
-        lat, lon = np.radians(r["impact_lat_deg"][leak]), np.radians(r["impact_lon_deg"][leak])
-        p = geodetic2ecef(lat, lon, 0.0) - geodetic2ecef(*CITY, 0.0)
-        assert np.all(np.linalg.norm(p, axis=-1) < 5e3)
+    lat, lon = np.radians(r["impact_lat_deg"][leak]), np.radians(r["impact_lon_deg"][leak])
+    p = geodetic2ecef(lat, lon, 0.0) - geodetic2ecef(*CITY, 0.0)
+    assert np.all(np.linalg.norm(p, axis=-1) < 5e3)
+    kill_t = {(rep, name): t for rep, name, t in zip(r["rep"], r["threat"], r["kill_t_s"],
+                                                      strict=True)}
+    tr = res.tracks
+    after = [t > kill_t[(rep, name)] for rep, name, t in zip(tr["rep"], tr["threat"], tr["t_s"],
+                                                              strict=True) if name]
+    assert len(after) > 0 and not any(after)
     assert np.all(r["false_tracks"] == 0)
 
 

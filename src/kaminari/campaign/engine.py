@@ -26,6 +26,7 @@ crash leaves no stale lock (at most the file, which the next campaign takes over
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -234,12 +235,12 @@ def _run_locked(
     todo = [i for i in range(spec.n_chunks) if i not in finished]
     done = spec.reps - sum(len(spec.chunk_reps(i)) for i in todo)
     reps_before = done
-    inputs = inputs or prepare(spec.chain)
-    with _running(spec, backend, todo, inputs) as results:
+    shared = functools.cache(lambda: inputs or prepare(spec.chain))  # once, when first needed
+    with _running(spec, backend, todo, shared) as results:
         # nothing is written before the store and the backend are known to be good
         _clean_folder(out)
         write_text(spec.scenario_yaml, out / "scenario.yaml")
-        write_table(truth_table(spec.chain, inputs.truth), out / TRUTH_FILE, SCHEMAS["truth"])
+        write_table(truth_table(spec.chain, shared().truth), out / TRUTH_FILE, SCHEMAS["truth"])
         _write_manifest(spec, out, finished)
         merged = {t: out / f"{t}.parquet" for t in TABLES}
         if todo:  # merged tables of an earlier run would not match the manifest any more
@@ -388,16 +389,20 @@ def _finished_before(spec: CampaignSpec, out: Path, resume: bool) -> set[int]:
 
 @contextmanager
 def _running(
-    spec: CampaignSpec, backend: Backend, todo: list[int], inputs: CampaignInputs | None
+    spec: CampaignSpec,
+    backend: Backend,
+    todo: list[int],
+    shared: Callable[[], CampaignInputs],
 ) -> Iterator[Iterable[tuple[int, ChainResult]]]:
-    """Start ``backend``; give (chunk, rows) for each chunk of ``todo`` as it finishes."""
+    """Start ``backend``; give (chunk, rows) for each chunk of ``todo`` as it finishes.
+    ``shared()`` gives the inputs every chunk shares (flown threats, tables), made once."""
     if not todo:
         yield ()
     elif backend.kind == "dask":
         with _dask_client(backend) as client:  # first: a bad address fails before any work
-            yield _on_dask(client, spec, inputs or prepare(spec.chain), todo)
+            yield _on_dask(client, spec, shared(), todo)
     else:
-        inputs = inputs or prepare(spec.chain)
+        inputs = shared()
         workers = min(backend.workers or available_cpus(), len(todo))
         if workers == 1:
             yield ((i, chunk_result(spec, inputs, i)) for i in todo)

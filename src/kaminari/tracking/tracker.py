@@ -444,7 +444,11 @@ def process_scan(
     born = np.zeros(tr.n, dtype=bool)
     replaced = np.zeros(tr.n, dtype=np.int64)
     if dets.size and not det_used.all():
-        r_det, p_det = dets.model.to_position(dets.z)
+        # converted positions of the detections no track took (only those are read below)
+        unused = np.flatnonzero(~det_used)
+        r_det = np.full((dets.size, 3), np.nan)
+        p_det = np.full((dets.size, 3, 3), np.nan)
+        r_det[unused], p_det[unused] = dets.model.to_position(dets.z[unused])
         single = np.flatnonzero(single_before & view)
         _second_detections(tr, t_s, dets, single, r_det, p_det, config, det_used, det_of_slot)
         born, replaced = _initiate(tr, t_s, dets, r_det, p_det, det_used, det_of_slot)

@@ -94,7 +94,7 @@ def test_single_shot_pk_follows_the_rayleigh_law_of_an_isotropic_pointing_error(
     u = np.sort(s["miss_m"][met] / (sigma * rho))
     cdf = 1.0 - np.exp(-(u**2) / 2.0)
     ks = np.max(np.abs(cdf - np.arange(1, u.size + 1) / u.size))
-    assert ks < 1.63 / np.sqrt(u.size) + 0.02  # KS 1 % critical value, plus model slack
+    assert ks < 1.63 / np.sqrt(u.size)  # the KS 1 % critical value (measured: 0.017 < 0.026)
 
 
 def test_unannounced_weave_makes_misses_grow():

@@ -160,3 +160,21 @@ def test_rows_hold_one_row_per_threat_and_step_plus_the_impact():
     q = rows["q_pa"][0]
     assert q == pytest.approx(0.5 * 1.027e-3 * 5000.0**2, rel=0.01)  # US76 density at 50 km
     assert rows["load_factor_g"].max() * G0_MPS2 > 0
+
+
+def test_density_scale_multiplies_the_density_of_that_member_only():
+    """A member flown with density_scale 1.2 sees 1.2 times the standard density (its dynamic
+    pressure at the start is 1.2 times the standard member's); its neighbour is unchanged."""
+    plan = GuidancePlan(10 * DEG)
+    traj = fly_threats(
+        [
+            ThreatSpec("std", CAV_H, START, plan),
+            ThreatSpec("dense", CAV_H, START, plan, density_scale=1.2),
+            ThreatSpec("alone", CAV_H, START, plan),
+        ],
+        dt_s=0.5,
+        t_max_s=50.0,
+    )
+    assert traj.q_pa[1, 0] == pytest.approx(1.2 * traj.q_pa[0, 0], rel=1e-12)
+    np.testing.assert_array_equal(traj.r_ecef[0], traj.r_ecef[2])
+    assert np.linalg.norm(traj.r_ecef[1, -1] - traj.r_ecef[0, -1]) > 100.0

@@ -94,13 +94,25 @@ class Controls(NamedTuple):
 
 
 def air_state(
-    x: Array, y: Array, z: Array, vx: Array, vy: Array, vz: Array, env: Environment = EARTH
+    x: Array,
+    y: Array,
+    z: Array,
+    vx: Array,
+    vy: Array,
+    vz: Array,
+    env: Environment = EARTH,
+    density_scale: Array | float = 1.0,
 ) -> AirState:
-    """Altitude, local up, air density, speed of sound, Mach and dynamic pressure of a batch."""
+    """Altitude, local up, air density, speed of sound, Mach and dynamic pressure of a batch.
+
+    ``density_scale`` (a number, or one per member) multiplies the standard atmosphere's
+    density: a dispersed atmosphere for that member (the speed of sound is kept)."""
     alt, upx, upy, upz = altitude_and_up(x, y, z)
     rho, a = density_and_sound_speed(alt)
     if not env.atmosphere:
         rho = np.zeros_like(rho)
+    elif not (np.ndim(density_scale) == 0 and density_scale == 1.0):
+        rho = rho * density_scale
     v2 = vx * vx + vy * vy + vz * vz
     speed = np.sqrt(v2)
     return AirState(alt, upx, upy, upz, speed, rho, a, speed / a, 0.5 * rho * v2)

@@ -49,12 +49,14 @@ class Controller(Protocol):
 class PointMassModel:
     """Equations of motion of a batch of point masses over the rotating Earth.
 
-    ``area_over_mass`` (N,) is the aerodynamic reference area over mass, m^2/kg.
+    ``area_over_mass`` (N,) is the aerodynamic reference area over mass, m^2/kg;
+    ``density_scale`` (N,) or a number multiplies the atmosphere's density for each member.
     """
 
     area_over_mass: Array
     controller: Controller
     env: Environment = EARTH
+    density_scale: Array | float = 1.0
 
     def derivative(self, t_s: float, y: Array) -> Array:
         """d/dt of the state ``y`` (6, N)."""
@@ -63,7 +65,7 @@ class PointMassModel:
     def evaluate(self, t_s: float, y: Array) -> tuple[Array, AirState, Controls, Array]:
         """State derivative, air state, controls and lift acceleration (m/s^2) at ``y``."""
         x, yy, z, vx, vy, vz = y
-        air = air_state(x, yy, z, vx, vy, vz, self.env)
+        air = air_state(x, yy, z, vx, vy, vz, self.env, self.density_scale)
         controls = self.controller(t_s, y, air)
         ax, ay, az, lift = total_acceleration(
             x, yy, z, vx, vy, vz, air, controls, self.area_over_mass, self.env
@@ -71,7 +73,12 @@ class PointMassModel:
         return np.stack([vx, vy, vz, ax, ay, az]), air, controls, lift
 
     def subset(self, keep: NDArray[np.intp]) -> PointMassModel:
-        return PointMassModel(self.area_over_mass[keep], self.controller.subset(keep), self.env)
+        scale = self.density_scale
+        if np.ndim(scale) > 0:
+            scale = np.asarray(scale)[keep]
+        return PointMassModel(
+            self.area_over_mass[keep], self.controller.subset(keep), self.env, scale
+        )
 
 
 class Derivative(Protocol):

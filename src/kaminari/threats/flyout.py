@@ -58,13 +58,16 @@ class GlideStart:
 class ThreatSpec:
     """One threat: its name, vehicle, glide start and guidance plan; ``start_t_s`` is when
     (s after the scenario epoch) it is at ``start``. It is flown from its own start (guidance
-    times such as a weave's phase count from there) and shifted to it by ``engagement``."""
+    times such as a weave's phase count from there) and shifted to it by ``engagement``.
+    ``density_scale`` multiplies the standard atmosphere's density along its whole flight (a
+    dispersed atmosphere for this member; 1 is the standard's)."""
 
     name: str
     vehicle: GlideVehicle
     start: GlideStart
     guidance: GuidancePlan
     start_t_s: float = 0.0
+    density_scale: float = 1.0
 
 
 def _member_array(values: Sequence[float]) -> Array:
@@ -323,7 +326,8 @@ def fly_threats(
     if not threats:
         raise ValueError("fly_threats needs at least one threat")
     controller = GlideController.from_specs(threats, env)
-    model = PointMassModel(controller.area_over_mass, controller, env)
+    scale = _member_array([spec.density_scale for spec in threats])
+    model = PointMassModel(controller.area_over_mass, controller, env, scale)
     starts = [spec.start.ecef() for spec in threats]
     r0 = np.stack([s[0] for s in starts])
     v0 = np.stack([s[1] for s in starts])

@@ -11,10 +11,12 @@ The store, in the folder ``out``::
     scenario.yaml                          the scenario as run
     manifest.json                          what the campaign is, the kaminari version that
                                            ran it; which chunks are finished
-    chunks/chunk-000012.<table>.parquet    one chunk's rows (replications, shots, tracks)
-    replications.parquet, shots.parquet, tracks.parquet    every chunk, in chunk order
+    chunks/chunk-000012.<table>.parquet    one chunk's rows (replications, shots, tracks,
+                                           paths)
+    replications.parquet, shots.parquet, tracks.parquet, paths.parquet
+                                           every chunk, in chunk order
 
-A chunk is finished once its three files are written (each atomically: a temporary file, then a
+A chunk is finished once its four files are written (each atomically: a temporary file, then a
 rename) and the manifest, rewritten atomically after them, lists it. A chunk file that the
 manifest does not list is run again; nothing the manifest lists is ever computed twice.
 
@@ -74,12 +76,12 @@ __all__ = [
     "scenario_sha256",
 ]
 
-TABLES = ("replications", "shots", "tracks")
+TABLES = ("replications", "shots", "tracks", "paths")
 TRUTH_FILE = "truth.parquet"
 """The threats' nominal flights, written once per campaign (the report draws them)."""
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-FORMAT = "kaminari-campaign/1"
+FORMAT = "kaminari-campaign/2"
 START_METHOD = "spawn"
 """Local workers start fresh interpreters: safe in a parent that runs threads (rich, Dask), and
 no slower than 'fork' once numba's cache is warm (the example, 2,000 replications on 2 workers:
@@ -151,6 +153,7 @@ class CampaignResult:
     replications: Path
     shots: Path
     tracks: Path
+    paths: Path
     reps: int
     reps_run: int
     seconds: float
@@ -177,6 +180,7 @@ def chunk_result(spec: CampaignSpec, inputs: CampaignInputs, chunk: int) -> Chai
         track_reps=int(np.clip(spec.track_reps - reps.start, 0, len(reps))),
         truth=inputs.truth,
         tables=inputs.tables,
+        seed=spec.seed,
     )
 
 
@@ -250,7 +254,8 @@ def _run_locked(
             progress(done, spec.reps)
         for chunk, rows in results:
             for table in TABLES:
-                write_table(getattr(rows, table), chunk_path(out, chunk, table), SCHEMAS[table])
+                columns = getattr(rows, table) or {n: np.empty(0) for n in SCHEMAS[table].names}
+                write_table(columns, chunk_path(out, chunk, table), SCHEMAS[table])
             finished.add(chunk)
             _write_manifest(spec, out, finished)
             done += len(spec.chunk_reps(chunk))

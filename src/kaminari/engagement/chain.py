@@ -32,6 +32,7 @@ both to the next processed one.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
@@ -49,6 +50,7 @@ from kaminari.firecontrol.envelope import BallisticTable, ballistic_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
 from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
 from kaminari.sensors.base import Sensor
+from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
@@ -58,6 +60,7 @@ __all__ = [
     "ChainResult",
     "KillChain",
     "ballistic_tables",
+    "dispersed_world",
     "run_chain",
     "scan_schedule",
     "truth_table",
@@ -76,6 +79,8 @@ class KillChain:
     ``defended``: the defended points as (lat_rad, lon_rad, alt_m); fire control serves a
     raid's tracks in order of their distance to the nearest of them over their speed
     (``firecontrol.assignment``); none: the batteries' sites stand in for them.
+    ``dispersions``: one per threat (or none at all): each replication flies its own version
+    of a dispersed threat, drawn from the threat's stream (``threats.dispersion``).
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -88,6 +93,12 @@ class KillChain:
     projectile_dt_s: float = 0.05
     predictor: Literal["track", "truth"] = "track"
     defended: tuple[tuple[float, float, float], ...] = ()
+    dispersions: tuple[Dispersion | None, ...] = ()
+
+    @property
+    def dispersed(self) -> bool:
+        """True when some threat flies its own path in each replication."""
+        return any(d is not None and not d.zero for d in self.dispersions)
 
     def defended_ecef(self) -> Array:
         """(P, 3) the defended points (lat_rad, lon_rad, alt_m) in ECEF; the batteries' sites
@@ -105,6 +116,9 @@ class ChainResult:
     replications: dict[str, NDArray]
     shots: dict[str, NDArray]
     tracks: dict[str, NDArray]
+    paths: dict[str, NDArray] = field(default_factory=dict)
+    """The dispersed flights of the first ``track_reps`` replications (empty without
+    dispersion: every replication then flies the nominal paths of ``truth_table``)."""
 
 
 def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
@@ -117,13 +131,12 @@ def sights(
     radars: Sequence[Sensor], truth: Truth, t_s: Array, sensor: NDArray[np.intp]
 ) -> NDArray[np.bool_]:
     """(K,) whether each scan's sensor can see any threat in flight at its time: one batched
-    query per sensor, for the loop's decision to skip a scan."""
+    query per sensor (``Truth.visible_any``), for the loop's decision to skip a scan."""
     out = np.zeros(t_s.size, dtype=bool)
     for j, radar in enumerate(radars):
         mine = np.flatnonzero(sensor == j)
         if mine.size:
-            r, _ = truth.at(t_s[mine])  # (T, K, 3), NaN where a threat is not flying
-            out[mine] = (radar.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])).any(axis=0)
+            out[mine] = truth.visible_any(radar.covers, t_s[mine])
     return out
 
 
@@ -149,10 +162,13 @@ class _TruthOracle:
         tau_s: Array,
     ) -> Array:
         threat = self.records.majority(slots)
-        r, _ = self.truth.at(t_fire_s + tau_s)
         out = np.full((slots.size, tau_s.size, 3), np.nan)
-        real = threat >= 0
-        out[real] = r[threat[real]]
+        real = np.flatnonzero(threat >= 0)
+        if real.size:
+            rep = slots[real] // self.records.slots
+            t = np.broadcast_to(t_fire_s + tau_s, (real.size, tau_s.size))
+            r = self.truth.at_reps(rep, t)  # (M, T, K, 3)
+            out[real] = r[np.arange(real.size), threat[real]]
         return out
 
 
@@ -227,11 +243,14 @@ class _Engagement:
         if not (sees_threat or sensor.clutter or in_view.any()):
             return
         self.rounds.resolve(t, self.kill_t)
-        flying = self.truth.flying(t)
-        r_true = np.full((self.n_threats, 3), np.nan)
+        flying = self.truth.flying(t)  # (Rt, T): Rt is 1 where replications share paths
         if flying.any():
-            r_true[flying] = self.truth.at(np.array([t]))[0][flying, 0]
-        exists = flying[None, :] & (self.kill_t > t)
+            r_true = self.truth.at(np.array([t]))[0][:, :, 0]  # NaN where not flying
+        else:
+            r_true = np.full((*flying.shape, 3), np.nan)
+        if self.truth.shared:
+            r_true = r_true[0]
+        exists = flying & (self.kill_t > t)
         report = sensor.measure(t, r_true, exists, self.rng)
         self.records.detections(t, report.rep, report.label)
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
@@ -283,7 +302,11 @@ class _Engagement:
         self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
-        r_threats, _ = self.truth.at(rounds.t_fire_s + rounds.tau_s)
+        t_path = rounds.t_fire_s + rounds.tau_s
+        if self.truth.shared:
+            r_threats = self.truth.at(t_path)[0][0]  # (T, K, 3): every round's replication
+        else:
+            r_threats = self.truth.at_reps(rep, np.broadcast_to(t_path, (rep.size, t_path.size)))
         self.rounds.add(
             rep, rounds.t_fire_s, rounds.tau_s, rounds.r_ecef, r_threats, fc.lethal_radius_m
         )
@@ -348,7 +371,10 @@ class _Engagement:
         place = kill_places(self.truth, np.where(killed, self.kill_t, np.nan))
         impact_t = np.broadcast_to(self.truth.impact_t_s, (r, t))
         leaked = ~killed & np.isfinite(impact_t)
-        impact = ecef2geodetic(self.truth.traj.impact_r_ecef)  # (T,), NaN: no impact
+        impact = ecef2geodetic(self.truth.impact_r_ecef)  # (Rt, T), NaN: no impact
+        impact_lat = np.broadcast_to(np.degrees(impact.lat_rad), (r, t))
+        impact_lon = np.broadcast_to(np.degrees(impact.lon_rad), (r, t))
+        ends = np.isfinite(impact_t)
         replications = {
             "rep": np.repeat(np.arange(r), t) + self.rep0,
             "threat": np.tile(names, r),
@@ -363,8 +389,10 @@ class _Engagement:
             "kill_lon_deg": place[1].ravel(),
             "leaked": leaked.ravel(),
             "impact_t_s": np.where(leaked, impact_t, np.nan).ravel(),
-            "impact_lat_deg": np.where(leaked, np.degrees(impact.lat_rad), np.nan).ravel(),
-            "impact_lon_deg": np.where(leaked, np.degrees(impact.lon_rad), np.nan).ravel(),
+            "impact_lat_deg": np.where(leaked, impact_lat, np.nan).ravel(),
+            "impact_lon_deg": np.where(leaked, impact_lon, np.nan).ravel(),
+            "flight_impact_lat_deg": np.where(ends, impact_lat, np.nan).ravel(),
+            "flight_impact_lon_deg": np.where(ends, impact_lon, np.nan).ravel(),
             "false_tracks": np.repeat(self.records.false_tracks, t),
             "track_updates": np.repeat(self.records.updates, t),
             "track_updates_own": np.repeat(self.records.updates_own, t),
@@ -393,6 +421,19 @@ def _world(chain: KillChain, truth: ThreatTrajectories) -> Truth:
     return Truth(truth, np.array([t.start_t_s for t in chain.threats]))
 
 
+def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Truth:
+    """Each replication of ``reps`` (R,) flying its own version of the dispersed threats
+    (drawn from their streams under ``seed``), in one batch with the undispersed threats'
+    nominal paths."""
+    specs, index = disperse_all(chain.threats, chain.dispersions, seed, reps)
+    plain = np.flatnonzero(index[0] < 0) if index.size else np.empty(0, dtype=np.intp)
+    members = [chain.threats[t] for t in plain] + specs
+    flown = fly_threats(members, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
+    member = np.where(index >= 0, index + plain.size, 0)
+    member[:, plain] = np.arange(plain.size)
+    return Truth(flown, np.array([t.start_t_s for t in chain.threats]), member)
+
+
 def run_chain(
     chain: KillChain,
     reps: int,
@@ -402,20 +443,25 @@ def run_chain(
     truth: ThreatTrajectories | None = None,
     tables: Sequence[BallisticTable] | None = None,
     progress: Callable[[float], None] | None = None,
+    seed: int = 0,
 ) -> ChainResult:
     """Run ``reps`` replications of the whole scenario (every threat in each) through the
     kill chain.
 
     ``rep0`` numbers the first replication; ``track_reps`` how many replications' tracks to
-    return; ``truth`` (the threats flown from their own starts) and ``tables`` may be passed
-    in when computed once for many runs; ``progress`` is called with the fraction of scans
-    done.
+    return; ``truth`` (the threats' nominal flights from their own starts) and ``tables`` may
+    be passed in when computed once for many runs; ``progress`` is called with the fraction
+    of scans done. ``seed`` keys the threats' dispersion streams (with each replication's
+    number and the threat's name), apart from ``rng``, which draws everything else.
     """
-    if truth is None:
-        truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
     if tables is None:
         tables = ballistic_tables(chain)
-    world = _world(chain, truth)
+    if chain.dispersed:
+        world = dispersed_world(chain, seed, np.arange(reps) + rep0)
+    else:
+        if truth is None:
+            truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
+        world = _world(chain, truth)
     run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables)
     scan_t, scan_sensor = scan_schedule(chain.radars, float(np.max(world.end_t_s)))
     seen = sights(chain.radars, world, scan_t, scan_sensor)
@@ -423,4 +469,7 @@ def run_chain(
         run.scan(float(t), chain.radars[j], bool(seen[k]))
         if progress is not None:
             progress((k + 1) / scan_t.size)
-    return run.results()
+    result = run.results()
+    if not world.shared:
+        result = dataclasses.replace(result, paths=world.rows(min(track_reps, reps), rep0))
+    return result

@@ -105,11 +105,14 @@ class Records:
         if live.size == 0:
             return
         lab = slot_label[live]
-        r_true, v_true = truth.at(np.array([t_s]))
-        has = lab >= 0
+        has = np.flatnonzero(lab >= 0)
         tr = np.full((live.size, 3), np.nan)
         tv = np.full((live.size, 3), np.nan)
-        tr[has], tv[has] = r_true[lab[has], 0], v_true[lab[has], 0]
+        if has.size:
+            rep, thr = live[has] // self.slots, lab[has]
+            r, v = truth.state_of(rep, thr, np.full(has.size, t_s))
+            flying = truth.flying(t_s)[0 if truth.shared else rep, thr]
+            tr[has[flying]], tv[has[flying]] = r[flying], v[flying]
         x = tracks.x[live]
         var = np.diagonal(tracks.P[live], axis1=-2, axis2=-1)
         row: dict[str, NDArray] = {
@@ -142,6 +145,6 @@ def kill_places(truth: Truth, kill_t: Array) -> Array:
     out = np.full((3, *kill_t.shape), np.nan)
     rep, thr = np.nonzero(np.isfinite(kill_t))
     if rep.size:
-        geo = ecef2geodetic(truth.position_of(thr, kill_t[rep, thr]))
+        geo = ecef2geodetic(truth.position_of(rep, thr, kill_t[rep, thr]))
         out[:, rep, thr] = np.degrees(geo.lat_rad), np.degrees(geo.lon_rad), geo.alt_m
     return out

@@ -64,9 +64,12 @@ class RoundBook:
         lethal_radius_m: float,
     ) -> None:
         """Rounds of replications ``rep`` (M,) fired at ``t_fire_s``, their paths (M, K, 3)
-        at ``t_fire_s + tau_s``, against every threat's true path (T, K, 3) there (NaN where
-        it is not flying)."""
-        miss, t_rel, _ = closest_approach(tau_s, r_round[:, None], r_threats[None])
+        at ``t_fire_s + tau_s``, against every threat's true path there (NaN where it is not
+        flying): (T, K, 3) where all replications share the paths, else (M, T, K, 3), each
+        round's own replication's."""
+        if r_threats.ndim == 3:
+            r_threats = r_threats[None]
+        miss, t_rel, _ = closest_approach(tau_s, r_round[:, None], r_threats)
         t_abs = t_fire_s + t_rel
         self.miss.append(miss)
         self.t_ca.append(t_abs)

@@ -19,7 +19,7 @@ import numpy as np
 import pyarrow as pa
 from numpy.typing import NDArray
 
-__all__ = ["REPLICATIONS", "SHOTS", "TABLES", "TRACKS", "TRUTH", "to_arrow"]
+__all__ = ["PATHS", "REPLICATIONS", "SHOTS", "TABLES", "TRACKS", "TRUTH", "to_arrow"]
 
 _f = pa.float64()
 _i = pa.int64()
@@ -47,6 +47,9 @@ REPLICATIONS = _schema(
     ("impact_t_s", _f, "ground impact of a leaker"),
     ("impact_lat_deg", _f, "geodetic latitude of a leaker's impact"),
     ("impact_lon_deg", _f, "longitude of a leaker's impact"),
+    ("flight_impact_lat_deg", _f, "geodetic latitude where the threat's own flight reaches "
+     "the ground, killed or not (its replication's path; NaN: still flying at t_max)"),
+    ("flight_impact_lon_deg", _f, "longitude where the threat's own flight reaches the ground"),
     ("false_tracks", _i, "confirmed tracks in this replication that followed no threat most "
      "of the time (the same on every threat row of a replication)"),
     ("track_updates", _i, "detections that updated confirmed tracks in this replication"),
@@ -117,11 +120,18 @@ TRUTH = _schema(
     ("load_factor_g", _f, "lift over weight"),
 )
 
+PATHS = pa.schema(
+    [pa.field("rep", _i, metadata={"doc": "replication number"}), *TRUTH],
+)
+"""The dispersed threats' own flights in the first recorded replications: ``truth``'s columns
+with the replication's number first."""
+
 TABLES: dict[str, pa.Schema] = {
     "replications": REPLICATIONS,
     "shots": SHOTS,
     "tracks": TRACKS,
     "truth": TRUTH,
+    "paths": PATHS,
 }
 
 

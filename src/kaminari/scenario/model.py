@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from kaminari.engagement.chain import KillChain
     from kaminari.firecontrol.doctrine import Doctrine
     from kaminari.sensors.radar import Radar
+    from kaminari.threats.dispersion import Dispersion
     from kaminari.threats.flyout import ThreatSpec
     from kaminari.tracking.config import TrackerConfig
     from kaminari.weapons.battery import Battery
@@ -211,7 +212,17 @@ class Scenario(_Model):
             t_max_s=self.run.t_max_s,
             predictor="truth" if predictor == "truth" else "track",
             defended=tuple((d.lat_rad, d.lon_rad, d.alt_m) for d in self.defended),
+            dispersions=tuple(self.threat_dispersions()),
         )
+
+    def threat_dispersions(self) -> list[Dispersion | None]:
+        """Each threat's dispersion (a raid's threats share their entry's; None: none), in
+        the order of ``threat_specs``."""
+        out: list[Dispersion | None] = []
+        for t in self.threats:
+            d = t.dispersion.to_dispersion() if t.dispersion is not None else None
+            out += [d] * t.count
+        return out
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:
         """The threat's terminal dive in SI, its target resolved, or None without a dive."""

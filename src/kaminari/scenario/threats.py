@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from kaminari.scenario.base import LatDeg, LonDeg, Name, _LatLon, _Model
+from kaminari.scenario.dispersion import DispersionConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
 from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
 from kaminari.threats.vehicles import VEHICLES
@@ -179,6 +180,7 @@ class ThreatConfig(_Model):
     vehicle: str
     start: ThreatStartConfig
     guidance: GuidanceConfig
+    dispersion: DispersionConfig | None = None
     count: int = Field(
         1, ge=1, le=MAX_RAID_COUNT, description="threats this entry stands for: NAME-1 to NAME-N"
     )

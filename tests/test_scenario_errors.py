@@ -166,6 +166,22 @@ CASES = {
         "-600 is not allowed",
         "-500 <= alt_m",
     ),
+    "negative dispersion sigma": (
+        ("    guidance: {alpha_deg: 10}\n", "    guidance: {alpha_deg: 10}\n"
+         "    dispersion: {start_km: -2}\n"),
+        "start_km: -2",
+        "threats[1].dispersion.start_km",
+        "-2 is not allowed",
+        "0 <= start_km <= 1000",
+    ),
+    "negative weave sigma": (
+        ("    guidance: {alpha_deg: 10}\n", "    guidance: {alpha_deg: 10}\n"
+         "    dispersion: {weave: {period_s: -1}}\n"),
+        "period_s: -1",
+        "threats[1].dispersion.weave.period_s",
+        "-1 is not allowed",
+        "0 <= period_s",
+    ),
     "key given twice": (
         ("    magazine: 40\n", "    magazine: 40\n    magazine: 41\n"),
         "magazine: 41",

@@ -44,6 +44,11 @@ class ConstantDragAero:
     def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
         return np.zeros(np.broadcast_shapes(np.shape(mach), np.shape(cl)))
 
+    def kernel_coefficients(self) -> tuple[float, ...]:
+        """(a0, a1, a2, a3, clip, b0, b1, b2, b3, b4) of the compiled flyout's aerodynamic form
+        (``threats.vehicles``): no lift, C_D = b0."""
+        return (0.0, 0.0, 0.0, 0.0, 0.0, self.cd, 0.0, 0.0, 0.0, 0.0)
+
 
 def reentry_vehicle(beta_kgpm2: float, name: str = "rv") -> GlideVehicle:
     """A drag-only body of ballistic coefficient ``beta_kgpm2`` = m / (C_D A), kg/m^2."""

@@ -685,7 +685,7 @@ V2 = Booster(
     ),
     payload_mass_kg=2_200.0 * _LB_KG,
     cd_mach=SLENDER_BODY_CD,
-    kick_rad=37.0 * DEG,
+    kick_rad=35.0 * DEG,
     vertical_rise_s=6.0,
     kick_duration_s=4.0,
     source=(
@@ -696,7 +696,7 @@ V2 = Booster(
         "missile?', Scientific American blog network (Vintage Space), and the Embry-Riddle "
         "history-of-rocketry module (27,000 lb, 2,200 lb). Burn time 65 s and the vacuum / "
         "sea-level Isp ratio 1.175 (an exit area of 0.43 m^2, a 0.74 m nozzle) are kaminari's "
-        "assumptions (docs/assumptions.md). Kick 37 deg: chosen for the published range. "
+        "assumptions (docs/assumptions.md). Kick 35 deg: chosen for the published range. "
         "Published outcome: range about 320 km, apogee usually about 80 km (Encyclopaedia "
         "Britannica, 'V-2 rocket'); ceiling 50-60 mi = 80-97 km (USAF museum fact sheet)."
     ),

@@ -13,8 +13,7 @@ Model (a point mass, as everything else in kaminari):
   The last stage stays on the payload until release (``Booster.release_coast_s`` after its
   burnout; 0 releases at burnout).
 - **Flight program** (a gravity turn; e.g. H. D. Curtis, "Orbital Mechanics for Engineering
-  Students", 4th ed., 2020, sec. 13.5; W. Hohmann's and Wright's missile models use the same
-  three phases): thrust along the local vertical for ``vertical_rise_s``; a pitch-over kick in
+  Students", 4th ed., 2020, sec. 13.5): thrust along the local vertical for ``vertical_rise_s``; a pitch-over kick in
   which the thrust turns, at a constant rate over ``kick_duration_s``, from the vertical to
   ``kick_rad`` off it towards the launch azimuth; then thrust along the air-relative velocity
   (zero angle of attack) to the end of the last burn. The air turns with the Earth, so the
@@ -105,7 +104,7 @@ class Stage:
 
     @classmethod
     def from_fraction(
-        cls, total_mass_kg: float, propellant_fraction: float, **kwargs: float
+        cls, total_mass_kg: float, propellant_fraction: float, **kwargs: float | None
     ) -> Stage:
         """A stage given its propellant mass fraction m_p / m_stage instead of m_p."""
         return cls(total_mass_kg, propellant_fraction * total_mass_kg, **kwargs)  # type: ignore[arg-type]

@@ -13,10 +13,11 @@ Model (a point mass, as everything else in kaminari):
   The last stage stays on the payload until release (``Booster.release_coast_s`` after its
   burnout; 0 releases at burnout).
 - **Flight program** (a gravity turn; e.g. H. D. Curtis, "Orbital Mechanics for Engineering
-  Students", 4th ed., 2020, sec. 13.5): thrust along the local vertical for ``vertical_rise_s``; a pitch-over kick in
-  which the thrust turns, at a constant rate over ``kick_duration_s``, from the vertical to
-  ``kick_rad`` off it towards the launch azimuth; then thrust along the air-relative velocity
-  (zero angle of attack) to the end of the last burn. The air turns with the Earth, so the
+  Students", 4th ed., 2020, sec. 13.5): thrust along the local vertical for
+  ``vertical_rise_s``; a pitch-over kick in which the thrust turns, at a constant rate over
+  ``kick_duration_s``, from the vertical to ``kick_rad`` off it towards the launch azimuth;
+  then thrust along the air-relative velocity (zero angle of attack) to the end of the last
+  burn. The air turns with the Earth, so the
   ECEF velocity is the air-relative one. The kick angle shapes the trajectory: it is the one
   parameter tuned to a source's range (see ``BOOSTERS``).
 - **Drag** of the stack: D = q C_D(Mach) A, A the reference area of the lowest stage still on,

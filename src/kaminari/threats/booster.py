@@ -17,9 +17,9 @@ Model (a point mass, as everything else in kaminari):
   ``vertical_rise_s``; a pitch-over kick in which the thrust turns, at a constant rate over
   ``kick_duration_s``, from the vertical to ``kick_rad`` off it towards the launch azimuth;
   then thrust along the air-relative velocity (zero angle of attack) to the end of the last
-  burn. The air turns with the Earth, so the
-  ECEF velocity is the air-relative one. The kick angle shapes the trajectory: it is the one
-  parameter tuned to a source's range (see ``BOOSTERS``).
+  burn. The air turns with the Earth, so the ECEF velocity is the air-relative one. The kick
+  angle shapes the trajectory: it is the one parameter tuned to a source's range (see
+  ``BOOSTERS``).
 - **Drag** of the stack: D = q C_D(Mach) A, A the reference area of the lowest stage still on,
   C_D linear in Mach between the booster's table points (held outside the table). No lift.
 - **Integration**: ``dynamics.integrator.fly`` (RK4), called once per segment between events

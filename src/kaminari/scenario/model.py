@@ -82,7 +82,7 @@ class Scenario(_Model):
                 first[item.name] = i
         names = [d.name for d in self.defended]
         for i, threat in enumerate(self.threats):
-            dive = threat.guidance.dive
+            dive = threat.guidance.dive if threat.guidance is not None else None
             if dive is not None and dive.target is not None and dive.target not in names:
                 loc = ("threats", i, "guidance", "dive", "target")
                 message = f"no defended point named {dive.target!r}" + did_you_mean(
@@ -226,7 +226,7 @@ class Scenario(_Model):
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:
         """The threat's terminal dive in SI, its target resolved, or None without a dive."""
-        dive = threat.guidance.dive
+        dive = threat.guidance.dive if threat.guidance is not None else None
         if dive is None:
             return None
         if dive.target is not None:

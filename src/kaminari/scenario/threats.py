@@ -10,6 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from kaminari.scenario.base import LatDeg, LonDeg, Name, _LatLon, _Model
 from kaminari.scenario.dispersion import DispersionConfig
+from kaminari.scenario.launch import LaunchConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
 from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
 from kaminari.threats.vehicles import VEHICLES
@@ -25,6 +26,9 @@ __all__ = [
     "ThreatConfig",
     "ThreatStartConfig",
 ]
+
+REENTRY_VEHICLE = "rv"
+"""The vehicle name of a drag-only re-entry vehicle (``threats.ballistic``)."""
 
 MAX_RAID_COUNT = 1_000
 """The most threats one entry may stand for."""
@@ -178,8 +182,12 @@ class ThreatConfig(_Model):
 
     name: Name
     vehicle: str
-    start: ThreatStartConfig
-    guidance: GuidanceConfig
+    start: ThreatStartConfig | None = None
+    launch: LaunchConfig | None = None
+    guidance: GuidanceConfig | None = None
+    ballistic_coefficient_kgpm2: float | None = Field(
+        None, gt=0, le=1e6, description="m / (Cd A) of a re-entry vehicle (vehicle: rv)"
+    )
     dispersion: DispersionConfig | None = None
     count: int = Field(
         1, ge=1, le=MAX_RAID_COUNT, description="threats this entry stands for: NAME-1 to NAME-N"
@@ -206,7 +214,39 @@ class ThreatConfig(_Model):
     @field_validator("vehicle")
     @classmethod
     def _known_vehicle(cls, value: str) -> str:
-        if value not in VEHICLES:
-            hint = did_you_mean(value, list(VEHICLES))
-            raise FieldProblem((), f"unknown vehicle {value!r}{hint}", ", ".join(VEHICLES))
+        known = [*VEHICLES, REENTRY_VEHICLE]
+        if value not in known:
+            hint = did_you_mean(value, known)
+            raise FieldProblem((), f"unknown vehicle {value!r}{hint}", ", ".join(known))
         return value
+
+    @model_validator(mode="after")
+    def _start_or_launch(self) -> ThreatConfig:
+        either = "either start (a glide start state) or launch (a booster from the ground)"
+        if self.start is not None and self.launch is not None:
+            raise FieldProblem(("launch",), "not used together with start", either)
+        if self.start is None and self.launch is None:
+            raise FieldProblem(("start",), "required (or launch)", either)
+        return self
+
+    @model_validator(mode="after")
+    def _vehicle_fields(self) -> ThreatConfig:
+        rv = self.vehicle == REENTRY_VEHICLE
+        if rv and self.ballistic_coefficient_kgpm2 is None:
+            raise FieldProblem(
+                ("ballistic_coefficient_kgpm2",), "required by vehicle rv", "a number > 0"
+            )
+        if not rv and self.ballistic_coefficient_kgpm2 is not None:
+            raise FieldProblem(
+                ("ballistic_coefficient_kgpm2",), f"not used by vehicle {self.vehicle!r}",
+                "only with vehicle: rv",
+            )
+        if rv and self.guidance is not None:
+            raise FieldProblem(
+                ("guidance",), "not used by vehicle rv (it flies ballistically)",
+                "no guidance for a re-entry vehicle",
+            )
+        if not rv and self.guidance is None:
+            raise FieldProblem(("guidance",), f"required by vehicle {self.vehicle!r}",
+                               "a guidance mapping (alpha_deg, ...)")  # fmt: skip
+        return self

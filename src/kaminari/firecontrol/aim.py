@@ -106,7 +106,11 @@ def refine_aim(
     tol_m: float = 0.2,
 ) -> AimSolution:
     """Refine a first aim (az, el per member) against predicted target paths (M, K, 3)
-    sampled every ``dt_s`` from the firing instant, by Gauss-Newton on the miss vector."""
+    sampled every ``dt_s`` from the firing instant, by Gauss-Newton on the miss vector.
+
+    Each round flies alone (the batch only shares the integrator's steps), so a member whose
+    miss is within ``tol_m`` keeps its aim and its last flight, and only the others are flown
+    again."""
     az = np.array(az_rad, dtype=float)
     el = np.array(el_rad, dtype=float)
     m = az.size
@@ -114,14 +118,21 @@ def refine_aim(
     rot_t = enu_rotation(battery.lat_rad, battery.lon_rad).T  # ENU -> ECEF
     miss = np.full(m, np.inf)
     t_ca = np.full(m, np.nan)
-    for _ in range(iterations):
-        vec, t_ca, v_round, v_target, flown = shoot_at(battery, az, el, v0, target_r, dt_s)
-        miss = np.linalg.norm(vec, axis=-1)
-        if np.all(miss < tol_m):
+    active = np.arange(m)  # members whose aim changed since their last flight
+    for it in range(iterations + 1):
+        if active.size == 0:
             break
-        saz, caz, sel, cel = np.sin(az), np.cos(az), np.sin(el), np.cos(el)
+        a_az, a_el = az[active], el[active]
+        vec, t_ca_a, v_round, v_target, flown = shoot_at(
+            battery, a_az, a_el, v0[active], target_r[active], dt_s
+        )
+        miss_a = np.linalg.norm(vec, axis=-1)
+        miss[active], t_ca[active] = miss_a, t_ca_a
+        if it == iterations:
+            break  # the last aims flown once more for their misses; no further step
+        saz, caz, sel, cel = np.sin(a_az), np.cos(a_az), np.sin(a_el), np.cos(a_el)
         e_el = np.stack([-saz * sel, -caz * sel, cel], -1) @ rot_t.T
-        e_az = np.stack([caz, -saz, np.zeros_like(az)], -1) @ rot_t.T
+        e_az = np.stack([caz, -saz, np.zeros_like(a_az)], -1) @ rot_t.T
         rel = v_round - v_target
         u = rel / np.linalg.norm(rel, axis=-1, keepdims=True)
 
@@ -130,14 +141,12 @@ def refine_aim(
 
         jac = np.stack(
             [across(e_az) * (flown * cel)[:, None], across(e_el) * flown[:, None]], axis=-1
-        )  # (M, 3, 2)
+        )  # (A, 3, 2)
         jtj = np.einsum("mki,mkj->mij", jac, jac)
         jtr = np.einsum("mki,mk->mi", jac, vec)
         delta = -np.linalg.solve(jtj, jtr[..., None])[..., 0]
-        ok = np.isfinite(delta).all(axis=-1) & (miss >= tol_m)
-        az = np.where(ok, az + delta[:, 0], az)
-        el = np.where(ok, el + delta[:, 1], el)
-    else:
-        vec, t_ca, *_ = shoot_at(battery, az, el, v0, target_r, dt_s)
-        miss = np.linalg.norm(vec, axis=-1)
+        ok = np.isfinite(delta).all(axis=-1) & (miss_a >= tol_m)
+        az[active[ok]] += delta[ok, 0]
+        el[active[ok]] += delta[ok, 1]
+        active = active[ok]
     return AimSolution(np.mod(az, 2.0 * np.pi), el, t_ca, miss, miss < AIM_ACCEPT_M)

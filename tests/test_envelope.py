@@ -11,6 +11,7 @@ from kaminari.earth.constants import GM_M3PS2, WGS84_A_M
 from kaminari.earth.frames import ecef2enu
 from kaminari.firecontrol.aim import refine_aim
 from kaminari.firecontrol.envelope import (
+    FirstAim,
     ballistic_table,
     envelope,
     first_aim,
@@ -235,6 +236,25 @@ def test_first_aim_recovers_constructed_solutions(table):
     pg, ph = site_frame(BATTERY, r)
     miss = np.hypot(pg - (g0 + vg * (tof - tof0)), ph - (h0 + vh * (tof - tof0)))
     assert np.max(miss) < 1.0
+
+
+def test_first_aim_kept_for_its_times_answers_as_first_aim(table):
+    """FirstAim (fire control keeps one per battery, for its times of flight) gives, call after
+    call on different targets (some within reach, some not), exactly what first_aim gives for
+    each."""
+    t = table.t_s[:81]
+    fa = FirstAim(table, t)
+    rng = np.random.default_rng(4)
+    found = 0
+    for _ in range(3):
+        n = int(rng.integers(1, 6))
+        g0, h0 = rng.uniform(3e3, 12e3, n), rng.uniform(2e3, 15e3, n)
+        g = g0[:, None] - rng.uniform(500.0, 2500.0, n)[:, None] * t
+        h = h0[:, None] - rng.uniform(0.0, 1000.0, n)[:, None] * t
+        for a, b in zip(fa(g, h), first_aim(table, g, h, t), strict=True):
+            np.testing.assert_array_equal(a, b)
+        found += int(fa(g, h)[2].sum())
+    assert found >= 3
 
 
 def test_targets_out_of_reach_are_flagged(table):

@@ -33,7 +33,14 @@ from kaminari.earth.frames import ecef2enu
 from kaminari.weapons.battery import Battery
 from kaminari.weapons.projectile import fly_projectiles
 
-__all__ = ["BallisticTable", "ballistic_table", "envelope", "first_aim", "max_altitude_m"]
+__all__ = [
+    "BallisticTable",
+    "FirstAim",
+    "ballistic_table",
+    "envelope",
+    "first_aim",
+    "max_altitude_m",
+]
 
 Array = NDArray[np.float64]
 
@@ -207,57 +214,76 @@ def first_aim(
     met at 3-40 s, the shot ordered, flown apart, passes within 0.4 m of the target (tests);
     the table's neglect of azimuth (module docstring) is the larger error, tens of metres.
     """
-    g = np.atleast_2d(np.asarray(ground_m, dtype=float))
-    h = np.atleast_2d(np.asarray(height_m, dtype=float))
-    t = np.asarray(t_s, dtype=float)
-    if g.shape != h.shape or g.shape[-1] != t.size or t.ndim != 1 or t.size < 2:
-        raise ValueError(
-            f"ground_m and height_m must be (N, K) and t_s (K,), K >= 2; got {g.shape}, {h.shape}, "
-            f"{t.shape}"
-        )
-    n, k = g.shape
-    e = table.elevation_rad.size
-    tg = _at_times(table.ground_m, table.t_s, t)
-    th = _at_times(table.height_m, table.t_s, t)
-    rho = np.hypot(tg, th)
-    flying = np.isfinite(rho) & (rho > 0.0)
-    angle = np.where(flying, np.arctan2(th, tg), -np.inf)
+    return FirstAim(table, t_s)(ground_m, height_m)
 
-    # Search bracket at each time: lowest flying elevation up to the peak of the fan's angle.
-    cols = np.arange(k)
-    first = np.argmax(flying, axis=0)
-    peak = np.argmax(angle, axis=0)
-    usable = flying.any(axis=0) & (peak > first)
 
-    phi = np.arctan2(h, g)
-    rho_t = np.hypot(g, h)
-    lo = np.broadcast_to(first, (n, k)).copy()
-    hi = np.broadcast_to(peak, (n, k)).copy()
-    inside = usable & (angle[lo, cols] <= phi) & (phi <= angle[hi, cols])
-    for _ in range(max(1, math.ceil(math.log2(e)))):
-        mid = (lo + hi) // 2
-        up = angle[mid, cols] <= phi
-        lo = np.where(up, mid, lo)
-        hi = np.where(up, hi, mid)
-    a_lo, a_hi = angle[lo, cols], angle[hi, cols]
-    inside &= np.isfinite(a_lo) & np.isfinite(a_hi)  # a hole in the fan: no answer there
-    a_lo, a_hi = np.where(inside, a_lo, 0.0), np.where(inside, a_hi, 1.0)
-    span = np.where(a_hi > a_lo, a_hi - a_lo, 1.0)
-    u = np.where(inside, np.clip((phi - a_lo) / span, 0.0, 1.0), np.nan)
-    el_index = lo + u
-    rho_p = rho[lo, cols] + u * (rho[hi, cols] - rho[lo, cols])
-    f = rho_p - rho_t
+class FirstAim:
+    """``first_aim`` for one table and one set of times ``t_s`` (K,): the fan's positions at
+    those times, its line-of-sight angles and search brackets are worked out once here, and
+    each call does only the per-target part. Fire control keeps one per battery."""
 
-    f0, f1 = f[:, :-1], f[:, 1:]
-    meets = (f0 < 0.0) & (f1 >= 0.0)
-    feasible = meets.any(axis=1)
-    j = np.argmax(meets, axis=1)[:, None]
-    a0 = np.take_along_axis(f0, j, 1)[:, 0]
-    a1 = np.take_along_axis(f1, j, 1)[:, 0]
-    s = np.where(feasible, a0 / np.where(feasible, a0 - a1, 1.0), np.nan)
-    j = j[:, 0]
-    tof = t[j] + s * (t[j + 1] - t[j])
-    i0 = np.take_along_axis(el_index, j[:, None], 1)[:, 0]
-    i1 = np.take_along_axis(el_index, j[:, None] + 1, 1)[:, 0]
-    el = np.interp(i0 + s * (i1 - i0), np.arange(e), table.elevation_rad)
-    return np.where(feasible, el, np.nan), np.where(feasible, tof, np.nan), feasible
+    def __init__(self, table: BallisticTable, t_s: ArrayLike) -> None:
+        t = np.asarray(t_s, dtype=float)
+        if t.ndim != 1 or t.size < 2:
+            raise ValueError(f"t_s must be (K,), K >= 2; got {t.shape}")
+        self.table = table
+        self.t_s = t
+        tg = _at_times(table.ground_m, table.t_s, t)
+        th = _at_times(table.height_m, table.t_s, t)
+        self._rho = np.hypot(tg, th)
+        flying = np.isfinite(self._rho) & (self._rho > 0.0)
+        self._angle = np.where(flying, np.arctan2(th, tg), -np.inf)
+        # Search bracket at each time: lowest flying elevation up to the peak of the fan's angle.
+        self._first = np.argmax(flying, axis=0)
+        self._peak = np.argmax(self._angle, axis=0)
+        self._usable = flying.any(axis=0) & (self._peak > self._first)
+        self._cols = np.arange(t.size)
+        self._index = np.arange(table.elevation_rad.size)
+
+    def __call__(
+        self, ground_m: ArrayLike, height_m: ArrayLike
+    ) -> tuple[Array, Array, NDArray[np.bool_]]:
+        """``(el_rad, tof_s, feasible)`` of ``first_aim`` for targets (N, K) at these times."""
+        g = np.atleast_2d(np.asarray(ground_m, dtype=float))
+        h = np.atleast_2d(np.asarray(height_m, dtype=float))
+        t = self.t_s
+        if g.shape != h.shape or g.shape[-1] != t.size:
+            raise ValueError(
+                f"ground_m and height_m must be (N, K) and t_s (K,), K >= 2; got {g.shape}, "
+                f"{h.shape}, {t.shape}"
+            )
+        n, k = g.shape
+        e = self._index.size
+        rho, angle, cols = self._rho, self._angle, self._cols
+        phi = np.arctan2(h, g)
+        rho_t = np.hypot(g, h)
+        lo = np.broadcast_to(self._first, (n, k)).copy()
+        hi = np.broadcast_to(self._peak, (n, k)).copy()
+        inside = self._usable & (angle[lo, cols] <= phi) & (phi <= angle[hi, cols])
+        for _ in range(max(1, math.ceil(math.log2(e)))):
+            mid = (lo + hi) // 2
+            up = angle[mid, cols] <= phi
+            lo = np.where(up, mid, lo)
+            hi = np.where(up, hi, mid)
+        a_lo, a_hi = angle[lo, cols], angle[hi, cols]
+        inside &= np.isfinite(a_lo) & np.isfinite(a_hi)  # a hole in the fan: no answer there
+        a_lo, a_hi = np.where(inside, a_lo, 0.0), np.where(inside, a_hi, 1.0)
+        span = np.where(a_hi > a_lo, a_hi - a_lo, 1.0)
+        u = np.where(inside, np.clip((phi - a_lo) / span, 0.0, 1.0), np.nan)
+        el_index = lo + u
+        rho_p = rho[lo, cols] + u * (rho[hi, cols] - rho[lo, cols])
+        f = rho_p - rho_t
+
+        f0, f1 = f[:, :-1], f[:, 1:]
+        meets = (f0 < 0.0) & (f1 >= 0.0)
+        feasible = meets.any(axis=1)
+        j = np.argmax(meets, axis=1)[:, None]
+        a0 = np.take_along_axis(f0, j, 1)[:, 0]
+        a1 = np.take_along_axis(f1, j, 1)[:, 0]
+        s = np.where(feasible, a0 / np.where(feasible, a0 - a1, 1.0), np.nan)
+        j = j[:, 0]
+        tof = t[j] + s * (t[j + 1] - t[j])
+        i0 = np.take_along_axis(el_index, j[:, None], 1)[:, 0]
+        i1 = np.take_along_axis(el_index, j[:, None] + 1, 1)[:, 0]
+        el = np.interp(i0 + s * (i1 - i0), self._index, self.table.elevation_rad)
+        return np.where(feasible, el, np.nan), np.where(feasible, tof, np.nan), feasible

@@ -30,7 +30,7 @@ from numpy.typing import NDArray
 from kaminari.earth.frames import ecef2enu, enu2aer
 from kaminari.firecontrol.aim import refine_aim
 from kaminari.firecontrol.doctrine import Doctrine
-from kaminari.firecontrol.envelope import BallisticTable, first_aim
+from kaminari.firecontrol.envelope import BallisticTable, FirstAim
 from kaminari.firecontrol.predictor import Predictor, state_at
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import predict
@@ -138,6 +138,7 @@ class RailgunFireControl:
         self.dt_s = dt_s
         self.k = min(int(round(doctrine.max_time_of_flight_s / dt_s)) + 1, table.t_s.size)
         self.tau_s = table.t_s[: self.k]
+        self.first_aim = FirstAim(table, self.tau_s)
         self.reach_m = _reach_m(table, self.k)
         self.site = battery.site_ecef()
 
@@ -185,7 +186,7 @@ class RailgunFireControl:
         pred = predictor.path(tracks, slots, x_fire, t_fire, self.tau_s)
         enu = ecef2enu(pred, b.lat_rad, b.lon_rad, b.alt_m)
         ground = np.hypot(enu[..., 0], enu[..., 1])
-        el0, tof0, feasible = first_aim(self.table, ground, enu[..., 2], self.tau_s)
+        el0, tof0, feasible = self.first_aim(ground, enu[..., 2])
         rows = np.arange(slots.size)
         at = np.clip(np.nan_to_num(np.round(tof0 / self.dt_s)), 0, self.k - 1).astype(np.intp)
         aer = enu2aer(enu[rows, at])

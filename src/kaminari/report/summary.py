@@ -2,22 +2,40 @@
 interval, shots, the kill-chain timeline and miss distances (``summarize``, ``summary_rows``);
 per raid, the threats killed and the leakers per replication, the rounds each battery used and
 the false tracks (``summarize_raid``, ``raid_rows``). The terminal (``kaminari run``) and the
-HTML report print the same rows. ``COLUMNS``: what these read of each table."""
+HTML report print the same rows. ``COLUMNS``: what these read of each table.
+
+A dispersed threat (scenario ``threats[].dispersion``) flies its own path in each replication;
+``impact_spreads`` finds such threats in the table itself (their flight impact points,
+``flight_impact_lat_deg`` / ``_lon_deg``, are not all one point) and measures the empirical CEP:
+the median great-circle distance of those points from the threat's dive target
+(``dive_targets``), or from their mean point where it has none. A table without those columns
+(a run from before dispersion) has no spread, and its summary is as it was."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
 
+from kaminari.earth.geodesy import ground_range_m
+
+if TYPE_CHECKING:
+    from kaminari.scenario import Scenario
+
 __all__ = [
     "COLUMNS",
+    "FLIGHT_IMPACT",
     "BatteryRounds",
+    "ImpactSpread",
     "RaidSummary",
     "ThreatSummary",
+    "dive_targets",
+    "impact_spreads",
     "raid_heading",
     "raid_rows",
     "summarize",
@@ -29,12 +47,21 @@ __all__ = [
 COLUMNS: dict[str, tuple[str, ...]] = {
     "replications": (
         "rep", "threat", "killed", "leaked", "shots", "detect_t_s", "track_t_s",
-        "first_shot_t_s", "kill_t_s", "kill_alt_m", "false_tracks",
+        "first_shot_t_s", "kill_t_s", "kill_alt_m", "false_tracks", "flight_impact_lat_deg",
+        "flight_impact_lon_deg",
     ),
     "shots": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
 }  # fmt: skip
 """The columns of ``replications.parquet`` and ``shots.parquet`` that ``summarize`` and
-``summarize_raid`` read: all that a caller needs to load."""
+``summarize_raid`` read: all that a caller needs to load (a table from before dispersion lacks
+the ``FLIGHT_IMPACT`` columns: ``summarize`` does without them)."""
+
+FLIGHT_IMPACT = ("flight_impact_lat_deg", "flight_impact_lon_deg")
+"""Where each (replication, threat)'s own flight reaches the ground, killed or not."""
+
+SAME_POINT_DEG = 1e-7
+"""Flight impact points within this of one another (about 1 cm) are one point: the threat flew
+the same path in every replication (no dispersion)."""
 
 
 def wilson_interval(
@@ -76,6 +103,103 @@ class ThreatSummary:
     miss_median_m: float
     miss_p90_m: float
     first_shot_miss_median_m: float
+    impact_cep_m: float = float("nan")
+    """Empirical CEP of a dispersed threat's flight impact points about ``impact_about`` (NaN:
+    not dispersed)."""
+    impact_about: str = ""
+    """What the CEP is measured from: the dive target's name, or "mean point"."""
+    impact_n: int = 0
+    """Replications whose flight reached the ground (0: not dispersed)."""
+
+
+# --- a dispersed threat's impact points ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImpactSpread:
+    """Where a dispersed threat's own flight reached the ground in each replication in which it
+    did (degrees; ``killed``: the threat was killed on the way), and the empirical CEP
+    (``cep_m``, the median distance of those points from the centre ``centre_lat_deg``,
+    ``centre_lon_deg``, named ``about``)."""
+
+    threat: str
+    lat_deg: NDArray[np.float64]
+    lon_deg: NDArray[np.float64]
+    killed: NDArray[np.bool_]
+    centre_lat_deg: float
+    centre_lon_deg: float
+    about: str
+    cep_m: float
+    on_target: bool
+    """The centre is the threat's dive target (else the points' mean point)."""
+
+
+def dive_targets(scenario: Scenario) -> dict[str, tuple[float, float, str]]:
+    """Each threat's dive target (latitude, longitude in degrees, and its name: the defended
+    point's, or "dive target" for one given by coordinates), for the threats that dive; a
+    raid's threats share their entry's."""
+    out = {}
+    for entry in scenario.threats:
+        plan = scenario.dive_plan(entry)
+        if plan is None:
+            continue
+        dive = entry.guidance.dive
+        name = dive.target if dive is not None and dive.target else "dive target"
+        point = (math.degrees(plan.target_lat_rad), math.degrees(plan.target_lon_rad), name)
+        out.update(dict.fromkeys(entry.names(), point))
+    return out
+
+
+def _mean_point(lat_deg: NDArray, lon_deg: NDArray) -> tuple[float, float]:
+    """The mean of points on the sphere (of their unit vectors: right across the antimeridian)."""
+    lat, lon = np.radians(lat_deg), np.radians(lon_deg)
+    x, y, z = (float(np.mean(v)) for v in
+               (np.cos(lat) * np.cos(lon), np.cos(lat) * np.sin(lon), np.sin(lat)))  # fmt: skip
+    return math.degrees(math.atan2(z, math.hypot(x, y))), math.degrees(math.atan2(y, x))
+
+
+def impact_spreads(
+    replications: Mapping[str, NDArray],
+    targets: Mapping[str, tuple[float, float, str]] | None = None,
+) -> dict[str, ImpactSpread]:
+    """The spread of each dispersed threat's flight impact points, in the order the threats
+    first appear: a threat whose finite points are not all one point (``SAME_POINT_DEG``). The
+    CEP is about the threat's dive target in ``targets`` (``dive_targets``), else about the
+    points' mean point. Empty for a table without the ``FLIGHT_IMPACT`` columns."""
+    if not all(c in replications for c in FLIGHT_IMPACT):
+        return {}
+    targets = targets or {}
+    names = np.asarray(replications["threat"]).astype(str)
+    lat_all = np.asarray(replications[FLIGHT_IMPACT[0]], dtype=float)
+    lon_all = np.asarray(replications[FLIGHT_IMPACT[1]], dtype=float)
+    killed_all = np.asarray(replications["killed"], dtype=bool)
+    ok = np.isfinite(lat_all) & np.isfinite(lon_all)
+    out = {}
+    for name in dict.fromkeys(names.tolist()):  # a handful of threats: a loop over groups
+        rows = (names == name) & ok
+        lat, lon = lat_all[rows], lon_all[rows]
+        wrapped = (lon - lon[:1] + 180.0) % 360.0 - 180.0 if lon.size else lon
+        if lat.size < 2 or max(np.ptp(lat), np.ptp(wrapped)) <= SAME_POINT_DEG:
+            continue
+        if name in targets:
+            lat_c, lon_c, about = targets[name]
+        else:
+            (lat_c, lon_c), about = _mean_point(lat, lon), "mean point"
+        radial = ground_range_m(
+            math.radians(lat_c), math.radians(lon_c), np.radians(lat), np.radians(lon)
+        )
+        out[name] = ImpactSpread(
+            threat=name,
+            lat_deg=lat,
+            lon_deg=lon,
+            killed=killed_all[rows],
+            centre_lat_deg=float(lat_c),
+            centre_lon_deg=float(lon_c),
+            about=about,
+            cep_m=float(np.median(radial)),
+            on_target=name in targets,
+        )
+    return out
 
 
 def _median(x: NDArray) -> float:
@@ -95,9 +219,16 @@ def _first_of_each_rep(shots: dict[str, NDArray], rows: NDArray[np.bool_]) -> ND
     return first
 
 
-def summarize(replications: dict[str, NDArray], shots: dict[str, NDArray]) -> list[ThreatSummary]:
-    """One summary per threat, in the order the threats first appear."""
+def summarize(
+    replications: Mapping[str, NDArray],
+    shots: Mapping[str, NDArray],
+    targets: Mapping[str, tuple[float, float, str]] | None = None,
+) -> list[ThreatSummary]:
+    """One summary per threat, in the order the threats first appear; a dispersed threat's
+    with the CEP of its flight impact points (``impact_spreads``: about its dive target in
+    ``targets``, else about their mean point)."""
     names = list(dict.fromkeys(replications["threat"].tolist()))
+    spreads = impact_spreads(replications, targets)
     out = []
     for name in names:  # a handful of threats: a loop over table groups, not over data
         r = replications["threat"] == name
@@ -108,6 +239,7 @@ def summarize(replications: dict[str, NDArray], shots: dict[str, NDArray]) -> li
         lo, hi = wilson_interval(kills, reps)
         total = int(np.sum(replications["shots"][r]))
         miss = shots["miss_m"][s]
+        spread = spreads.get(name)
         out.append(
             ThreatSummary(
                 threat=name,
@@ -129,6 +261,9 @@ def summarize(replications: dict[str, NDArray], shots: dict[str, NDArray]) -> li
                 if np.isfinite(miss).any()
                 else float("nan"),
                 first_shot_miss_median_m=_median(shots["miss_m"][first]),
+                impact_cep_m=spread.cep_m if spread else float("nan"),
+                impact_about=spread.about if spread else "",
+                impact_n=spread.lat_deg.size if spread else 0,
             )
         )
     return out
@@ -140,8 +275,10 @@ def _fmt(x: float | None, spec: str = ".1f") -> str:
 
 def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
     """The summary as (label, one cell per threat) rows, for the terminal and the report alike;
-    a label ending in ':' heads a group and a label starting with two spaces belongs to it."""
-    return [
+    a label ending in ':' heads a group and a label starting with two spaces belongs to it.
+    Where a threat was dispersed, a group on its flight impacts: the CEP, what it is measured
+    from and over how many replications ("–" for a threat that was not)."""
+    rows_out = [
         ("replications", [f"{s.reps:,}" for s in rows]),
         ("Pk (killed before impact)", [f"{s.pk:.3f}" for s in rows]),
         ("  95 % interval (Wilson)", [f"{s.pk_low:.3f}–{s.pk_high:.3f}" for s in rows]),
@@ -157,6 +294,14 @@ def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
         ("  kill", [_fmt(s.kill_t_s) for s in rows]),
         ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
     ]
+    if any(s.impact_n for s in rows):
+        rows_out += [
+            ("flight impact (dispersed):", ["" for _ in rows]),
+            ("  CEP, m", [_fmt(s.impact_cep_m, ".0f") if s.impact_n else "–" for s in rows]),
+            ("  about", [s.impact_about or "–" for s in rows]),
+            ("  replications", [f"{s.impact_n:,}" if s.impact_n else "–" for s in rows]),
+        ]
+    return rows_out
 
 
 # --- a raid: several threats per replication sharing the defences ---------------------------

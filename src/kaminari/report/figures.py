@@ -52,6 +52,7 @@ from kaminari.report.maps import (
     _reference,
     map_figure,
     radar_coverage_deg,
+    replication_paths,
     threat_entry,
     threat_paths,
 )
@@ -625,17 +626,24 @@ SWEEP_FIGURE = "pk_vs_parameter.png"
 
 
 def run_figures(
-    scenario: Scenario, replications: Table, shots: Table, tracks: Table, truth: Table
+    scenario: Scenario,
+    replications: Table,
+    shots: Table,
+    tracks: Table,
+    truth: Table,
+    own: Table | None = None,
 ) -> dict[str, Figure]:
     """Every figure of a run folder, keyed as in ``RUN_FIGURES`` (and ``RAID_FIGURE`` first
     where the tables hold more than one threat), in report order. The threats' paths are
-    their nominal flights in ``truth``."""
+    their nominal flights in ``truth``; ``own``, where given (``paths.parquet``), the dispersed
+    threats' own flights in the first replications, which the map draws."""
     paths = threat_paths(truth)
+    own_paths = replication_paths(own) if own is not None else {}
     names = [p.name for p in paths]
     raid = len(np.unique(np.asarray(replications["threat"]).astype(str))) > 1
     makers: dict[str, Callable[[], Figure]] = {
         "raid": lambda: raid_figure(scenario, replications, shots),
-        "map": lambda: map_figure(scenario, paths, replications),
+        "map": lambda: map_figure(scenario, paths, replications, own=own_paths),
         "profile": lambda: profile_figure(scenario, paths, replications),
         "timeline": lambda: timeline_figure(scenario, replications),
         "miss": lambda: miss_figure(scenario, shots),

@@ -7,7 +7,11 @@ A run folder (``kaminari run --out DIR``) holds ``scenario.yaml`` and ``replicat
 campaign engine, ``manifest.json``); its report gives a brief of the scenario, Pk with its 95 %
 interval per threat, the summary table, for a raid (more than one threat) the raid's statistics
 per replication, and the figures of ``report.figures``. The threats' paths are drawn from
-``truth.parquet``, the nominal flights the campaign wrote: nothing is flown here.
+``truth.parquet``, the nominal flights the campaign wrote: nothing is flown here. Where threats
+were dispersed (scenario ``threats[].dispersion``), the brief says so and with which spreads,
+the summary gives the CEP of their flight impact points and the map their own paths
+(``paths.parquet``, the first ``run.tracks_reps`` replications) and impact points; a run folder
+from before dispersion (no ``paths.parquet``, no flight impact columns) is reported as before.
 
 A sweep folder (``kaminari sweep --out DIR``) holds ``sweep.yaml``, ``sweep.parquet`` and one run
 folder per point; its report gives the grid, the best point per threat, the sweep table with
@@ -51,7 +55,9 @@ from kaminari.report.figures import (
 )
 from kaminari.report.maps import threat_entry, threat_paths
 from kaminari.report.summary import (
+    FLIGHT_IMPACT,
     ThreatSummary,
+    dive_targets,
     raid_heading,
     raid_rows,
     summarize,
@@ -96,6 +102,14 @@ COLUMNS = {
 }  # fmt: skip
 """The columns the report reads from each table of a run folder."""
 
+OPTIONAL_COLUMNS = {"replications.parquet": FLIGHT_IMPACT}
+"""Columns read where a table has them: a run from before dispersion has not."""
+
+PATHS_FILE = "paths.parquet"
+PATHS_COLUMNS = ("rep", "threat", "t_s", "lat_deg", "lon_deg", "alt_m")
+"""The dispersed threats' own flights in the first replications, and the columns read of them:
+optional (a run from before dispersion has no such file)."""
+
 NOTES = {
     "truth.parquet": ": the threats' nominal flights, which a run folder from before raids "
     "lacks (run its scenario.yaml again)",
@@ -136,6 +150,8 @@ class RunFolder:
     """The threats' nominal flights (``truth.parquet``)."""
     predictor: str | None
     """What fire control predicted from (``manifest.json``), where recorded."""
+    paths: Table | None = None
+    """The dispersed threats' own flights (``paths.parquet``); None where the folder has none."""
 
 
 @dataclass(frozen=True)
@@ -162,9 +178,11 @@ def _scenario(path: Path) -> Scenario:
         raise ReportError(where or path, message, err.allowed) from None
 
 
-def _table(path: Path, columns: Sequence[str], made_by: str, note: str = "") -> Table:
-    """The named columns of a Parquet file, as numpy arrays; every problem a ``ReportError``
-    (``note``: what more the error says of the file)."""
+def _table(
+    path: Path, columns: Sequence[str], made_by: str, note: str = "", optional: Sequence[str] = ()
+) -> Table:
+    """The named columns of a Parquet file, as numpy arrays, and those of ``optional`` that it
+    has; every problem a ``ReportError`` (``note``: what more the error says of the file)."""
     allowed = f"a Parquet table as {made_by} writes it{note}"
     if not path.is_file():
         raise ReportError(path, "no such file" if not path.exists() else "not a file", allowed)
@@ -177,6 +195,7 @@ def _table(path: Path, columns: Sequence[str], made_by: str, note: str = "") -> 
                 f"has no column {', '.join(missing)}",
                 f"{allowed}, with columns {', '.join(columns)}",
             )
+        columns = [*columns, *(c for c in optional if c in file.schema_arrow.names)]
         table = file.read(columns=list(columns))
     except (OSError, pa.ArrowException, ValueError) as err:
         reason = " ".join(str(err).split())[:120] or type(err).__name__
@@ -222,9 +241,14 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
     scenario = _scenario(folder / SCENARIO_FILE)
     predictor = _check_manifest(folder)
     tables = {
-        name: _table(folder / name, cols, "kaminari run", NOTES.get(name, ""))
+        name: _table(
+            folder / name, cols, "kaminari run", NOTES.get(name, ""), OPTIONAL_COLUMNS.get(name, ())
+        )
         for name, cols in COLUMNS.items()
     }
+    paths = None
+    if (folder / PATHS_FILE).exists():
+        paths = tables[PATHS_FILE] = _table(folder / PATHS_FILE, PATHS_COLUMNS, "kaminari run")
     replications = tables["replications.parquet"]
     path = folder / "replications.parquet"
     reps = np.unique(np.asarray(replications["rep"]))
@@ -254,6 +278,7 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
         ("shots.parquet", "threat", flown + [""], "truth.parquet", "the threats"),
         ("shots.parquet", "battery", batteries, "scenario.yaml", "the batteries"),
         ("tracks.parquet", "threat", flown + [""], "truth.parquet", "the threats"),
+        *([(PATHS_FILE, "threat", flown, "truth.parquet", "the threats")] * (paths is not None)),
     ):
         stray = [n for n in _names(tables[name], column) if n not in known]
         if stray:
@@ -270,6 +295,7 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
         tables["tracks.parquet"],
         tables["truth.parquet"],
         predictor,
+        paths,
     )
 
 
@@ -355,6 +381,7 @@ td.indent { padding-left: 26px; }
 .grid2 { display: grid; grid-template-columns: 1fr 1fr; gap: 8px 28px; }
 dl.kv { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
 dl.kv dt { color: var(--muted); } dl.kv dd { margin: 0; }
+p.note { color: var(--muted); font-size: 14px; margin: 6px 0 0; }
 figure { margin: 28px 0; }
 figure img { display: block; width: 100%; height: auto; border: 1px solid var(--line);
              border-radius: 8px; }
@@ -473,6 +500,42 @@ def _shortcuts(predictor: str | None, perfect_kill_assessment: bool) -> str:
     return "; ".join(used)
 
 
+DISPERSION_FIELDS = (
+    ("aim_cep_m", "aim CEP", "{:g} m"),
+    ("start_km", "start", "{:g} km"),
+    ("heading_deg", "heading", "{:g}°"),
+    ("speed_mps", "speed", "{:g} m/s"),
+    ("dive_start_km", "dive start", "{:g} km"),
+    ("density_pct", "air density", "{:g} %"),
+)
+"""A threat's ``dispersion`` fields in the brief: field, name, format of its 1-sigma."""
+
+
+def _dispersion_text(s: Scenario) -> str:
+    """One line naming the dispersed threat entries and their spreads (the nonzero fields of
+    each ``dispersion`` block in scenario.yaml), or "" where none is dispersed."""
+    entries = []
+    for t in s.threats:
+        d = t.dispersion
+        if d is None:
+            continue
+        spreads = [f"{name} {fmt.format(getattr(d, f))}"
+                   for f, name, fmt in DISPERSION_FIELDS if getattr(d, f)]  # fmt: skip
+        w = d.weave
+        weave = [f"amplitude {w.amplitude_deg:g}°"] * bool(w.amplitude_deg)
+        weave += [f"period {w.period_s:g} s"] * bool(w.period_s) + ["random phase"] * w.random_phase
+        if weave:
+            spreads.append(f"weave {', '.join(weave)}")
+        if spreads:
+            entries.append(f"{t.name}: {', '.join(spreads)}")
+    if not entries:
+        return ""
+    return (
+        "Dispersed per replication, each flying its own path (1σ spreads; the aim's as a "
+        f"CEP): {'; '.join(entries)}."
+    )
+
+
 def _brief_html(
     s: Scenario, reps: int | None, predictor: str | None, truth: Table | None = None
 ) -> str:
@@ -511,6 +574,9 @@ def _brief_html(
         "<h3>Threats</h3>",
         _table_html(header, threats, left=(0, 1, 2, len(header) - 1)),
     ]
+    dispersed = _dispersion_text(s)
+    if dispersed:
+        parts.append(f'<p class="note">{_e(dispersed)}</p>')
     if s.radars:
         false_alarms = [float(getattr(r, "false_alarms_per_scan", 0.0) or 0.0) for r in s.radars]
         with_false = any(f > 0.0 for f in false_alarms)
@@ -633,9 +699,30 @@ def _page(title: str, body: str) -> str:
 # --- the run report ------------------------------------------------------------------------
 
 
-def _captions(scenario: Scenario, reps: int) -> dict[str, tuple[str, str]]:
-    """Alt text and caption (HTML) of each run figure."""
+def _captions(
+    scenario: Scenario, reps: int, spread: Sequence[str] = (), own_reps: int = 0
+) -> dict[str, tuple[str, str]]:
+    """Alt text and caption (HTML) of each run figure; ``spread``: the dispersed threats whose
+    flight impact points the map draws, ``own_reps``: the replications whose own paths it
+    draws."""
     tof = scenario.fire_control.max_time_of_flight_s
+    dispersed = ""
+    if spread or own_reps:
+        dispersed = " Dispersed threats: "
+        if own_reps:
+            dispersed += (
+                f"thin lines are their own paths in the first {own_reps:,} "
+                f"replication{'s' * (own_reps != 1)}, over the nominal track"
+            )
+        if spread:
+            dispersed += "; the inset" if own_reps else "the inset"
+            dispersed += (
+                " shows, in km east and north of the aim point, where each replication's own "
+                "flight reached the ground (in the threat's colour where it leaked, hollow grey "
+                "where it was killed on the way) and the circle of the empirical CEP (the median "
+                "distance from the aim point, or from the points' mean where it has none)"
+            )
+        dispersed += "."
     return {
         "raid": (
             "Threats killed per replication, and rounds used per battery",
@@ -650,7 +737,7 @@ def _captions(scenario: Scenario, reps: int) -> dict[str, tuple[str, str]]:
             "start without being engaged, the area inside which each radar sees a target "
             "at 40 km altitude (line of sight over the 4/3 Earth, and its range limit), "
             f"and the sites. Right: a close-up of the defended point with every kill and "
-            f"every leak's ground impact over the {reps:,} replications.",
+            f"every leak's ground impact over the {reps:,} replications." + dispersed,
         ),
         "profile": (
             "Altitude against ground range to the defended point",
@@ -701,14 +788,17 @@ def _raid_html(rows: Sequence[tuple[str, str]]) -> str:
 
 
 def _render_run(run: RunFolder) -> RenderedReport:
-    rows = summarize(run.replications, run.shots)
     s = run.scenario
+    targets = dive_targets(s)
+    rows = summarize(run.replications, run.shots, targets)
     raid = summarize_raid(run.replications, run.shots, {b.name: b.magazine for b in s.batteries})
     reps = int(np.unique(np.asarray(run.replications["rep"])).size)
-    figures = run_figures(s, run.replications, run.shots, run.tracks, run.truth)
+    figures = run_figures(s, run.replications, run.shots, run.tracks, run.truth, run.paths)
     files = dict((RAID_FIGURE, *RUN_FIGURES))
     pngs = {files[key]: png_bytes(figure) for key, figure in figures.items()}
-    captions = _captions(s, reps)
+    own_reps = 0 if run.paths is None else int(np.unique(np.asarray(run.paths["rep"])).size)
+    spread = [r.threat for r in rows if r.impact_n]
+    captions = _captions(s, reps, spread, own_reps)
     n_threats = len(_names(run.truth, "threat"))
     sub = (
         f"{n_threats} threat(s), {len(s.radars)} radar(s), {len(s.batteries)} "

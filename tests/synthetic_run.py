@@ -12,6 +12,16 @@ here is physics: the numbers only have to look like a campaign's (kills near the
 metres, tracks a few metres off the truth). ``sigma_zero`` writes a folder as a run with radar
 noise sigmas of 0 gives it: every replication the same, every miss the same, and tracks whose
 variance and error are exactly 0 at their first scan.
+
+``dispersed`` writes a folder as a run of dispersed threats gives it (scenario
+``threats[].dispersion``): each replication's threat starts ``DISPERSED_START_KM`` (1-sigma, east
+and north) off the nominal start and aims at a point ``DISPERSED_CEP_M`` (a CEP) about the
+city, its offset moving linearly from the one to the other along the nominal path; the
+replications table has every (replication, threat)'s own flight impact point
+(``flight_impact_lat_deg`` / ``_lon_deg``; a leaker's impact and a kill on its own path), and
+``paths.parquet`` the own paths of the first ``tracks_reps`` replications. Without it the folder
+is as before (no ``paths.parquet``, flight impact columns NaN). The dispersion's draws come from
+a stream of their own: the other numbers are the same either way.
 """
 
 from __future__ import annotations
@@ -30,9 +40,16 @@ import yaml
 from short_dive import short_dive
 
 from kaminari.earth.frames import geodetic2ecef
-from kaminari.results.schema import REPLICATIONS, SHOTS, TRACKS, TRUTH, to_arrow
+from kaminari.results.schema import PATHS, REPLICATIONS, SHOTS, TRACKS, TRUTH, to_arrow
 
-__all__ = ["LATERAL_SPACING_KM", "START_SPACING_S", "scenario_dict", "write_run_folder"]
+__all__ = [
+    "DISPERSED_CEP_M",
+    "DISPERSED_START_KM",
+    "LATERAL_SPACING_KM",
+    "START_SPACING_S",
+    "scenario_dict",
+    "write_run_folder",
+]
 
 R_EARTH_M = 6_371_008.8
 CITY = (35.68, 139.77)
@@ -42,6 +59,9 @@ SPEED_MPS = 4_500.0
 START_SPACING_S = 10.0
 LATERAL_SPACING_KM = 15.0
 BATTERIES = (("gun", 35.66, 139.72), ("gun-2", 35.64, 139.72))
+DISPERSED_CEP_M = 200.0
+DISPERSED_START_KM = 5.0
+CEP_PER_SIGMA = math.sqrt(2.0 * math.log(2.0))
 
 
 def scenario_dict(
@@ -51,9 +71,11 @@ def scenario_dict(
     tracks_reps: int = 2,
     sigma_zero: bool = False,
     batteries: int | None = None,
+    dispersed: bool = False,
 ) -> dict[str, Any]:
     """The short dive with these threats (copies of its one threat), run settings, and one
-    battery for one threat, two for a raid (unless ``batteries`` says)."""
+    battery for one threat, two for a raid (unless ``batteries`` says); ``dispersed``: each
+    threat with a dispersion of its aim and start."""
     s = short_dive(reps=reps, seed=seed, tracks_reps=tracks_reps)
     base = s["threats"][0]
     s["threats"] = [{**base, "name": name} for name in threats]
@@ -65,6 +87,9 @@ def scenario_dict(
     ]
     if sigma_zero:
         s["radars"][0]["sigma"] = {"range_m": 0, "azimuth_mrad": 0, "elevation_mrad": 0}
+    if dispersed:
+        spread = {"aim_cep_m": DISPERSED_CEP_M, "start_km": DISPERSED_START_KM}
+        s["threats"] = [{**t, "dispersion": spread} for t in s["threats"]]
     return s
 
 
@@ -135,6 +160,25 @@ def _truth(names: Sequence[str], dt_s: float) -> dict[str, np.ndarray]:
     return {key: np.concatenate(parts) for key, parts in columns.items()}
 
 
+def _shifted(
+    truth: dict[str, np.ndarray], name: str, start_en_m: np.ndarray, aim_en_m: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The threat's nominal flight moved east and north, by ``start_en_m`` at its start to
+    ``aim_en_m`` at its end, linearly in time: one replication's own flight."""
+    rows = truth["threat"] == name
+    t = truth["t_s"][rows]
+    f = ((t - t[0]) / (t[-1] - t[0]))[:, None]
+    east, north = ((1.0 - f) * start_en_m + f * aim_en_m).T
+    lat = np.radians(truth["lat_deg"][rows]) + north / R_EARTH_M
+    lon = np.radians(truth["lon_deg"][rows]) + east / (R_EARTH_M * np.cos(lat))
+    alt = truth["alt_m"][rows]
+    r = geodetic2ecef(lat, lon, alt)
+    out = {key: truth[key][rows] for key in TRUTH.names}
+    out.update(x_m=r[:, 0], y_m=r[:, 1], z_m=r[:, 2], lat_deg=np.degrees(lat),
+               lon_deg=np.degrees(lon))  # fmt: skip
+    return out
+
+
 def _at(truth: dict[str, np.ndarray], name: str, t_s: float) -> dict[str, float]:
     """The threat's truth at ``t_s`` (linear between rows)."""
     rows = truth["threat"] == name
@@ -163,18 +207,21 @@ def write_run_folder(
     pk: float = 0.6,
     false_tracks_per_rep: float = 0.4,
     batteries: int | None = None,
+    dispersed: bool = False,
 ) -> Path:
     """Write a run folder (see the module docstring) and return it."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    scenario = scenario_dict(threats, reps, seed, tracks_reps, sigma_zero, batteries)
+    scenario = scenario_dict(threats, reps, seed, tracks_reps, sigma_zero, batteries, dispersed)
     text = yaml.safe_dump(scenario, sort_keys=False)
     (folder / "scenario.yaml").write_text(text, encoding="utf-8")
     dt_s = scenario["run"]["dt_s"]
     truth = _truth(threats, dt_s)
     gen = np.random.default_rng(seed)
+    spread = np.random.default_rng([seed, 1])  # the dispersion's own stream
     bat_names = [b["name"] for b in scenario["batteries"]]
     rep_rows, shot_rows, track_rows = _empty(REPLICATIONS.names), _empty(SHOTS.names), []
+    path_rows: list[dict[str, np.ndarray]] = []
     for r in range(reps):
         n_false = 0 if sigma_zero else int(gen.poisson(false_tracks_per_rep))
         for k, name in enumerate(threats):
@@ -185,8 +232,15 @@ def write_run_folder(
             detect = t0 + 63.2 if sigma_zero else t0 + gen.uniform(55.0, 70.0)
             n_shots = 1 if sigma_zero else int(gen.integers(1, 5))
             first_shot = (kill_t if killed else t_end - 2.0) - 1.0 * (n_shots - 1) - 2.8
-            at_kill = _at(truth, name, kill_t)
-            impact = _at(truth, name, t_end)
+            own = truth
+            if dispersed:
+                start_en = spread.normal(0.0, DISPERSED_START_KM * 1e3, 2)
+                aim_en = spread.normal(0.0, DISPERSED_CEP_M / CEP_PER_SIGMA, 2)
+                own = _shifted(truth, name, start_en, aim_en)
+                if r < tracks_reps:
+                    path_rows.append({"rep": np.full(own["t_s"].size, r), **own})
+            at_kill = _at(own, name, kill_t)
+            impact = _at(own, name, t_end)
             row = {
                 "rep": r, "threat": name, "detect_t_s": detect, "track_t_s": detect + 0.2,
                 "first_shot_t_s": first_shot, "shots": n_shots, "killed": killed,
@@ -199,6 +253,9 @@ def write_run_folder(
                 "impact_lon_deg": np.nan if killed else impact["lon_deg"],
                 "false_tracks": n_false,
             }  # fmt: skip
+            if dispersed:
+                row["flight_impact_lat_deg"] = impact["lat_deg"]
+                row["flight_impact_lon_deg"] = impact["lon_deg"]
             for key, value in row.items():
                 rep_rows[key].append(value)
             for j in range(n_shots):
@@ -222,6 +279,8 @@ def write_run_folder(
         "tracks": _table(TRACKS, _concat([t for t in track_rows if t is not None], TRACKS)),
         "truth": _table(TRUTH, truth),
     }
+    if dispersed:
+        tables["paths"] = _table(PATHS, _concat(path_rows, PATHS))
     for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet")
     manifest = {
@@ -264,6 +323,7 @@ def _arrays(rows: dict[str, list[Any]]) -> dict[str, np.ndarray]:
         if values and isinstance(values[0], str)
         else np.asarray(values)
         for key, values in rows.items()
+        if values  # a column not written: ``_table`` fills it
     }
 
 

@@ -382,3 +382,120 @@ def test_sweep_folder_without_its_table_is_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.output.strip().startswith(f"{folder / 'sweep.parquet'}: no such file")
     assert not (folder / "report.html").exists()
+
+
+# --- dispersed threats ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def dispersed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A made-up run of a dispersed threat (aim CEP 200 m, start 5 km), 80 replications."""
+    return write_run_folder(
+        tmp_path_factory.mktemp("dispersed") / "out", reps=80, seed=11, tracks_reps=3,
+        dispersed=True,
+    )  # fmt: skip
+
+
+def _numpy_tables(folder: Path) -> tuple[dict, dict]:
+    reps = pq.read_table(folder / "replications.parquet").to_pydict()
+    shots = pq.read_table(folder / "shots.parquet").to_pydict()
+    return (
+        {k: np.array(v, dtype=object if k in ("threat", "battery") else None)
+         for k, v in reps.items()},
+        {k: np.array(v, dtype=object if k in ("threat", "battery") else None)
+         for k, v in shots.items()},
+    )  # fmt: skip
+
+
+def test_the_summary_gives_a_dispersed_threats_cep(dispersed_dir: Path) -> None:
+    """The CEP is the median great-circle distance of the flight impact points from the dive
+    target (the city), or from their mean point where no target is given: both computed here
+    anew from the table, with numpy."""
+    from kaminari.report.summary import dive_targets, summarize, summary_rows
+    from kaminari.scenario import load_scenario
+
+    reps, shots = _numpy_tables(dispersed_dir)
+    lat = reps["flight_impact_lat_deg"].astype(float)
+    lon = reps["flight_impact_lon_deg"].astype(float)
+
+    def radial_m(lat0: float, lon0: float) -> np.ndarray:  # haversine, IUGG mean radius
+        p0, l0, p, lam = np.radians(lat0), np.radians(lon0), np.radians(lat), np.radians(lon)
+        a = np.sin((p - p0) / 2) ** 2 + np.cos(p0) * np.cos(p) * np.sin((lam - l0) / 2) ** 2
+        return 2 * 6_371_008.8 * np.arcsin(np.sqrt(a))
+
+    about_city = float(np.median(radial_m(35.68, 139.77)))
+    about_mean = float(np.median(radial_m(lat.mean(), lon.mean())))  # a flat mean: to a mm
+    targets = dive_targets(load_scenario(dispersed_dir / "scenario.yaml"))
+    assert targets == {"hgv": (pytest.approx(35.68), pytest.approx(139.77), "city")}
+    (s,) = summarize(reps, shots, targets)
+    assert s.impact_cep_m == pytest.approx(about_city, rel=1e-9)
+    assert (s.impact_about, s.impact_n) == ("city", 80)
+    (m,) = summarize(reps, shots)
+    assert m.impact_cep_m == pytest.approx(about_mean, abs=0.01)
+    assert m.impact_about == "mean point"
+    rows = dict(summary_rows([s]))
+    assert rows["flight impact (dispersed):"] == [""]
+    assert rows["  CEP, m"] == [f"{about_city:.0f}"]
+    assert (rows["  about"], rows["  replications"]) == (["city"], ["80"])
+
+
+def test_an_undispersed_summary_is_as_before(run_dir: Path) -> None:
+    """The same flight impact point in every replication (a threat flown without dispersion),
+    or no flight impact columns at all: the summary's rows are those it always had."""
+    from kaminari.report.summary import summarize, summary_rows
+
+    reps, shots = _numpy_tables(run_dir)
+    without = {k: v for k, v in reps.items() if not k.startswith("flight_impact")}
+    same = {**reps, "flight_impact_lat_deg": np.full(len(reps["rep"]), 35.68),
+            "flight_impact_lon_deg": np.full(len(reps["rep"]), 139.77)}  # fmt: skip
+    before = summary_rows(summarize(without, shots))
+    assert [label for label, _ in before][-1] == "kill altitude median, km"
+    assert summary_rows(summarize(same, shots)) == before
+    assert summary_rows(summarize(reps, shots)) == before  # NaN: never landed
+
+
+def test_a_dispersed_report_says_so_and_gives_the_cep(dispersed_dir: Path) -> None:
+    from kaminari.report import render_report
+    from kaminari.report.summary import dive_targets, summarize
+
+    text = render_report(dispersed_dir).html
+    assert (
+        "Dispersed per replication, each flying its own path (1σ spreads; the aim&#x27;s as a "
+        "CEP): hgv: aim CEP 200 m, start 5 km." in text
+    )
+    reps, shots = _numpy_tables(dispersed_dir)
+    from kaminari.scenario import load_scenario
+
+    (s,) = summarize(reps, shots, dive_targets(load_scenario(dispersed_dir / "scenario.yaml")))
+    assert f'<td class="indent">CEP, m</td><td>{s.impact_cep_m:.0f}</td>' in text
+    assert "own paths in the first 3 replications" in text  # the map's caption
+
+
+def test_a_folder_from_before_dispersion_is_reported(run_dir: Path, tmp_path: Path) -> None:
+    """No paths.parquet and no flight impact columns (a run from before dispersion): the report
+    is as it was, without a word on dispersion."""
+    folder = _copy(run_dir, tmp_path)
+    table = pq.read_table(folder / "replications.parquet")
+    pq.write_table(
+        table.drop(["flight_impact_lat_deg", "flight_impact_lon_deg"]),
+        folder / "replications.parquet",
+    )
+    assert not (folder / "paths.parquet").exists()
+    result = _invoke("report", str(folder))
+    assert result.exit_code == 0, result.output
+    text = (folder / "report.html").read_text(encoding="utf-8")
+    for word in ("Dispersed", "flight impact", "own paths"):
+        assert word not in text, word
+    assert (folder / "figures" / "map.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_paths_of_a_threat_not_in_truth_are_refused(dispersed_dir: Path, tmp_path: Path) -> None:
+    folder = _copy(dispersed_dir, tmp_path)
+    table = pq.read_table(folder / "paths.parquet")
+    renamed = table.set_column(
+        table.schema.get_field_index("threat"), "threat",
+        pa.array(["other"] * table.num_rows, pa.string()),
+    )  # fmt: skip
+    pq.write_table(renamed, folder / "paths.parquet")
+    with pytest.raises(ReportError, match="paths.parquet: threat 'other' is not in truth"):
+        write_report(folder)

@@ -105,6 +105,33 @@ def test_a_raid_is_named_after_its_scenario_entry(tmp_path: Path) -> None:
     assert "hgv: 2 threats, hgv-1 … hgv-2" in text and "0–10" in text
 
 
+def test_a_dispersed_raid_gives_each_threat_its_cep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A raid entry with a dispersion: each of its threats has its own CEP about the entry's
+    dive target, and the brief names the entry's spreads once; nothing is flown."""
+    from kaminari.report.summary import dive_targets, summarize, summary_rows
+
+    folder = write_run_folder(tmp_path / "out", threats=RAID, reps=30, tracks_reps=2,
+                              dispersed=True)  # fmt: skip
+    scenario = yaml.safe_load((folder / "scenario.yaml").read_text(encoding="utf-8"))
+    raid = {"name": "hgv", "count": 2, "spacing_s": 10, "lateral_spacing_km": 15}
+    scenario["threats"] = [{**scenario["threats"][0], **raid}]
+    (folder / "scenario.yaml").write_text(yaml.safe_dump(scenario, sort_keys=False))
+    _forbid_flying(monkeypatch)
+    run = read_run_folder(folder)
+    rows = summarize(run.replications, run.shots, dive_targets(run.scenario))
+    assert [(r.threat, r.impact_about, r.impact_n) for r in rows] == [
+        ("hgv-1", "city", 30),
+        ("hgv-2", "city", 30),
+    ]
+    assert rows[0].impact_cep_m != rows[1].impact_cep_m  # each its own draws
+    cells = dict(summary_rows(rows))["  CEP, m"]
+    assert cells == [f"{r.impact_cep_m:.0f}" for r in rows]
+    text = render_report(folder).html
+    assert text.count("hgv: aim CEP 200 m, start 5 km") == 1
+
+
 def _spoil(path: Path, column: str, value: str) -> None:
     table = pq.read_table(path)
     i = table.schema.get_field_index(column)

@@ -24,6 +24,7 @@ from kaminari.report.summary import (
     COLUMNS,
     RaidSummary,
     ThreatSummary,
+    dive_targets,
     raid_heading,
     raid_rows,
     summarize,
@@ -237,7 +238,7 @@ def run(
         result = run_campaign(spec, out, backend, resume=resume, progress=advance, inputs=inputs)
     replications = read_table(result.replications, COLUMNS["replications"])
     shots = read_table(result.shots, COLUMNS["shots"])
-    console.print(_summary_table(summarize(replications, shots)))
+    console.print(_summary_table(summarize(replications, shots, dive_targets(as_run))))
     magazines = {b.name: b.magazine for b in as_run.batteries}
     raid = _raid_table(summarize_raid(replications, shots, magazines))
     if raid is not None:

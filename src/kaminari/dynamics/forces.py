@@ -20,26 +20,40 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import numpy as np
-from numba import guvectorize
+from numba import guvectorize, njit
 from numpy.typing import NDArray
 
-from kaminari.earth.atmosphere import density_and_sound_speed
+from kaminari.earth.atmosphere import (
+    _FAST_TABLE,
+    _GRID_DH_M,
+    _GRID_H0_M,
+    density_and_sound_speed,
+)
 from kaminari.earth.constants import OMEGA_EARTH_RPS
-from kaminari.earth.frames import altitude_and_up
+from kaminari.earth.frames import _geodetic_kernel, altitude_and_up
 from kaminari.earth.gravity import K_J2_M2, frame_kernel
 from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
 
 __all__ = [
+    "ATMOSPHERE_TABLE",
     "EARTH",
     "AirState",
     "Environment",
     "Controls",
+    "acceleration_kernel",
+    "aero_kernel",
+    "air_kernel",
     "air_state",
     "frame_acceleration",
     "total_acceleration",
 ]
 
 Array = NDArray[np.float64]
+
+ATMOSPHERE_TABLE = _FAST_TABLE
+"""The atmosphere's fast-path grid (``kaminari.earth.atmosphere``), for compiled kernels."""
+_INV_DH = 1.0 / _GRID_DH_M
+_H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,105 @@ def frame_acceleration(
     return earth_frame_acceleration(x, y, z, vx, vy, vz, env.omega_rps, env.k_j2_m2)
 
 
+@njit(cache=True, inline="always")
+def aero_kernel(
+    vx: float,
+    vy: float,
+    vz: float,
+    upx: float,
+    upy: float,
+    upz: float,
+    speed: float,
+    q: float,
+    aom: float,
+    cl: float,
+    cd: float,
+    cos_b: float,
+    sin_b: float,
+) -> tuple[float, float, float, float, float]:
+    """One body's lift plus drag acceleration (ax, ay, az) and its lift and drag magnitudes,
+    m/s^2 (the aerodynamic part of ``total_acceleration``); compiled, for other kernels."""
+    inv_v = 1.0 / max(speed, 1e-9)
+    ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
+    qs_m = q * aom
+    drag = qs_m * cd
+    lift_acc = qs_m * cl
+    ue = upx * ex + upy * ey + upz * ez
+    lx, ly, lz = upx - ue * ex, upy - ue * ey, upz - ue * ez
+    inv_l = 1.0 / max(math.sqrt(lx * lx + ly * ly + lz * lz), 1e-12)
+    lx, ly, lz = lx * inv_l, ly * inv_l, lz * inv_l
+    sx, sy, sz = ey * lz - ez * ly, ez * lx - ex * lz, ex * ly - ey * lx
+    lc = lift_acc * cos_b
+    ls = lift_acc * sin_b
+    return (
+        lc * lx + ls * sx - drag * ex,
+        lc * ly + ls * sy - drag * ey,
+        lc * lz + ls * sz - drag * ez,
+        lift_acc,
+        drag,
+    )
+
+
+@njit(cache=True, inline="always")
+def acceleration_kernel(
+    x: float,
+    y: float,
+    z: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    upx: float,
+    upy: float,
+    upz: float,
+    speed: float,
+    q: float,
+    aom: float,
+    cl: float,
+    cd: float,
+    cos_b: float,
+    sin_b: float,
+    w: float,
+    k_j2: float,
+) -> tuple[float, float, float, float, float]:
+    """One body's total acceleration (ax, ay, az) and its lift and drag accelerations, m/s^2
+    (see ``total_acceleration``); compiled, for use inside other compiled kernels."""
+    fx, fy, fz = frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
+    ax, ay, az, lift, drag = aero_kernel(
+        vx, vy, vz, upx, upy, upz, speed, q, aom, cl, cd, cos_b, sin_b
+    )
+    return fx + ax, fy + ay, fz + az, lift, drag
+
+
+@njit(cache=True, inline="always")
+def air_kernel(
+    x: float,
+    y: float,
+    z: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    table: NDArray[np.float64],
+    atmosphere: bool,
+    density_scale: float,
+) -> tuple[float, float, float, float, float, float, float, float]:
+    """One body's (altitude, up x, up y, up z, speed, density, speed of sound, d ln(rho)/dh):
+    ``air_state`` for a single point, compiled. ``table`` is the atmosphere's fast-path grid
+    (``ATMOSPHERE_TABLE``), looked up exactly as
+    ``density_and_sound_speed`` does; the last value is the grid cell's log-density slope."""
+    alt, slat, clat, p = _geodetic_kernel(x, y, z)
+    upx, upy, upz = clat * x / p, clat * y / p, slat
+    u = alt * _INV_DH - _H0_OVER_DH
+    i = min(max(int(u), 0), table.shape[0] - 2)
+    u -= i
+    rho = math.exp(table[i, 0] + u * table[i, 1])
+    sound = table[i, 2] + u * table[i, 3]
+    if not atmosphere:
+        rho = 0.0
+    rho *= density_scale
+    speed = math.sqrt(vx * vx + vy * vy + vz * vz)
+    return alt, upx, upy, upz, speed, rho, sound, table[i, 1] * _INV_DH
+
+
 @guvectorize(
     ["void(" + ", ".join(["f8"] * 18) + ", f8[:], f8[:], f8[:], f8[:])"],
     ",".join(["()"] * 18) + "->(),(),(),()",
@@ -156,23 +269,9 @@ def _acceleration_ufunc(  # type: ignore[no-untyped-def]
     az,
     lift,
 ):
-    fx, fy, fz = frame_kernel(x, y, z, vx, vy, vz, w, k_j2)
-    inv_v = 1.0 / max(speed, 1e-9)
-    ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
-    qs_m = q * aom
-    drag = qs_m * cd
-    lift_acc = qs_m * cl
-    ue = upx * ex + upy * ey + upz * ez
-    lx, ly, lz = upx - ue * ex, upy - ue * ey, upz - ue * ez
-    inv_l = 1.0 / max(math.sqrt(lx * lx + ly * ly + lz * lz), 1e-12)
-    lx, ly, lz = lx * inv_l, ly * inv_l, lz * inv_l
-    sx, sy, sz = ey * lz - ez * ly, ez * lx - ex * lz, ex * ly - ey * lx
-    lc = lift_acc * cos_b
-    ls = lift_acc * sin_b
-    ax[0] = fx + lc * lx + ls * sx - drag * ex
-    ay[0] = fy + lc * ly + ls * sy - drag * ey
-    az[0] = fz + lc * lz + ls * sz - drag * ez
-    lift[0] = lift_acc
+    ax[0], ay[0], az[0], lift[0], _ = acceleration_kernel(
+        x, y, z, vx, vy, vz, upx, upy, upz, speed, q, aom, cl, cd, cos_b, sin_b, w, k_j2
+    )
 
 
 def total_acceleration(

@@ -9,14 +9,26 @@ crosses ``stop_alt_m`` within a step, the crossing is located by linear interpol
 altitude over the step, and the state there is interpolated linearly between the step's ends
 (error of order a dt^2 / 8: under 0.2 m for 0.1 s steps and 100 m/s^2). Finished members leave
 the batch, so the cost follows the members still flying.
+
+Two ways through the same method. A model whose controller is written in numpy is stepped for
+the whole batch at once, one time step after another. A controller that offers a compiled
+flight (``CompiledController``) is flown by ``fly_member``, compiled, one member after another
+from start to ground: the same RK4 step, ground interpolation and recording, without Python in
+the loop. ``fly_member`` is generic in the derivative ``f(t, y, member, params, state, aux,
+out)`` and the step-end update ``u(t, y, member, params, state, aux)``; the controller compiles
+it with its own (a small kernel that numba caches), so that both are inlined into the loop.
+A controller's step-end update (the numpy ``after_step``, or the compiled one) sees each
+accepted step's end state, so that guidance may switch modes (a dive that starts) between
+steps, never within one.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 import numpy as np
+from numba import njit
 from numpy.typing import NDArray
 
 from kaminari.dynamics.forces import (
@@ -27,9 +39,17 @@ from kaminari.dynamics.forces import (
     air_state,
     total_acceleration,
 )
-from kaminari.earth.frames import altitude_and_up
+from kaminari.earth.frames import _geodetic_kernel, altitude_and_up
 
-__all__ = ["Controller", "Flight", "PointMassModel", "fly", "rk4_step"]
+__all__ = [
+    "CompiledController",
+    "Controller",
+    "Flight",
+    "PointMassModel",
+    "fly",
+    "fly_member",
+    "rk4_step",
+]
 
 Array = NDArray[np.float64]
 
@@ -38,11 +58,26 @@ class Controller(Protocol):
     """Aerodynamic controls of a batch as a function of time, state (6, N) and air state.
 
     ``subset`` returns the controller of the members ``keep`` (an index array), in that order.
+    A controller may also have ``after_step(t_s, y)``, called by ``fly`` with the end time and
+    state of each accepted step (guidance that switches modes between steps).
     """
 
     def __call__(self, t_s: float, y: Array, air: AirState) -> Controls: ...
 
     def subset(self, keep: NDArray[np.intp]) -> Self: ...
+
+
+class CompiledController(Controller, Protocol):
+    """A controller that also offers its equations of motion compiled: ``compiled_flight``
+    returns a compiled kernel ``k(params, state, aux, y0, t0, dt, n_steps, record_every,
+    stop_alt, rec, stop_t, stop_y, last)`` that calls ``fly_member`` for every member with the
+    controller's derivative and update, the params (N, P) with the model's area over mass,
+    density scale and environment written in, the guidance state (N, S), which the flight
+    changes in place, and the shared aux table (see ``fly_member`` for the rest)."""
+
+    def compiled_flight(
+        self, area_over_mass: Array, env: Environment, density_scale: Array | float
+    ) -> tuple[Any, Array, Array, Array]: ...
 
 
 @dataclass(frozen=True)
@@ -140,7 +175,10 @@ def fly(
     n = r0.shape[0]
     n_steps = int(np.ceil(t_max_s / dt_s - 1e-9))
     n_rec = n_steps // record_every + 1
-    t_rec = t0_s + dt_s * record_every * np.arange(n_rec)
+    t_rec = t0_s + dt_s * (record_every * np.arange(n_rec))
+    if hasattr(model.controller, "compiled_flight"):
+        return _fly_compiled(model, r0, v0, dt_s, t0_s, n_steps, record_every, stop_alt_m, t_rec)
+    after_step = getattr(model.controller, "after_step", None)
     rec = np.full((n, n_rec, 6), np.nan)
     stop_t = np.full(n, np.nan)
     stop_y = np.empty((n, 6))
@@ -162,6 +200,8 @@ def fly(
             keep = np.flatnonzero(~down)
             ids, model = ids[keep], model.subset(keep)
             y_new, alt_new = np.ascontiguousarray(y_new[:, keep]), alt_new[keep]
+        if after_step is not None and ids.size:
+            model.controller.after_step(t0_s + step * dt_s, y_new)  # type: ignore[attr-defined]
         y, alt = y_new, alt_new
         if step % record_every == 0:
             rec[ids, step // record_every, :] = y.T
@@ -170,3 +210,93 @@ def fly(
     stop_y[ids] = y.T
     n_used = step // record_every + 1
     return Flight(t_rec[:n_used], rec[:, :n_used], stop_t, stop_y)
+
+
+def _fly_compiled(
+    model: PointMassModel,
+    r0: Array,
+    v0: Array,
+    dt_s: float,
+    t0_s: float,
+    n_steps: int,
+    record_every: int,
+    stop_alt_m: float,
+    t_rec: Array,
+) -> Flight:
+    """``fly`` for a controller with a compiled flight (``fly_member``)."""
+    controller: Any = model.controller
+    kernel, params, state, aux = controller.compiled_flight(
+        model.area_over_mass, model.env, model.density_scale
+    )
+    n = r0.shape[0]
+    rec = np.empty((n, t_rec.size, 6))  # pages past the flights' end are never touched
+    stop_t = np.empty(n)
+    stop_y = np.empty((n, 6))
+    last = np.empty((n, 2), dtype=np.int64)
+    y0 = np.ascontiguousarray(np.concatenate([r0, v0], axis=1))
+    kernel(
+        params, state, aux, y0, float(t0_s), float(dt_s), int(n_steps), int(record_every),
+        float(stop_alt_m), rec, stop_t, stop_y, last,
+    )  # fmt: skip
+    n_used = int(last[:, 0].max()) // record_every + 1  # as the numpy loop: to the last step
+    used = rec[:, :n_used]
+    used[np.arange(n_used) > last[:, 1:]] = np.nan  # after each member's last record
+    return Flight(t_rec[:n_used], used, stop_t, stop_y)
+
+
+@njit(inline="always")
+def fly_member(  # type: ignore[no-untyped-def]
+    f, update, i, params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t,
+    stop_y, last,
+):  # fmt: skip
+    """Compiled, inlined into a controller's kernel: RK4 of member ``i`` from its start
+    ``y0[i]`` to the ground or ``n_steps``, as ``fly`` does for a numpy batch. Records every
+    ``record_every``-th state in ``rec[i]``, and the ground crossing interpolated linearly in
+    altitude (``stop_t[i]`` NaN where none, ``stop_y[i]`` the state there or the last one);
+    ``last[i]`` is the last step run and the last recorded index (``rec[i]`` is not written
+    after it). ``f(t, y, i, params, state, aux, out)`` writes the derivative of ``y`` (6,);
+    ``update(t, y, i, params, state, aux)`` sees each accepted step's end."""
+    half = 0.5 * dt
+    sixth = dt / 6.0
+    stage_dt = (0.0, half, half, dt)
+    y = np.empty(6)
+    ys = np.empty(6)
+    y_new = np.empty(6)
+    k = np.empty((4, 6))
+    y[:] = y0[i]
+    alt = _geodetic_kernel(y[0], y[1], y[2])[0]
+    rec[i, 0, :] = y
+    n_done = 0
+    stop_t[i] = np.nan
+    stopped = False
+    step = 0
+    for step in range(1, n_steps + 1):
+        t = t0 + (step - 1) * dt
+        for stage in range(4):  # one call site: the derivative is inlined once
+            h = stage_dt[stage]
+            if stage == 0:
+                ys[:] = y
+            else:
+                for j in range(6):
+                    ys[j] = y[j] + h * k[stage - 1, j]
+            f(t + h, ys, i, params, state, aux, k[stage])
+        for j in range(6):
+            y_new[j] = y[j] + sixth * (k[0, j] + 2.0 * (k[1, j] + k[2, j]) + k[3, j])
+        alt_new = _geodetic_kernel(y_new[0], y_new[1], y_new[2])[0]
+        if alt_new < stop_alt:
+            frac = min(max((alt - stop_alt) / (alt - alt_new), 0.0), 1.0)
+            stop_t[i] = t + frac * dt
+            for j in range(6):
+                stop_y[i, j] = y[j] + frac * (y_new[j] - y[j])
+            stopped = True
+            break
+        update(t0 + step * dt, y_new, i, params, state, aux)
+        y[:] = y_new
+        alt = alt_new
+        if step % record_every == 0:
+            n_done = step // record_every
+            rec[i, n_done, :] = y
+    if not stopped:
+        stop_y[i, :] = y
+    last[i, 0] = step
+    last[i, 1] = n_done

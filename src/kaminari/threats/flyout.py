@@ -1,31 +1,92 @@
 """Fly a batch of glide vehicles from their glide start states under their guidance plans.
 
-Every threat of a scenario flies in one batch through ``kaminari.dynamics``; the guidance laws
-are evaluated for the whole batch at once (see ``threats.guidance`` for the laws and sources).
+Every threat of a scenario flies in one batch through ``kaminari.dynamics.integrator.fly``. The
+guidance laws (``threats.guidance`` has the laws and their sources) are compiled with numba,
+together with the forces, so that the integrator flies each member without Python in its loop;
+``GlideController`` also evaluates them for a numpy batch (``PointMassModel.derivative``), with
+the same compiled functions. Per-sample quantities (altitude, Mach, dynamic pressure, heat rate,
+aerodynamic load, phase) are derived after the flight, on first use.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Self
+from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
+from typing import Any, Self
 
 import numpy as np
+from numba import njit, prange
 from numpy.typing import NDArray
 
-from kaminari.dynamics.forces import EARTH, AirState, Controls, Environment, frame_acceleration
-from kaminari.dynamics.integrator import Flight, PointMassModel, fly
+from kaminari.dynamics.forces import (
+    ATMOSPHERE_TABLE,
+    EARTH,
+    AirState,
+    Controls,
+    Environment,
+    aero_kernel,
+    air_kernel,
+)
+from kaminari.dynamics.integrator import PointMassModel, fly, fly_member
+from kaminari.earth.atmosphere import _GRID_DH_M, _GRID_H0_M
 from kaminari.earth.constants import G0_MPS2, GM_M3PS2, MEAN_RADIUS_M
-from kaminari.earth.frames import ecef2geodetic, enu_rotation, geodetic2ecef, geodetic_up
-from kaminari.threats.guidance import GuidancePlan
-from kaminari.threats.vehicles import AeroModel, GlideVehicle
+from kaminari.earth.frames import (
+    _geodetic_kernel,
+    ecef2geodetic,
+    enu_rotation,
+    geodetic2ecef,
+    geodetic_up,
+)
+from kaminari.earth.gravity import frame_kernel
+from kaminari.threats.guidance import (
+    BARRIER_MARGIN,
+    BARRIER_RESPONSE_S,
+    BARRIER_TAU_S,
+    DIVE_DEMAND_FRACTION,
+    GATE_ALT_M,
+    IMPACT_WEIGHT_POWER,
+    LIMIT_ALPHA_MAX_RAD,
+    GuidancePlan,
+)
+from kaminari.threats.heating import SUTTON_GRAVES_K_EARTH, heat_rate_kernel
+from kaminari.threats.vehicles import GlideVehicle
 
-__all__ = ["GlideController", "GlideStart", "ThreatSpec", "ThreatTrajectories", "fly_threats"]
+__all__ = [
+    "PHASES",
+    "GlideController",
+    "GlideStart",
+    "ThreatSpec",
+    "ThreatTrajectories",
+    "fly_threats",
+]
 
 Array = NDArray[np.float64]
 
 EQUILIBRIUM_DAMPING_S = 15.0
 """Time constant of the equilibrium glide's flight-path-angle damping, s."""
+
+PHASES = ("boost", "midcourse", "glide", "dive")
+"""Flight phases; ``ThreatTrajectories.phase_code`` holds indices into this tuple."""
+PHASE_GLIDE = PHASES.index("glide")
+PHASE_DIVE = PHASES.index("dive")
+
+# Columns of the compiled guidance's per-member parameters.
+_AOM, _SCALE, _NOSE, _ATM, _OMEGA, _KJ2 = range(6)
+_A0, _A1, _A2, _A3, _ACLIP, _B0, _B1, _B2, _B3, _B4 = range(6, 16)
+_ALPHA, _EQUIL, _AMIN, _AMAX, _BANK, _WAMP, _WOMEGA, _WPHASE = range(16, 24)
+_DIVE, _TX, _TY, _TZ, _TUX, _TUY, _TUZ, _DIVE_COS = range(24, 32)
+_NAV, _DIVE_LIFT, _DIVE_AMAX, _IMPACT, _QMAX, _HEATMAX, _LOADMAX = range(32, 39)
+_N_PARAMS = 39
+_DIVE_T = 0  # guidance state: when the dive started (inf: not yet)
+_FINAL_T = 1  # when the dive's impact-angle law took over (inf: not yet)
+_N_STATE = 2
+
+_C_LOS = float((IMPACT_WEIGHT_POWER + 2) * (IMPACT_WEIGHT_POWER + 3))
+_C_IMPACT = float((IMPACT_WEIGHT_POWER + 1) * (IMPACT_WEIGHT_POWER + 2))
+_INF = math.inf
+_FAST = {"reassoc", "contract", "arcp", "nsz", "afn"}  # not nnan/ninf: inf and NaN are used
 
 
 @dataclass(frozen=True)
@@ -70,215 +131,590 @@ class ThreatSpec:
     density_scale: float = 1.0
 
 
-def _member_array(values: Sequence[float]) -> Array:
-    return np.asarray(values, dtype=float)
+# --- compiled guidance ------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _aero(p: Array, alpha: float, e1: float, e2: float) -> tuple[float, float]:
+    """Lift and drag coefficients (the form of ``threats.vehicles``); e1 = exp(a3 Ma) and
+    e2 = exp(b3 Ma), evaluated once per instant by the caller."""
+    cl = p[_A0] + p[_A1] * alpha + p[_A2] * e1
+    if p[_ACLIP] > 0.0:
+        cl = max(cl, 0.0)
+    cd = p[_B0] + p[_B1] * alpha * alpha + p[_B2] * e2 + p[_B4] * cl
+    return cl, cd
+
+
+@njit(cache=True, inline="always")
+def _alpha_for_lift(p: Array, cl: float, e1: float) -> float:
+    return (cl - p[_A0] - p[_A2] * e1) / p[_A1]
+
+
+@njit(cache=True, inline="always")
+def _log_density_slope(aux: Array, alt: float) -> float:
+    """d ln(rho) / dh (1/m) of the atmosphere's grid cell at ``alt``."""
+    u = alt * (1.0 / _GRID_DH_M) - _GRID_H0_M / _GRID_DH_M
+    i = min(max(int(u), 0), aux.shape[0] - 2)
+    return aux[i, 1] * (1.0 / _GRID_DH_M)
+
+
+@njit(cache=True, inline="always")
+def _terminal(
+    x: float, y: float, z: float, vx: float, vy: float, vz: float,
+    upx: float, upy: float, upz: float, speed: float, qs_m: float, fx: float, fy: float,
+    fz: float, e1: float, e2: float, p: Array, want_capacity: bool, impact_law: bool,
+) -> tuple[float, float, float, float, float]:  # fmt: skip
+    """The terminal law: angle of attack, cos and sin of bank, the lift acceleration it asks
+    for (across the velocity, gravity and frame terms f included) and, if ``want_capacity``,
+    a second figure (else 0): for proportional navigation the lift available (at the dive's
+    top angle of attack, at most its load cap); for the impact-angle law its own kinematic
+    pull along the bank-0 lift direction (positive: it asks for a loft).
+
+    ``impact_law`` False with an impact angle commanded: proportional navigation onto the
+    gate, ``GATE_ALT_M`` above the target's horizon and back along the approach where the
+    target lies below it at the angle from which the impact-angle law asks for no loft
+    ((n+1)(n+2) / ((n+2)(n+3)) of the impact angle)."""
+    rx, ry, rz = p[_TX] - x, p[_TY] - y, p[_TZ] - z
+    inv_v = 1.0 / max(speed, 1e-9)
+    ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
+    if not impact_law and not math.isnan(p[_IMPACT]):
+        # descent onto the gate: GATE_ALT_M above the target's horizon, back along the
+        # approach where the target lies half the impact angle below the horizontal
+        ux, uy, uz = p[_TUX], p[_TUY], p[_TUZ]
+        ru = rx * ux + ry * uy + rz * uz
+        hx, hy, hz = rx - ru * ux, ry - ru * uy, rz - ru * uz
+        hn = max(math.sqrt(hx * hx + hy * hy + hz * hz), 1.0)
+        back = min(GATE_ALT_M / math.tan(-_C_IMPACT / _C_LOS * p[_IMPACT]), hn)
+        rx -= back * hx / hn - GATE_ALT_M * ux
+        ry -= back * hy / hn - GATE_ALT_M * uy
+        rz -= back * hz / hn - GATE_ALT_M * uz
+    r2 = max(rx * rx + ry * ry + rz * rz, 1.0)
+    rn = math.sqrt(r2)
+    if not impact_law:
+        # proportional navigation: a = N (omega_los x v), omega_los = (R x (-v)) / |R|^2
+        wx = (-ry * vz + rz * vy) / r2
+        wy = (-rz * vx + rx * vz) / r2
+        wz = (-rx * vy + ry * vx) / r2
+        n = p[_NAV]
+        ax, ay, az = n * (wy * vz - wz * vy), n * (wz * vx - wx * vz), n * (wx * vy - wy * vx)
+    else:
+        # Ryoo, Cho & Tahk (2005) with t_go = R / V: (V^2/R) [(n+2)(n+3) e_R - (n+1)(n+2) d_f]
+        ux, uy, uz = p[_TUX], p[_TUY], p[_TUZ]
+        ru = rx * ux + ry * uy + rz * uz
+        hx, hy, hz = rx - ru * ux, ry - ru * uy, rz - ru * uz
+        hn = math.sqrt(hx * hx + hy * hy + hz * hz)
+        if hn < 1.0:  # over the target: the approach is the velocity's horizontal part
+            ve = ex * ux + ey * uy + ez * uz
+            hx, hy, hz = ex - ve * ux, ey - ve * uy, ez - ve * uz
+            hn = max(math.sqrt(hx * hx + hy * hy + hz * hz), 1e-12)
+        c, s = math.cos(p[_IMPACT]), math.sin(p[_IMPACT])
+        dfx, dfy, dfz = c * hx / hn + s * ux, c * hy / hn + s * uy, c * hz / hn + s * uz
+        k = speed * speed / rn
+        ax = k * (_C_LOS * rx / rn - _C_IMPACT * dfx)
+        ay = k * (_C_LOS * ry / rn - _C_IMPACT * dfy)
+        az = k * (_C_LOS * rz / rn - _C_IMPACT * dfz)
+    dx, dy, dz = ax - fx, ay - fy, az - fz
+    along = dx * ex + dy * ey + dz * ez
+    dx, dy, dz = dx - along * ex, dy - along * ey, dz - along * ez
+    ue = upx * ex + upy * ey + upz * ez
+    lx, ly, lz = upx - ue * ex, upy - ue * ey, upz - ue * ez
+    inv_l = 1.0 / max(math.sqrt(lx * lx + ly * ly + lz * lz), 1e-12)
+    lx, ly, lz = lx * inv_l, ly * inv_l, lz * inv_l
+    sx, sy, sz = ey * lz - ez * ly, ez * lx - ex * lz, ex * ly - ey * lx
+    demand = math.sqrt(dx * dx + dy * dy + dz * dz)
+    mag = max(demand, 1e-12)
+    cos_b = (dx * lx + dy * ly + dz * lz) / mag
+    sin_b = (dx * sx + dy * sy + dz * sz) / mag
+    capacity = 0.0
+    if want_capacity:
+        if impact_law:
+            capacity = ax * lx + ay * ly + az * lz
+        else:
+            capacity = min(p[_DIVE_LIFT], qs_m * _aero(p, p[_DIVE_AMAX], e1, e2)[0])
+    lift = min(demand, p[_DIVE_LIFT])
+    alpha = min(max(_alpha_for_lift(p, lift / qs_m, e1), 0.0), p[_DIVE_AMAX])
+    return alpha, cos_b, sin_b, demand, capacity
+
+
+@njit(cache=True, inline="always")
+def _glide_alpha(
+    x: float, y: float, z: float, vx: float, vy: float, vz: float,
+    upx: float, upy: float, upz: float, speed: float, rho: float, dlnrho: float,
+    qs_m: float, cos_bank: float, fx: float, fy: float, fz: float, e1: float, e2: float,
+    p: Array,
+) -> float:  # fmt: skip
+    """Angle of attack of the glide: held or equilibrium, raised where the q or heat-rate
+    limit's barrier asks for more lift, capped by the load limit (``threats.guidance``)."""
+    alpha = p[_ALPHA]
+    limit_rho = p[_QMAX] < _INF or p[_HEATMAX] < _INF
+    if p[_EQUIL] > 0.0 or limit_rho:
+        r2 = x * x + y * y + z * z
+        hdot = vx * upx + vy * upy + vz * upz
+        sin_gamma = min(max(hdot / max(speed, 1e-9), -1.0), 1.0)
+        cos_gamma = math.sqrt(max(1.0 - sin_gamma * sin_gamma, 0.0))
+        if p[_EQUIL] > 0.0:
+            need = (GM_M3PS2 / r2 - speed * speed / math.sqrt(r2)) * cos_gamma - (
+                speed * math.asin(sin_gamma) / EQUILIBRIUM_DAMPING_S
+            )
+            lift_acc = max(need, 0.0) / max(cos_bank, 0.1)
+            alpha_eq = _alpha_for_lift(p, lift_acc / qs_m, e1)
+            alpha = min(max(alpha_eq, p[_AMIN]), p[_AMAX])
+        if limit_rho and rho > 0.0:
+            rho_max = _INF
+            if p[_QMAX] < _INF:
+                rho_max = 2.0 * p[_QMAX] / (speed * speed)
+            if p[_HEATMAX] < _INF:
+                root = p[_HEATMAX] / (SUTTON_GRAVES_K_EARTH * speed * speed * speed)
+                rho_max = min(rho_max, p[_NOSE] * root * root)
+            margin = math.log(rho_max / rho)
+            scale_height = -1.0 / dlnrho if dlnrho < -1e-7 else 7_000.0
+            hdot_allowed = -scale_height * (margin - BARRIER_MARGIN) / BARRIER_TAU_S
+            a_up = (hdot_allowed - hdot) / BARRIER_RESPONSE_S
+            g_up = -(fx * upx + fy * upy + fz * upz)
+            vh2 = speed * speed * cos_gamma * cos_gamma
+            need_up = g_up - vh2 / math.sqrt(r2) + a_up
+            lift_b = need_up / (max(cos_bank, 0.1) * max(cos_gamma, 0.1))
+            alpha_b = _alpha_for_lift(p, lift_b / qs_m, e1)
+            if alpha_b > alpha:  # the barrier may pull to the fit's top, above the plan's
+                alpha = min(alpha_b, max(p[_AMAX], LIMIT_ALPHA_MAX_RAD))
+    if p[_LOADMAX] < _INF:
+        total = p[_LOADMAX] / qs_m  # the largest sqrt(CL^2 + CD^2)
+        alpha_l = _alpha_for_lift(p, total, e1)
+        for _ in range(4):  # keep CL/CD, scale to the largest total
+            cl, cd = _aero(p, alpha_l, e1, e2)
+            both = math.sqrt(cl * cl + cd * cd)
+            if both <= 0.0 or cl <= 0.0:
+                break
+            alpha_l = _alpha_for_lift(p, cl * total / both, e1)
+        alpha = min(alpha, alpha_l)
+    return alpha
+
+
+@njit(cache=True, inline="always")
+def _controls(
+    t: float, x: float, y: float, z: float, vx: float, vy: float, vz: float,
+    upx: float, upy: float, upz: float, speed: float, rho: float, sound: float,
+    dlnrho: float, fx: float, fy: float, fz: float, p: Array, dive_t: float, final_t: float,
+) -> tuple[float, float, float, float]:  # fmt: skip
+    """Lift and drag coefficients and cos, sin of bank of one member at one instant; f is the
+    gravity and frame acceleration there."""
+    mach = speed / sound
+    e1 = math.exp(p[_A3] * mach)
+    e2 = math.exp(p[_B3] * mach)
+    qs_m = max(0.5 * rho * speed * speed * p[_AOM], 1e-9)
+    weave = 0.0
+    if p[_WAMP] != 0.0:
+        weave = p[_WAMP] * math.sin(p[_WOMEGA] * t + p[_WPHASE])
+    bank = p[_BANK] + weave
+    cos_b, sin_b = 1.0, 0.0
+    if bank != 0.0:
+        cos_b, sin_b = math.cos(bank), math.sin(bank)
+    if p[_DIVE] > 0.0 and t >= dive_t:
+        alpha, cos_d, sin_d, _, _ = _terminal(
+            x, y, z, vx, vy, vz, upx, upy, upz, speed, qs_m, fx, fy, fz, e1, e2, p, False,
+            t >= final_t,
+        )  # fmt: skip
+        if weave != 0.0:  # a weaving threat keeps weaving in its dive
+            cw, sw = math.cos(weave), math.sin(weave)
+            cos_d, sin_d = cos_d * cw - sin_d * sw, sin_d * cw + cos_d * sw
+        cos_b, sin_b = cos_d, sin_d
+    else:
+        alpha = _glide_alpha(
+            x, y, z, vx, vy, vz, upx, upy, upz, speed, rho, dlnrho, qs_m, cos_b, fx, fy, fz,
+            e1, e2, p,
+        )  # fmt: skip
+    cl, cd = _aero(p, alpha, e1, e2)
+    return cl, cd, cos_b, sin_b
+
+
+@njit(cache=True, inline="always")
+def _glide_derivative(t, y, i, params, state, aux, out):  # type: ignore[no-untyped-def]
+    p = params[i]
+    x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
+    alt, upx, upy, upz, speed, rho, sound, dlnrho = air_kernel(
+        x, yy, z, vx, vy, vz, aux, p[_ATM] > 0.0, p[_SCALE]
+    )
+    fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
+    cl, cd, cos_b, sin_b = _controls(
+        t, x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound, dlnrho, fx, fy, fz, p,
+        state[i, _DIVE_T], state[i, _FINAL_T],
+    )  # fmt: skip
+    ax, ay, az, _, _ = aero_kernel(
+        vx, vy, vz, upx, upy, upz, speed, 0.5 * rho * speed * speed, p[_AOM], cl, cd, cos_b,
+        sin_b,
+    )  # fmt: skip
+    out[0], out[1], out[2] = vx, vy, vz
+    out[3], out[4], out[5] = fx + ax, fy + ay, fz + az
+
+
+@njit(cache=True, inline="always")
+def _glide_update(t, y, i, params, state, aux):  # type: ignore[no-untyped-def]
+    """Between steps: start the dive (latched) once inside the armed range and the
+    proportional navigation's demand reaches ``DIVE_DEMAND_FRACTION`` of the lift available;
+    in the dive, with an impact angle commanded, hand over (latched) from the descent onto
+    the gate to the impact-angle law once that law no longer asks for a loft."""
+    p = params[i]
+    if p[_DIVE] <= 0.0 or state[i, _FINAL_T] < _INF:
+        return
+    diving = state[i, _DIVE_T] < _INF
+    if diving and math.isnan(p[_IMPACT]):
+        return
+    x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
+    if not diving:
+        _, slat, clat, dist = _geodetic_kernel(x, yy, z)
+        if (clat * (x * p[_TUX] + yy * p[_TUY]) / dist + slat * p[_TUZ]) <= p[_DIVE_COS]:
+            return  # not yet within the armed range
+    alt, upx, upy, upz, speed, rho, sound, _ = air_kernel(
+        x, yy, z, vx, vy, vz, aux, p[_ATM] > 0.0, p[_SCALE]
+    )
+    qs_m = max(0.5 * rho * speed * speed * p[_AOM], 1e-9)
+    mach = speed / sound
+    fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
+    e1, e2 = math.exp(p[_A3] * mach), math.exp(p[_B3] * mach)
+    _, _, _, demand, capacity = _terminal(
+        x, yy, z, vx, vy, vz, upx, upy, upz, speed, qs_m, fx, fy, fz, e1, e2, p, True, False
+    )
+    if not diving:
+        if demand >= DIVE_DEMAND_FRACTION * capacity:
+            state[i, _DIVE_T] = t
+        return
+    _, _, _, demand, pull = _terminal(
+        x, yy, z, vx, vy, vz, upx, upy, upz, speed, qs_m, fx, fy, fz, e1, e2, p, True, True
+    )
+    if pull <= 0.0:  # the impact-angle law no longer asks for a loft
+        state[i, _FINAL_T] = t
+
+
+@njit(cache=True, fastmath=_FAST)
+def _fly_glide(  # type: ignore[no-untyped-def]
+    i, params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t, stop_y, last
+):
+    """One member's glide flight: ``dynamics.integrator.fly_member`` with the glide guidance."""
+    fly_member(
+        _glide_derivative, _glide_update, i, params, state, aux, y0, t0, dt, n_steps,
+        record_every, stop_alt, rec, stop_t, stop_y, last,
+    )  # fmt: skip
+
+
+@njit(cache=True)
+def _fly_glides(  # type: ignore[no-untyped-def]
+    params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t, stop_y, last
+):
+    """Every member's glide flight, one after another."""
+    for i in range(y0.shape[0]):
+        _fly_glide(
+            i, params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t,
+            stop_y, last,
+        )  # fmt: skip
+
+
+@njit(cache=True, parallel=True)
+def _fly_glides_threaded(  # type: ignore[no-untyped-def]
+    params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t, stop_y, last
+):
+    """``_fly_glides`` with the members shared among numba's threads."""
+    for i in prange(y0.shape[0]):
+        _fly_glide(
+            i, params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t,
+            stop_y, last,
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _controls_batch(  # type: ignore[no-untyped-def]
+    t, x, y, z, vx, vy, vz, alt, upx, upy, upz, speed, rho, sound, member, params, dive_t, aux,
+    cl, cd, cos_b, sin_b,
+):  # fmt: skip
+    for k in range(x.size):
+        i = member[k]
+        p = params[i]
+        fx, fy, fz = frame_kernel(x[k], y[k], z[k], vx[k], vy[k], vz[k], p[_OMEGA], p[_KJ2])
+        cl[k], cd[k], cos_b[k], sin_b[k] = _controls(
+            t[k], x[k], y[k], z[k], vx[k], vy[k], vz[k], upx[k], upy[k], upz[k], speed[k],
+            rho[k], sound[k], _log_density_slope(aux, alt[k]), fx, fy, fz, p, dive_t[i, 0],
+            dive_t[i, 1],
+        )  # fmt: skip
+
+
+@njit(cache=True)
+def _update_batch(t, y, ids, params, state, aux):  # type: ignore[no-untyped-def]
+    row = np.empty(6)
+    for k in range(ids.size):
+        for j in range(6):
+            row[j] = y[j, k]
+        _glide_update(t, row, ids[k], params, state, aux)
+
+
+@njit(cache=True)
+def _diagnose_kernel(  # type: ignore[no-untyped-def]
+    t_s, rec, params, dive_t, aux, lat, lon, alt, mach, q, heat, load, phase
+):
+    """Per recorded sample: geodetic position, Mach, dynamic pressure, Sutton-Graves heat rate,
+    aerodynamic load sqrt(L^2 + D^2) / (m g0) and phase code; NaN (phase -1) after the end."""
+    for i in range(rec.shape[0]):
+        p = params[i]
+        for k in range(rec.shape[1]):
+            x, yy, z = rec[i, k, 0], rec[i, k, 1], rec[i, k, 2]
+            if math.isnan(x):
+                lat[i, k] = lon[i, k] = alt[i, k] = mach[i, k] = math.nan
+                q[i, k] = heat[i, k] = load[i, k] = math.nan
+                phase[i, k] = -1
+                continue
+            vx, vy, vz = rec[i, k, 3], rec[i, k, 4], rec[i, k, 5]
+            h, slat, clat, _ = _geodetic_kernel(x, yy, z)
+            lat[i, k] = math.atan2(slat, clat)
+            lon[i, k] = math.atan2(yy, x)
+            alt[i, k] = h
+            _, upx, upy, upz, speed, rho, sound, dlnrho = air_kernel(
+                x, yy, z, vx, vy, vz, aux, p[_ATM] > 0.0, p[_SCALE]
+            )
+            fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
+            cl, cd, cos_b, sin_b = _controls(
+                t_s[k], x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound, dlnrho, fx, fy,
+                fz, p, dive_t[i, 0], dive_t[i, 1],
+            )  # fmt: skip
+            qk = 0.5 * rho * speed * speed
+            _, _, _, lift, drag = aero_kernel(
+                vx, vy, vz, upx, upy, upz, speed, qk, p[_AOM], cl, cd, cos_b, sin_b
+            )
+            mach[i, k] = speed / sound
+            q[i, k] = qk
+            heat[i, k] = heat_rate_kernel(rho, speed, p[_NOSE])
+            load[i, k] = math.sqrt(lift * lift + drag * drag) / G0_MPS2
+            dived = p[_DIVE] > 0.0 and t_s[k] >= dive_t[i, 0]
+            phase[i, k] = PHASE_DIVE if dived else PHASE_GLIDE
+
+
+# --- the batch ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1024)
+def _target_geometry(lat_rad: float, lon_rad: float, alt_m: float) -> tuple[Array, Array]:
+    """ECEF position and up vector of a dive target (a raid shares its target)."""
+    return geodetic2ecef(lat_rad, lon_rad, alt_m), geodetic_up(lat_rad, lon_rad)
+
+
+def _member_params(spec: ThreatSpec, env: Environment) -> list[float]:
+    """One member's row of the compiled guidance's parameters."""
+    vehicle, plan = spec.vehicle, spec.guidance
+    if not hasattr(vehicle.aero, "kernel_coefficients"):
+        raise TypeError(
+            f"{spec.name}: the flyout needs an aero model with kernel_coefficients() "
+            f"(threats.vehicles), not {type(vehicle.aero).__name__}"
+        )
+    row = [0.0] * _N_PARAMS
+    row[_AOM] = vehicle.ref_area_m2 / vehicle.mass_kg
+    row[_SCALE] = spec.density_scale
+    row[_NOSE] = vehicle.nose_radius_m
+    row[_ATM] = 1.0 if env.atmosphere else 0.0
+    row[_OMEGA] = env.omega_rps
+    row[_KJ2] = env.k_j2_m2
+    row[_A0 : _B4 + 1] = [float(c) for c in vehicle.aero.kernel_coefficients()]
+    bank = plan.bank
+    row[_ALPHA] = plan.alpha_rad
+    row[_EQUIL] = 1.0 if plan.glide == "equilibrium" else 0.0
+    row[_AMIN] = plan.alpha_min_rad
+    row[_AMAX] = plan.alpha_max_rad
+    row[_BANK] = bank.bank_rad if bank.kind == "constant" else 0.0
+    row[_WAMP] = bank.amplitude_rad if bank.kind == "weave" else 0.0
+    row[_WOMEGA] = 2.0 * math.pi / bank.period_s
+    row[_WPHASE] = bank.phase_rad
+    limits = plan.limits
+    row[_QMAX] = _INF if limits.q_max_pa is None else limits.q_max_pa
+    row[_HEATMAX] = _INF if limits.heat_rate_max_wpm2 is None else limits.heat_rate_max_wpm2
+    row[_LOADMAX] = _INF if limits.load_max_g is None else limits.load_max_g * G0_MPS2
+    dive = plan.dive
+    row[_IMPACT] = math.nan
+    if dive is not None:
+        target, up = _target_geometry(dive.target_lat_rad, dive.target_lon_rad, dive.target_alt_m)
+        row[_DIVE] = 1.0
+        row[_TX : _TZ + 1] = [float(c) for c in target]
+        row[_TUX : _TUZ + 1] = [float(c) for c in up]
+        row[_DIVE_COS] = math.cos(dive.start_range_m / MEAN_RADIUS_M)
+        row[_NAV] = dive.navigation_gain
+        row[_DIVE_LIFT] = dive.max_load_g * G0_MPS2
+        row[_DIVE_AMAX] = dive.alpha_max_rad
+        if dive.impact_angle_rad is not None:
+            row[_IMPACT] = dive.impact_angle_rad
+    return row
 
 
 @dataclass(frozen=True)
 class GlideController:
-    """Guidance of a batch of glide vehicles; every field holds one value per member (last axis).
+    """Guidance of a batch of glide vehicles (``threats.guidance``), compiled.
 
-    Evaluates the angle of attack law (held, or equilibrium glide), the bank law
-    (constant + amplitude sin(2 pi t / period + phase)) and, inside each member's dive range,
-    proportional navigation onto its target, for the whole batch at once.
+    ``params`` (N, P) hold every member's vehicle, environment and plan; ``state`` (N, 1)
+    when its dive started (inf: not yet), which the flight updates in place; ``ids`` the
+    members of this (sub-)batch. Called with a numpy batch it evaluates the controls for
+    ``PointMassModel``; ``compiled_flight`` hands ``dynamics.integrator.fly`` the compiled
+    flight instead.
     """
 
-    aero_models: tuple[AeroModel, ...]
-    aero_code: NDArray[np.intp]
-    area_over_mass: Array
-    alpha_rad: Array
-    equilibrium: NDArray[np.bool_]
-    alpha_min_rad: Array
-    alpha_max_rad: Array
-    bank_rad: Array
-    weave_amplitude_rad: Array
-    weave_omega_rps: Array
-    weave_phase_rad: Array
-    has_dive: NDArray[np.bool_]
-    target_ecef: Array  # (3, N)
-    target_up: Array  # (3, N)
-    dive_start_angle_rad: Array
-    navigation_gain: Array
-    max_dive_lift_mps2: Array
-    dive_alpha_max_rad: Array
+    params: Array
+    state: Array
+    ids: NDArray[np.intp]
     env: Environment = EARTH
+    threads: bool = False
 
     @classmethod
     def from_specs(cls, specs: Sequence[ThreatSpec], env: Environment = EARTH) -> GlideController:
-        models: list[AeroModel] = []
-        codes = []
-        for spec in specs:
-            if spec.vehicle.aero not in models:
-                models.append(spec.vehicle.aero)
-            codes.append(models.index(spec.vehicle.aero))
-        plans = [s.guidance for s in specs]
-        dives = [p.dive for p in plans]
-        t_lat = _member_array([d.target_lat_rad if d else 0.0 for d in dives])
-        t_lon = _member_array([d.target_lon_rad if d else 0.0 for d in dives])
-        t_alt = _member_array([d.target_alt_m if d else 0.0 for d in dives])
-        return cls(
-            aero_models=tuple(models),
-            aero_code=np.asarray(codes, dtype=np.intp),
-            area_over_mass=_member_array(
-                [s.vehicle.ref_area_m2 / s.vehicle.mass_kg for s in specs]
-            ),
-            alpha_rad=_member_array([p.alpha_rad for p in plans]),
-            equilibrium=np.array([p.glide == "equilibrium" for p in plans]),
-            alpha_min_rad=_member_array([p.alpha_min_rad for p in plans]),
-            alpha_max_rad=_member_array([p.alpha_max_rad for p in plans]),
-            bank_rad=_member_array(
-                [p.bank.bank_rad if p.bank.kind == "constant" else 0.0 for p in plans]
-            ),
-            weave_amplitude_rad=_member_array(
-                [p.bank.amplitude_rad if p.bank.kind == "weave" else 0.0 for p in plans]
-            ),
-            weave_omega_rps=_member_array([2.0 * np.pi / p.bank.period_s for p in plans]),
-            weave_phase_rad=_member_array([p.bank.phase_rad for p in plans]),
-            has_dive=np.array([d is not None for d in dives]),
-            target_ecef=geodetic2ecef(t_lat, t_lon, t_alt).reshape(-1, 3).T.copy(),
-            target_up=geodetic_up(t_lat, t_lon).reshape(-1, 3).T.copy(),
-            dive_start_angle_rad=_member_array(
-                [d.start_range_m / MEAN_RADIUS_M if d else 0.0 for d in dives]
-            ),
-            navigation_gain=_member_array([d.navigation_gain if d else 0.0 for d in dives]),
-            max_dive_lift_mps2=_member_array([d.max_load_g * G0_MPS2 if d else 0.0 for d in dives]),
-            dive_alpha_max_rad=_member_array([d.alpha_max_rad if d else 0.0 for d in dives]),
-            env=env,
+        params = np.array([_member_params(s, env) for s in specs], dtype=float).reshape(
+            -1, _N_PARAMS
         )
+        state = np.full((params.shape[0], _N_STATE), np.inf)
+        return cls(params, state, np.arange(params.shape[0]), env)
+
+    def threaded(self, threads: bool) -> Self:
+        """This controller, its compiled flight shared among numba's threads or not."""
+        return type(self)(self.params, self.state, self.ids, self.env, threads)
+
+    @property
+    def area_over_mass(self) -> Array:
+        return self.params[self.ids, _AOM]
+
+    @property
+    def dive_t_s(self) -> Array:
+        """When each member's dive started (its own clock): inf if it never did, NaN without a
+        dive."""
+        return np.where(self.params[:, _DIVE] > 0.0, self.state[:, _DIVE_T], np.nan)
+
+    @property
+    def impact_law_t_s(self) -> Array:
+        """When each member's impact-angle law took over in its dive: inf if it never did, NaN
+        without a dive or without a commanded impact angle."""
+        commanded = (self.params[:, _DIVE] > 0.0) & ~np.isnan(self.params[:, _IMPACT])
+        return np.where(commanded, self.state[:, _FINAL_T], np.nan)
 
     def subset(self, keep: NDArray[np.intp]) -> Self:
-        fields = {
-            name: (value[..., keep] if isinstance(value, np.ndarray) else value)
-            for name, value in self.__dict__.items()
-        }
-        return type(self)(**fields)
-
-    def _coefficients(self, mach: Array, alpha: Array) -> tuple[Array, Array]:
-        if len(self.aero_models) == 1:
-            return self.aero_models[0].coefficients(mach, alpha)
-        cl, cd = np.empty_like(alpha), np.empty_like(alpha)
-        for code, model in enumerate(self.aero_models):
-            sel = self.aero_code == code
-            cl[..., sel], cd[..., sel] = model.coefficients(mach[..., sel], alpha[..., sel])
-        return cl, cd
-
-    def _alpha_for_lift(self, mach: Array, cl: Array) -> Array:
-        if len(self.aero_models) == 1:
-            return self.aero_models[0].alpha_for_lift(mach, cl)
-        alpha = np.empty_like(cl)
-        for code, model in enumerate(self.aero_models):
-            sel = self.aero_code == code
-            alpha[..., sel] = model.alpha_for_lift(mach[..., sel], cl[..., sel])
-        return alpha
+        return type(self)(self.params, self.state, self.ids[keep], self.env, self.threads)
 
     def __call__(self, t_s: float | Array, y: Array, air: AirState) -> Controls:
-        x, yy, z, vx, vy, vz = y
-        bank = self.bank_rad
-        weave = None
-        if self.weave_amplitude_rad.any():
-            weave = self.weave_amplitude_rad * np.sin(
-                self.weave_omega_rps * t_s + self.weave_phase_rad
-            )
-            bank = bank + weave
-        if np.any(bank):
-            cos_bank, sin_bank = np.cos(bank), np.sin(bank)
-        else:  # wings level: skip the trigonometry (the common free glide)
-            cos_bank, sin_bank = np.ones_like(air.mach), np.zeros_like(air.mach)
-        alpha = self.alpha_rad  # (N,) broadcasts against (N,) or (T, N) air states
-        qs_m = np.maximum(air.q_pa * self.area_over_mass, 1e-9)
-        if self.equilibrium.any():
-            r2 = x * x + yy * yy + z * z
-            sin_gamma = (vx * air.upx + vy * air.upy + vz * air.upz) / air.speed_mps
-            cos_gamma = np.sqrt(np.maximum(1.0 - sin_gamma * sin_gamma, 0.0))
-            need = (GM_M3PS2 / r2 - air.speed_mps**2 / np.sqrt(r2)) * cos_gamma - (
-                air.speed_mps * np.arcsin(sin_gamma) / EQUILIBRIUM_DAMPING_S
-            )
-            lift_acc = np.maximum(need, 0.0) / np.maximum(cos_bank, 0.1)
-            alpha_eq = np.clip(
-                self._alpha_for_lift(air.mach, lift_acc / qs_m),
-                self.alpha_min_rad,
-                self.alpha_max_rad,
-            )
-            alpha = np.where(self.equilibrium, alpha_eq, alpha)
-        if self.has_dive.any():
-            cos_angle = (
-                air.upx * self.target_up[0]
-                + air.upy * self.target_up[1]
-                + (air.upz * self.target_up[2])
-            )
-            diving = self.has_dive & (cos_angle > np.cos(self.dive_start_angle_rad))
-            if diving.any():
-                alpha_d, cos_d, sin_d = self._dive(y, air, qs_m)
-                if weave is not None:  # a weaving threat keeps weaving in its dive
-                    cw, sw = np.cos(weave), np.sin(weave)
-                    cos_d, sin_d = cos_d * cw - sin_d * sw, sin_d * cw + cos_d * sw
-                alpha = np.where(diving, alpha_d, alpha)
-                cos_bank = np.where(diving, cos_d, cos_bank)
-                sin_bank = np.where(diving, sin_d, sin_bank)
-        cl, cd = self._coefficients(air.mach, alpha)
-        return Controls(cl, cd, cos_bank, sin_bank)
+        x, yy, z, vx, vy, vz = np.broadcast_arrays(*y)
+        shape = air.mach.shape
+        member = np.broadcast_to(self.ids, shape).ravel()
+        flat = [np.ascontiguousarray(np.broadcast_to(a, shape), dtype=float).ravel() for a in (
+            t_s, x, yy, z, vx, vy, vz, air.alt_m, air.upx, air.upy, air.upz, air.speed_mps,
+            air.density_kgpm3, air.sound_speed_mps,
+        )]  # fmt: skip
+        out = [np.empty(member.size) for _ in range(4)]
+        _controls_batch(*flat, member, self.params, self.state.copy(), ATMOSPHERE_TABLE, *out)
+        return Controls(*(o.reshape(shape) for o in out))
 
-    def _dive(self, y: Array, air: AirState, qs_m: Array) -> tuple[Array, Array, Array]:
-        """Proportional navigation onto the target: a = N (omega_los x v), plus what cancels the
-        part of gravity and the frame terms across the velocity (P. Zarchan, "Tactical and
-        Strategic Missile Guidance", 6th ed., ch. 2). Returns angle of attack and bank."""
-        x, yy, z, vx, vy, vz = y
-        rx, ry, rz = self.target_ecef[0] - x, self.target_ecef[1] - yy, self.target_ecef[2] - z
-        r2 = np.maximum(rx * rx + ry * ry + rz * rz, 1.0)
-        # line-of-sight rate for a fixed target: (R x (-v)) / |R|^2
-        wx = (-ry * vz + rz * vy) / r2
-        wy = (-rz * vx + rx * vz) / r2
-        wz = (-rx * vy + ry * vx) / r2
-        n = self.navigation_gain
-        ax, ay, az = n * (wy * vz - wz * vy), n * (wz * vx - wx * vz), n * (wx * vy - wy * vx)
-        gx, gy, gz = frame_acceleration(x, yy, z, vx, vy, vz, self.env)
-        inv_v = 1.0 / np.maximum(air.speed_mps, 1e-9)
-        ex, ey, ez = vx * inv_v, vy * inv_v, vz * inv_v
-        dx, dy, dz = ax - gx, ay - gy, az - gz
-        along = dx * ex + dy * ey + dz * ez
-        dx, dy, dz = dx - along * ex, dy - along * ey, dz - along * ez
-        ue = air.upx * ex + air.upy * ey + air.upz * ez
-        lx, ly, lz = air.upx - ue * ex, air.upy - ue * ey, air.upz - ue * ez
-        inv_l = 1.0 / np.maximum(np.sqrt(lx * lx + ly * ly + lz * lz), 1e-12)
-        lx, ly, lz = lx * inv_l, ly * inv_l, lz * inv_l
-        sx, sy, sz = ey * lz - ez * ly, ez * lx - ex * lz, ex * ly - ey * lx
-        mag = np.maximum(np.sqrt(dx * dx + dy * dy + dz * dz), 1e-12)
-        cos_b = (dx * lx + dy * ly + dz * lz) / mag
-        sin_b = (dx * sx + dy * sy + dz * sz) / mag
-        lift = np.minimum(mag, self.max_dive_lift_mps2)
-        alpha = np.clip(
-            self._alpha_for_lift(air.mach, lift / qs_m), 0.0, self.dive_alpha_max_rad
+    def after_step(self, t_s: float, y: Array) -> None:
+        """Start dives between steps (the numpy flight's hook; see ``_glide_update``)."""
+        _update_batch(
+            float(t_s), np.ascontiguousarray(y), self.ids, self.params, self.state,
+            ATMOSPHERE_TABLE,
+        )  # fmt: skip
+
+    def flight_params(
+        self, area_over_mass: Array, env: Environment, density_scale: Array | float
+    ) -> Array:
+        """The params of this batch's members with a model's area over mass, density scale
+        and environment written in."""
+        params = np.ascontiguousarray(self.params[self.ids])
+        params[:, _AOM] = area_over_mass
+        params[:, _SCALE] = density_scale
+        params[:, _ATM] = 1.0 if env.atmosphere else 0.0
+        params[:, _OMEGA] = env.omega_rps
+        params[:, _KJ2] = env.k_j2_m2
+        return params
+
+    def compiled_flight(
+        self, area_over_mass: Array, env: Environment, density_scale: Array | float
+    ) -> tuple[Any, Array, Array, Array]:
+        params = self.flight_params(area_over_mass, env, density_scale)
+        whole = self.ids.size == self.state.shape[0] and np.array_equal(
+            self.ids, np.arange(self.ids.size)
         )
-        return alpha, cos_b, sin_b
+        state = self.state if whole else np.empty((self.ids.size, _N_STATE))
+        state[:] = np.inf
+        kernel = _fly_glides_threaded if self.threads else _fly_glides
+        return kernel, params, state, ATMOSPHERE_TABLE
 
 
 @dataclass(frozen=True)
 class ThreatTrajectories:
     """Flown threats. Arrays are (N, T) unless noted; samples after ground impact are NaN
-    (``valid`` is False there); the impact itself is in the ``impact_*`` fields."""
+    (``valid`` is False there); the impact itself is in the ``impact_*`` fields.
+
+    Positions and velocities come from the flight; the derived per-sample quantities (geodetic
+    position, Mach, dynamic pressure, heat rate, load, phase) are evaluated on first use, in
+    one compiled pass over the samples, by the same guidance that flew them.
+    """
 
     names: tuple[str, ...]
     t_s: Array  # (T,)
     r_ecef: Array  # (N, T, 3)
     v_ecef: Array  # (N, T, 3)
-    lat_rad: Array
-    lon_rad: Array
-    alt_m: Array
-    mach: Array
-    q_pa: Array
-    load_factor_g: Array
     impact_t_s: Array  # (N,)
     impact_r_ecef: Array  # (N, 3)
     impact_v_ecef: Array  # (N, 3)
+    dive_t_s: Array  # (N,) dive start on its own clock; inf: never started; NaN: no dive
+    impact_law_t_s: Array  # (N,) when the impact-angle law took over; inf: never; NaN: none
+    params: Array = field(repr=False, compare=False)  # (N, P) the compiled guidance's
 
     @property
     def valid(self) -> NDArray[np.bool_]:
-        return ~np.isnan(self.alt_m)
+        return ~np.isnan(self.r_ecef[..., 0])
+
+    @cached_property
+    def _derived(self) -> dict[str, NDArray]:
+        n, t_len = self.r_ecef.shape[:2]
+        rec = np.ascontiguousarray(np.concatenate([self.r_ecef, self.v_ecef], axis=-1))
+        out = {name: np.empty((n, t_len)) for name in (
+            "lat_rad", "lon_rad", "alt_m", "mach", "q_pa", "heat_rate_wpm2", "load_factor_g",
+        )}  # fmt: skip
+        phase = np.empty((n, t_len), dtype=np.int8)
+        dive_t = np.ascontiguousarray(
+            np.nan_to_num(np.stack([self.dive_t_s, self.impact_law_t_s], axis=-1), nan=np.inf)
+        )
+        _diagnose_kernel(
+            np.ascontiguousarray(self.t_s, dtype=float), rec, self.params, dive_t,
+            ATMOSPHERE_TABLE, *out.values(), phase,
+        )  # fmt: skip
+        return {**out, "phase_code": phase}
+
+    @property
+    def lat_rad(self) -> Array:
+        return self._derived["lat_rad"]
+
+    @property
+    def lon_rad(self) -> Array:
+        return self._derived["lon_rad"]
+
+    @property
+    def alt_m(self) -> Array:
+        return self._derived["alt_m"]
+
+    @property
+    def mach(self) -> Array:
+        return self._derived["mach"]
+
+    @property
+    def q_pa(self) -> Array:
+        """Dynamic pressure, Pa."""
+        return self._derived["q_pa"]
+
+    @property
+    def heat_rate_wpm2(self) -> Array:
+        """Stagnation-point convective heat rate (Sutton-Graves, ``threats.heating``), W/m^2."""
+        return self._derived["heat_rate_wpm2"]
+
+    @property
+    def load_factor_g(self) -> Array:
+        """Aerodynamic load sqrt(L^2 + D^2) / (m g0)."""
+        return self._derived["load_factor_g"]
+
+    @property
+    def phase_code(self) -> NDArray[np.int8]:
+        """Index into ``PHASES`` per sample; -1 after the end of the flight."""
+        return self._derived["phase_code"]
 
     def rows(self) -> dict[str, NDArray]:
         """The flown samples, one row per threat and recorded time, plus each threat's impact
-        (or last) point as its final row; columns in SI and degrees as named."""
-        n, t_len = self.alt_m.shape
+        (or last) point as its final row; columns in SI and degrees as named, ``phase`` as a
+        name of ``PHASES``."""
         valid = self.valid
         member, step = np.nonzero(valid)
         cols: dict[str, NDArray] = {
@@ -305,13 +741,31 @@ class ThreatTrajectories:
         extra["lon_deg"] = np.degrees(geo.lon_rad)
         extra["alt_m"] = geo.alt_m
         last = np.maximum(valid.sum(axis=1) - 1, 0)[imp]
-        for name in ("mach", "q_pa", "load_factor_g"):
+        for name in ("mach", "q_pa", "heat_rate_wpm2", "load_factor_g"):
             cols[name] = getattr(self, name)[valid]
             extra[name] = getattr(self, name)[imp, last]
+        names = np.asarray(PHASES, dtype=object)
+        cols["phase"] = names[self.phase_code[valid]]
+        extra["phase"] = names[self.phase_code[imp, last]]
         order = np.lexsort(
             (np.concatenate([cols["t_s"], extra["t_s"]]), np.concatenate([member, imp]))
         )
         return {k: np.concatenate([cols[k], extra[k]])[order] for k in cols}
+
+
+def _start_states(starts: Sequence[GlideStart]) -> tuple[Array, Array]:
+    """ECEF positions and velocities (N, 3) of glide starts (``GlideStart.ecef`` for all)."""
+    lat, lon, alt, speed, gamma, heading = (
+        np.array([getattr(s, name) for s in starts], dtype=float)
+        for name in ("lat_rad", "lon_rad", "alt_m", "speed_mps", "flight_path_rad", "heading_rad")
+    )
+    r = geodetic2ecef(lat, lon, alt).reshape(-1, 3)
+    cg = np.cos(gamma)
+    enu = speed[:, None] * np.stack(
+        [cg * np.sin(heading), cg * np.cos(heading), np.sin(gamma)], axis=-1
+    )
+    v = np.einsum("nji,nj->ni", enu_rotation(lat, lon).reshape(-1, 3, 3), enu)
+    return r, v
 
 
 def fly_threats(
@@ -320,42 +774,35 @@ def fly_threats(
     t_max_s: float = 3600.0,
     record_every: int = 1,
     env: Environment = EARTH,
+    diagnostics: bool = True,
+    threads: bool = False,
 ) -> ThreatTrajectories:
     """Fly every threat in one batch for at most ``t_max_s`` with RK4 steps of ``dt_s``,
-    recording every ``record_every``-th step; see ``ThreatTrajectories`` for the result."""
+    recording every ``record_every``-th step; see ``ThreatTrajectories`` for the result.
+
+    ``diagnostics`` False leaves the derived per-sample quantities (Mach, q, heat rate, load,
+    phase, geodetic position) to be evaluated when first used: the engagement needs only the
+    positions and velocities. ``threads`` shares the members among numba's threads (set
+    ``NUMBA_NUM_THREADS``; off by default, for processes that already run one per core)."""
     if not threats:
         raise ValueError("fly_threats needs at least one threat")
-    controller = GlideController.from_specs(threats, env)
-    scale = _member_array([spec.density_scale for spec in threats])
+    controller = GlideController.from_specs(threats, env).threaded(threads)
+    scale = np.array([spec.density_scale for spec in threats], dtype=float)
     model = PointMassModel(controller.area_over_mass, controller, env, scale)
-    starts = [spec.start.ecef() for spec in threats]
-    r0 = np.stack([s[0] for s in starts])
-    v0 = np.stack([s[1] for s in starts])
+    r0, v0 = _start_states([spec.start for spec in threats])
     flight = fly(model, r0, v0, dt_s, t_max_s, record_every=record_every)
-    return _diagnose(tuple(t.name for t in threats), model, flight)
-
-
-def _diagnose(names: tuple[str, ...], model: PointMassModel, flight: Flight) -> ThreatTrajectories:
-    """Derived quantities at every recorded sample, in one batched evaluation."""
-    valid = flight.valid
-    # Stopped samples are NaN; evaluate a harmless stand-in there (the start) and blank it after.
-    filled = np.where(valid[..., None], flight.y, flight.y[:, :1, :])
-    y = filled.transpose(2, 1, 0)  # (6, T, N): members on the last axis, as the controller wants
-    _, air, _, lift = model.evaluate(flight.t_s[:, None], y)
-    geo = ecef2geodetic(filled[..., :3])
-    blank = np.where(valid, 1.0, np.nan)
-    return ThreatTrajectories(
-        names=names,
+    traj = ThreatTrajectories(
+        names=tuple(t.name for t in threats),
         t_s=flight.t_s,
         r_ecef=flight.y[..., :3],
         v_ecef=flight.y[..., 3:],
-        lat_rad=geo.lat_rad * blank,
-        lon_rad=geo.lon_rad * blank,
-        alt_m=geo.alt_m * blank,
-        mach=air.mach.T * blank,
-        q_pa=air.q_pa.T * blank,
-        load_factor_g=(lift / G0_MPS2).T * blank,
         impact_t_s=flight.stop_t_s,
         impact_r_ecef=flight.stop_y[:, :3],
         impact_v_ecef=flight.stop_y[:, 3:],
+        dive_t_s=controller.dive_t_s,
+        impact_law_t_s=controller.impact_law_t_s,
+        params=controller.flight_params(controller.area_over_mass, env, scale),
     )
+    if diagnostics:
+        traj._derived  # noqa: B018 -- evaluate now
+    return traj

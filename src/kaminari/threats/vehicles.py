@@ -16,6 +16,16 @@ Phillips 2003):
 It is meant for Mach 3.5 to 25 and alpha 5 to 25 degrees; outside that we evaluate it as it
 stands, clipped below at CL = 0 and CD = 0.024. At Mach 15 and 10 degrees it gives L/D = 3.46,
 matching Phillips' quoted maximum of about 3.5.
+
+Every aerodynamic model here is one form, which the compiled flyout evaluates from ten numbers
+(``AeroModel.kernel_coefficients``), alpha in radians:
+
+    CL = a0 + a1 alpha + a2 exp(a3 Ma)            (floored at 0 where ``clip`` is 1)
+    CD = b0 + b1 alpha^2 + b2 exp(b3 Ma) + b4 CL
+
+Nose radius (for the stagnation-point heat rate, ``threats.heating``): Phillips (2003) as
+used in the open literature gives none that we could find; ``CAV_H_NOSE_RADIUS_M`` = 0.1 m is
+kaminari's own assumption (docs/assumptions.md). The heat rate scales as r_n^-1/2.
 """
 
 from __future__ import annotations
@@ -26,7 +36,15 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["CAV_H", "VEHICLES", "AeroModel", "CavHAero", "ConstantLiftToDragAero", "GlideVehicle"]
+__all__ = [
+    "CAV_H",
+    "CAV_H_NOSE_RADIUS_M",
+    "VEHICLES",
+    "AeroModel",
+    "CavHAero",
+    "ConstantLiftToDragAero",
+    "GlideVehicle",
+]
 
 Array = NDArray[np.float64]
 _RAD2DEG = 180.0 / np.pi
@@ -43,6 +61,11 @@ class AeroModel(Protocol):
         """Angle of attack (radians) that gives lift coefficient ``cl`` at ``mach``."""
         ...
 
+    def kernel_coefficients(self) -> tuple[float, ...]:
+        """(a0, a1, a2, a3, clip, b0, b1, b2, b3, b4) of the module docstring's form, which
+        the compiled flyout evaluates; equal to ``coefficients``."""
+        ...
+
 
 @dataclass(frozen=True)
 class CavHAero:
@@ -56,6 +79,10 @@ class CavHAero:
 
     def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
         return (cl + 0.2317 - 0.2945 * np.exp(-0.1028 * mach)) / (0.0513 * _RAD2DEG)
+
+    def kernel_coefficients(self) -> tuple[float, ...]:
+        a1, b1 = 0.0513 * _RAD2DEG, 7.24e-4 * _RAD2DEG * _RAD2DEG
+        return (-0.2317, a1, 0.2945, -0.1028, 1.0, 0.024, b1, 0.406, -0.323, 0.0)
 
 
 @dataclass(frozen=True)
@@ -78,18 +105,35 @@ class ConstantLiftToDragAero:
     def alpha_for_lift(self, mach: Array, cl: Array) -> Array:
         return cl / self.cl_per_rad + 0.0 * mach
 
+    def kernel_coefficients(self) -> tuple[float, ...]:
+        b4 = 1.0 / self.lift_to_drag
+        return (0.0, self.cl_per_rad, 0.0, 0.0, 0.0, self.cd0, 0.0, 0.0, 0.0, b4)
+
+
+CAV_H_NOSE_RADIUS_M = 0.1
+"""Effective nose radius of the CAV-H for its stagnation-point heat rate, m: kaminari's own
+assumption (no public figure found; docs/assumptions.md)."""
+
 
 @dataclass(frozen=True)
 class GlideVehicle:
-    """A point-mass lifting body: name, mass (kg), aerodynamic reference area (m^2), aero model."""
+    """A point-mass lifting body: name, mass (kg), aerodynamic reference area (m^2), aero model,
+    and the effective nose radius (m) of its stagnation-point heat rate."""
 
     name: str
     mass_kg: float
     ref_area_m2: float
     aero: AeroModel
+    nose_radius_m: float = CAV_H_NOSE_RADIUS_M
 
 
-CAV_H = GlideVehicle(name="cav-h", mass_kg=907.2, ref_area_m2=0.4839, aero=CavHAero())
+CAV_H = GlideVehicle(
+    name="cav-h",
+    mass_kg=907.2,
+    ref_area_m2=0.4839,
+    aero=CavHAero(),
+    nose_radius_m=CAV_H_NOSE_RADIUS_M,
+)
 
 VEHICLES: dict[str, GlideVehicle] = {CAV_H.name: CAV_H}
 """Vehicles a scenario may name, by their scenario name."""

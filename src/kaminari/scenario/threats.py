@@ -4,15 +4,16 @@ the threat entries themselves, each one vehicle or a raid of several."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from kaminari.scenario.base import LatDeg, LonDeg, Name, _LatLon, _Model
 from kaminari.scenario.dispersion import DispersionConfig
 from kaminari.scenario.launch import LaunchConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
-from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
+from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan, Limits
 from kaminari.threats.vehicles import VEHICLES
 
 if TYPE_CHECKING:
@@ -23,6 +24,7 @@ __all__ = [
     "BankConfig",
     "DiveConfig",
     "GuidanceConfig",
+    "LimitsConfig",
     "ThreatConfig",
     "ThreatStartConfig",
 ]
@@ -118,7 +120,9 @@ _DIVE = DivePlan(target_lat_rad=0.0, target_lon_rad=0.0)  # the flyout's default
 
 
 class DiveConfig(_Model):
-    """Terminal dive: onto a ``defended`` point by name, or onto lat_deg/lon_deg (alt_m=0)."""
+    """Terminal dive: onto a ``defended`` point by name, or onto lat_deg/lon_deg (alt_m=0);
+    ``impact_angle_deg`` (below the horizontal, -90 < it < 0) commands the impact angle,
+    without it proportional navigation (``threats.guidance``)."""
 
     target: str | None = Field(None, min_length=1)
     lat_deg: float | None = Field(None, ge=-90, le=90)
@@ -127,6 +131,9 @@ class DiveConfig(_Model):
     start_range_km: float = Field(_DIVE.start_range_m / 1e3, gt=0, le=2_000)
     navigation_gain: float = Field(_DIVE.navigation_gain, gt=0, le=10)
     max_load_g: float = Field(_DIVE.max_load_g, gt=0, le=100)
+    impact_angle_deg: float | None = Field(
+        None, gt=-90, lt=0, description="flight path angle at impact, below the horizontal"
+    )
 
     @model_validator(mode="after")
     def _target_or_point(self) -> DiveConfig:
@@ -161,16 +168,42 @@ class GuidanceConfig(_Model):
             )
         return self
 
+    _limits: LimitsConfig | None = PrivateAttr(None)  # the threat's ``limits``, set by it
+
     def to_plan(self, dive: DivePlan | None) -> GuidancePlan:
+        """The plan, with ``dive`` (resolved by the scenario) given this dive's impact angle
+        and the limits of the threat this guidance belongs to."""
         alpha_rad = math.radians(self.alpha_deg)
         limits = {"alpha_max_rad": alpha_rad} if self.glide == "equilibrium" else {}
+        if dive is not None and self.dive is not None and self.dive.impact_angle_deg is not None:
+            dive = replace(dive, impact_angle_rad=math.radians(self.dive.impact_angle_deg))
         return GuidancePlan(
             alpha_rad=alpha_rad,
             glide=self.glide,
             bank=self.bank.to_plan(),
             dive=dive,
             alpha_min_rad=math.radians(self.alpha_min_deg),
+            limits=self._limits.to_limits() if self._limits is not None else Limits(),
             **limits,
+        )
+
+
+class LimitsConfig(_Model):
+    """What a glide keeps within before its dive (``threats.guidance``); each optional, none
+    by default: dynamic pressure (kPa), stagnation-point heat rate (kW/m^2, Sutton-Graves with
+    the vehicle's nose radius) and aerodynamic load sqrt(L^2 + D^2) / (m g0)."""
+
+    q_max_kpa: float | None = Field(None, gt=0, le=100_000)
+    heat_rate_max_kwpm2: float | None = Field(None, gt=0, le=1_000_000)
+    load_max_g: float | None = Field(None, gt=0, le=100)
+
+    def to_limits(self) -> Limits:
+        return Limits(
+            q_max_pa=None if self.q_max_kpa is None else self.q_max_kpa * 1e3,
+            heat_rate_max_wpm2=(
+                None if self.heat_rate_max_kwpm2 is None else self.heat_rate_max_kwpm2 * 1e3
+            ),
+            load_max_g=self.load_max_g,
         )
 
 
@@ -185,6 +218,7 @@ class ThreatConfig(_Model):
     start: ThreatStartConfig | None = None
     launch: LaunchConfig | None = None
     guidance: GuidanceConfig | None = None
+    limits: LimitsConfig | None = None
     ballistic_coefficient_kgpm2: float | None = Field(
         None, gt=0, le=1e6, description="m / (Cd A) of a re-entry vehicle (vehicle: rv)"
     )
@@ -210,6 +244,15 @@ class ThreatConfig(_Model):
         if self.count == 1:
             return [self.name]
         return [f"{self.name}-{i}" for i in range(1, self.count + 1)]
+
+    @model_validator(mode="after")
+    def _limits_to_guidance(self) -> ThreatConfig:
+        """Hand the threat's limits to its guidance, which builds the plan that keeps them."""
+        if self.limits is not None and self.guidance is None:
+            raise FieldProblem(("limits",), "needs a guided vehicle", "no limits without guidance")
+        if self.guidance is not None:
+            self.guidance._limits = self.limits
+        return self
 
     @field_validator("vehicle")
     @classmethod

@@ -154,6 +154,8 @@ def _truth(names: Sequence[str], dt_s: float) -> dict[str, np.ndarray]:
             "lat_deg": np.degrees(lat), "lon_deg": np.degrees(lon), "alt_m": alt,
             "mach": speed / 300.0, "q_pa": 0.5 * rho * speed**2,
             "load_factor_g": np.where(to_go > DIVE_M, 1.0, 3.0),
+            "heat_rate_wpm2": 1.7415e-4 * np.sqrt(rho / 0.1) * speed**3,
+            "phase": np.where(to_go > DIVE_M, "glide", "dive").astype(object),
         }  # fmt: skip
         for key, values in part.items():
             columns[key].append(np.asarray(values))

@@ -69,6 +69,18 @@ class _Trajectories:
     impact_r_ecef: np.ndarray
     impact_v_ecef: np.ndarray
 
+    @property
+    def heat_rate_wpm2(self) -> np.ndarray:
+        return 1e3 * self.q_pa
+
+    @property
+    def phase_code(self) -> np.ndarray:
+        return np.where(self.valid, 2, -1)  # glide throughout (kaminari.threats.flyout.PHASES)
+
+    @property
+    def dive_t_s(self) -> np.ndarray:
+        return np.full(len(self.names), np.nan)
+
     def rows(self) -> dict[str, np.ndarray]:
         i, j = np.nonzero(self.valid)
         r, v = self.r_ecef[i, j], self.v_ecef[i, j]
@@ -86,7 +98,9 @@ class _Trajectories:
             "alt_m": self.alt_m[i, j],
             "mach": self.mach[i, j],
             "q_pa": self.q_pa[i, j],
+            "heat_rate_wpm2": self.heat_rate_wpm2[i, j],
             "load_factor_g": self.load_factor_g[i, j],
+            "phase": np.full(i.size, "glide", dtype=object),
         }
 
 

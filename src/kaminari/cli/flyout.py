@@ -3,7 +3,11 @@ table and a figure.
 
     kaminari flyout SCENARIO --out DIR [--dt-s S] [--t-max-s S]
 
-Each threat (each of a raid's) is flown from its own start; ``t_s`` counts from there.
+Each threat (each of a raid's) is flown from its own start; ``t_s`` counts from there. The
+table gives each threat's peak dynamic pressure, heat rate and aerodynamic load, its impact
+speed and angle, its miss of its dive target and whether the glide kept the threat's limits;
+a dive that never starts, or a flight that ends more than ``MISS_WARN_M`` from its aim point,
+is warned of on stderr (one line each).
 """
 
 from __future__ import annotations
@@ -21,18 +25,22 @@ from rich.console import Console
 from rich.table import Table
 
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
-from kaminari.earth.frames import ecef2geodetic
+from kaminari.earth.frames import ecef2geodetic, geodetic_up
 from kaminari.earth.geodesy import ground_range_m
 from kaminari.results.schema import TRUTH, to_arrow
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
     from kaminari.threats.flyout import ThreatTrajectories
+    from kaminari.threats.guidance import Limits
+
+PHASE_GLIDE = 2  # kaminari.threats.flyout.PHASES.index("glide"), without importing numerics
 
 __all__ = [
     "TRAJECTORY_COLUMNS",
     "FlyoutSummary",
     "flyout",
+    "flyout_warnings",
     "ground_flown_m",
     "summarize_flyout",
 ]
@@ -42,6 +50,11 @@ Array = NDArray[np.float64]
 TRAJECTORY_COLUMNS = tuple(TRUTH.names)
 """The columns of trajectories.parquet: those of the ``truth`` result table."""
 """Columns of ``trajectories.parquet``, in order."""
+
+MISS_WARN_M = 1_000.0
+"""A flight that ends farther than this from its dive target is warned of."""
+LIMIT_TOLERANCE = 0.01
+"""A glide keeps a limit when its peak is within this fraction above it."""
 
 GLIDE_AFTER_S = 60.0
 GLIDE_MIN_MACH = 5.0
@@ -63,6 +76,13 @@ class FlyoutSummary:
     alt_min_m: Array
     alt_max_m: Array
     peak_load_factor_g: Array
+    peak_q_pa: Array
+    peak_heat_rate_wpm2: Array
+    end_speed_mps: Array
+    end_angle_deg: Array
+    miss_m: Array  # from the dive target; nan without a dive
+    dive_started: Array  # 1 started, 0 never started, nan without a dive
+    limits: tuple[str, ...]  # per threat: each limit set and whether the glide kept it
 
 
 def ground_flown_m(traj: ThreatTrajectories) -> Array:
@@ -101,6 +121,24 @@ def summarize_flyout(traj: ThreatTrajectories, scenario: Scenario) -> FlyoutSumm
             glide[i] &= to_target > dive.start_range_m
     alt_glide = np.where(glide, traj.alt_m, np.nan)
     has_glide = glide.any(axis=1)
+    specs = {spec.name: spec for spec in scenario.threat_specs()}
+    end_v = np.where(impacted[:, None], traj.impact_v_ecef, traj.v_ecef[rows, last])
+    end_speed = np.linalg.norm(end_v, axis=1)
+    up = geodetic_up(end_lat, end_lon)
+    end_angle = np.degrees(np.arcsin(np.clip(np.sum(end_v * up, axis=1) / end_speed, -1, 1)))
+    miss = np.full(len(traj.names), np.nan)
+    for i, name in enumerate(traj.names):
+        dive = dives.get(name)
+        if dive is not None:
+            miss[i] = ground_range_m(end_lat[i], end_lon[i], dive.target_lat_rad,
+                                     dive.target_lon_rad)  # fmt: skip
+    dive_t = np.asarray(getattr(traj, "dive_t_s", np.full(len(traj.names), np.nan)))
+    phase = np.asarray(getattr(traj, "phase_code", np.full(valid.shape, PHASE_GLIDE)))
+    before_dive = valid & (phase == PHASE_GLIDE)
+    limits = tuple(
+        _limits_kept(specs[name].guidance.limits if name in specs else None, traj, i, before_dive)
+        for i, name in enumerate(traj.names)
+    )
     return FlyoutSummary(
         names=tuple(traj.names),
         flight_time_s=flight_time,
@@ -111,7 +149,48 @@ def summarize_flyout(traj: ThreatTrajectories, scenario: Scenario) -> FlyoutSumm
         alt_min_m=np.where(has_glide, np.min(np.where(glide, alt_glide, np.inf), axis=1), np.nan),
         alt_max_m=np.where(has_glide, np.max(np.where(glide, alt_glide, -np.inf), axis=1), np.nan),
         peak_load_factor_g=np.max(np.where(valid, traj.load_factor_g, -np.inf), axis=1),
+        peak_q_pa=np.max(np.where(valid, traj.q_pa, -np.inf), axis=1),
+        peak_heat_rate_wpm2=np.max(np.where(valid, traj.heat_rate_wpm2, -np.inf), axis=1),
+        end_speed_mps=end_speed,
+        end_angle_deg=end_angle,
+        miss_m=miss,
+        dive_started=np.where(np.isnan(dive_t), np.nan, np.isfinite(dive_t).astype(float)),
+        limits=limits,
     )
+
+
+def _limits_kept(limits: Limits | None, traj: ThreatTrajectories, i: int, glide: NDArray) -> str:
+    """Each limit the threat has, and whether its glide (before any dive) kept it: "q ok", or
+    "heat 1.12x" (its peak over the limit); "-" without limits."""
+    if limits is None:
+        return "-"
+    parts = []
+    for label, limit, values in (
+        ("q", limits.q_max_pa, traj.q_pa),
+        ("heat", limits.heat_rate_max_wpm2, traj.heat_rate_wpm2),
+        ("load", limits.load_max_g, traj.load_factor_g),
+    ):
+        if limit is None:
+            continue
+        peak = float(np.max(np.where(glide[i], values[i], -np.inf), initial=-np.inf))
+        ratio = peak / limit
+        parts.append(f"{label} ok" if ratio <= 1.0 + LIMIT_TOLERANCE else f"{label} {ratio:.2f}x")
+    return ", ".join(parts) if parts else "-"
+
+
+def flyout_warnings(summary: FlyoutSummary) -> list[str]:
+    """One line per threat whose dive never started, or whose flight ended more than
+    ``MISS_WARN_M`` from its dive target."""
+    lines = []
+    for i, name in enumerate(summary.names):
+        if summary.dive_started[i] == 0.0:
+            lines.append(f"warning: {name}: its dive never started (it never came within its "
+                         f"start range, or never needed to dive)")  # fmt: skip
+        if summary.miss_m[i] > MISS_WARN_M:
+            end = "impact" if summary.impacted[i] else "last point"
+            lines.append(f"warning: {name}: its {end} is {summary.miss_m[i] / 1e3:.1f} km from "
+                         f"its aim point")  # fmt: skip
+    return lines
 
 
 def _write_trajectories(traj: ThreatTrajectories, path: Path) -> None:
@@ -125,7 +204,8 @@ def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:
         title="Threat flyout",
         caption=f"range: great circle, start to end; glide alt: min-max from t = "
         f"{GLIDE_AFTER_S:g} s, at Mach >= {GLIDE_MIN_MACH:g}, before any terminal dive; "
-        f"end: impact, or still flying at t_max = {t_max_s:g} s",
+        f"end: impact, or still flying at t_max = {t_max_s:g} s; load: sqrt(L^2 + D^2) / "
+        f"(m g0)",
         box=box.SIMPLE_HEAD,
         caption_justify="left",
     )
@@ -155,6 +235,33 @@ def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:
             f"{summary.peak_mach[i]:.1f}",
             band,
             f"{summary.peak_load_factor_g[i]:.2f}",
+        )
+    return table
+
+
+def _loads_table(summary: FlyoutSummary) -> Table:
+    table = Table(
+        title="Loads, impact and limits",
+        caption="peaks over the whole flight; heat: Sutton-Graves stagnation point; end: "
+        "impact (or last point) speed and angle below the horizontal; miss: from the dive "
+        f"target; limits: kept by the glide before its dive (within {LIMIT_TOLERANCE:.0%}), "
+        "or its peak over the limit",
+        box=box.SIMPLE_HEAD,
+        caption_justify="left",
+    )
+    table.add_column("threat", no_wrap=True)
+    for header in ("q max\nkPa", "heat max\nMW/m2", "end\nm/s", "end\ndeg", "miss\nkm"):
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("glide limits")
+    for i, name in enumerate(summary.names):
+        table.add_row(
+            name,
+            f"{summary.peak_q_pa[i] / 1e3:.0f}",
+            f"{summary.peak_heat_rate_wpm2[i] / 1e6:.2f}",
+            f"{summary.end_speed_mps[i]:.0f}",
+            f"{summary.end_angle_deg[i]:.1f}",
+            f"{summary.miss_m[i] / 1e3:.3f}" if np.isfinite(summary.miss_m[i]) else "-",
+            summary.limits[i],
         )
     return table
 
@@ -241,7 +348,11 @@ def flyout(
     _write_trajectories(traj, out / "trajectories.parquet")  # first: keep what was computed
     (out / "scenario.yaml").write_text(dump_scenario(as_run), encoding="utf-8")
     console = Console()
-    console.print(_flyout_table(summarize_flyout(traj, as_run), run.t_max_s))
+    summary = summarize_flyout(traj, as_run)
+    console.print(_flyout_table(summary, run.t_max_s))
+    console.print(_loads_table(summary))
+    for line in flyout_warnings(summary):
+        typer.echo(line, err=True)
     _plot_flyout(traj, as_run, out / "flyout.png")
     console.print(
         f"wrote {out / 'trajectories.parquet'}, {out / 'scenario.yaml'}, {out / 'flyout.png'}",

@@ -117,7 +117,9 @@ TRUTH = _schema(
     ("alt_m", _f, "altitude above the WGS84 ellipsoid"),
     ("mach", _f, "Mach number"),
     ("q_pa", _f, "dynamic pressure"),
-    ("load_factor_g", _f, "lift over weight"),
+    ("heat_rate_wpm2", _f, "stagnation-point convective heat rate (Sutton-Graves), W/m^2"),
+    ("load_factor_g", _f, "aerodynamic load sqrt(L^2 + D^2) / (m g0)"),
+    ("phase", _s, "flight phase: boost, midcourse, glide or dive"),
 )
 
 PATHS = pa.schema(

@@ -24,6 +24,7 @@ steps, never within one.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Protocol, Self
 
@@ -39,6 +40,7 @@ from kaminari.dynamics.forces import (
     air_state,
     total_acceleration,
 )
+from kaminari.earth.constants import WGS84_A_M
 from kaminari.earth.frames import _geodetic_kernel, altitude_and_up
 
 __all__ = [
@@ -52,6 +54,10 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+_NEAR_GROUND_M = 30_000.0
+"""``fly_member`` computes the geodetic height only within this of the stop altitude (the
+ellipsoid's radii differ by 21.4 km, so |r| - a above it means far above the stop)."""
 
 
 class Controller(Protocol):
@@ -229,7 +235,7 @@ def _fly_compiled(
         model.area_over_mass, model.env, model.density_scale
     )
     n = r0.shape[0]
-    rec = np.empty((n, t_rec.size, 6))  # pages past the flights' end are never touched
+    rec = np.empty((t_rec.size, n, 6))  # time-major: what no member reaches is never touched
     stop_t = np.empty(n)
     stop_y = np.empty((n, 6))
     last = np.empty((n, 2), dtype=np.int64)
@@ -239,7 +245,7 @@ def _fly_compiled(
         float(stop_alt_m), rec, stop_t, stop_y, last,
     )  # fmt: skip
     n_used = int(last[:, 0].max()) // record_every + 1  # as the numpy loop: to the last step
-    used = rec[:, :n_used]
+    used = rec[:n_used].transpose(1, 0, 2)  # (N, T, 6), a view
     used[np.arange(n_used) > last[:, 1:]] = np.nan  # after each member's last record
     return Flight(t_rec[:n_used], used, stop_t, stop_y)
 
@@ -251,10 +257,11 @@ def fly_member(  # type: ignore[no-untyped-def]
 ):  # fmt: skip
     """Compiled, inlined into a controller's kernel: RK4 of member ``i`` from its start
     ``y0[i]`` to the ground or ``n_steps``, as ``fly`` does for a numpy batch. Records every
-    ``record_every``-th state in ``rec[i]``, and the ground crossing interpolated linearly in
-    altitude (``stop_t[i]`` NaN where none, ``stop_y[i]`` the state there or the last one);
-    ``last[i]`` is the last step run and the last recorded index (``rec[i]`` is not written
-    after it). ``f(t, y, i, params, state, aux, out)`` writes the derivative of ``y`` (6,);
+    ``record_every``-th state in ``rec[:, i]`` (time-major), and the ground crossing
+    interpolated linearly in altitude (``stop_t[i]`` NaN where none, ``stop_y[i]`` the state
+    there or the last one);
+    ``last[i]`` is the last step run and the last recorded index (``rec[:, i]`` is not
+    written after it). ``f(t, y, i, params, state, aux, out)`` writes the derivative of ``y`` (6,);
     ``update(t, y, i, params, state, aux)`` sees each accepted step's end."""
     half = 0.5 * dt
     sixth = dt / 6.0
@@ -265,7 +272,8 @@ def fly_member(  # type: ignore[no-untyped-def]
     k = np.empty((4, 6))
     y[:] = y0[i]
     alt = _geodetic_kernel(y[0], y[1], y[2])[0]
-    rec[i, 0, :] = y
+    near = stop_alt + _NEAR_GROUND_M  # above it (|r| - a), no geodetic height is needed
+    rec[0, i, :] = y
     n_done = 0
     stop_t[i] = np.nan
     stopped = False
@@ -282,7 +290,13 @@ def fly_member(  # type: ignore[no-untyped-def]
             f(t + h, ys, i, params, state, aux, k[stage])
         for j in range(6):
             y_new[j] = y[j] + sixth * (k[0, j] + 2.0 * (k[1, j] + k[2, j]) + k[3, j])
-        alt_new = _geodetic_kernel(y_new[0], y_new[1], y_new[2])[0]
+        rn = math.sqrt(y_new[0] * y_new[0] + y_new[1] * y_new[1] + y_new[2] * y_new[2])
+        if rn - WGS84_A_M > near:  # the height is at least |r| - a: far above the stop
+            alt_new = rn - WGS84_A_M
+        else:
+            alt_new = _geodetic_kernel(y_new[0], y_new[1], y_new[2])[0]
+            if alt > near - 1.0:  # the last step's height was the bound: make it exact
+                alt = _geodetic_kernel(y[0], y[1], y[2])[0]
         if alt_new < stop_alt:
             frac = min(max((alt - stop_alt) / (alt - alt_new), 0.0), 1.0)
             stop_t[i] = t + frac * dt
@@ -295,7 +309,7 @@ def fly_member(  # type: ignore[no-untyped-def]
         alt = alt_new
         if step % record_every == 0:
             n_done = step // record_every
-            rec[i, n_done, :] = y
+            rec[n_done, i, :] = y
     if not stopped:
         stop_y[i, :] = y
     last[i, 0] = step

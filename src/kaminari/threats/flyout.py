@@ -77,8 +77,9 @@ _AOM, _SCALE, _NOSE, _ATM, _OMEGA, _KJ2 = range(6)
 _A0, _A1, _A2, _A3, _ACLIP, _B0, _B1, _B2, _B3, _B4 = range(6, 16)
 _ALPHA, _EQUIL, _AMIN, _AMAX, _BANK, _WAMP, _WOMEGA, _WPHASE = range(16, 24)
 _DIVE, _TX, _TY, _TZ, _TUX, _TUY, _TUZ, _DIVE_COS = range(24, 32)
-_NAV, _DIVE_LIFT, _DIVE_AMAX, _IMPACT, _QMAX, _HEATMAX, _LOADMAX = range(32, 39)
-_N_PARAMS = 39
+_NAV, _DIVE_LIFT, _DIVE_AMAX, _IMPACT, _QMAX, _HEATMAX, _LOADMAX, _DIVE_COS_FAR = range(32, 40)
+_N_PARAMS = 40
+_UP_TILT_RAD = 0.004  # geodetic up is within 0.0034 rad of the geocentric direction
 _DIVE_T = 0  # guidance state: when the dive started (inf: not yet)
 _FINAL_T = 1  # when the dive's impact-angle law took over (inf: not yet)
 _N_STATE = 2
@@ -361,6 +362,10 @@ def _glide_update(t, y, i, params, state, aux):  # type: ignore[no-untyped-def]
         return
     x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
     if not diving:
+        if (x * p[_TUX] + yy * p[_TUY] + z * p[_TUZ]) <= p[_DIVE_COS_FAR] * math.sqrt(
+            x * x + yy * yy + z * z
+        ):
+            return  # far outside the armed range, by the geocentric angle alone
         _, slat, clat, dist = _geodetic_kernel(x, yy, z)
         if (clat * (x * p[_TUX] + yy * p[_TUY]) / dist + slat * p[_TUZ]) <= p[_DIVE_COS]:
             return  # not yet within the armed range
@@ -531,6 +536,7 @@ def _member_params(spec: ThreatSpec, env: Environment) -> list[float]:
         row[_TX : _TZ + 1] = [float(c) for c in target]
         row[_TUX : _TUZ + 1] = [float(c) for c in up]
         row[_DIVE_COS] = math.cos(dive.start_range_m / MEAN_RADIUS_M)
+        row[_DIVE_COS_FAR] = math.cos(min(dive.start_range_m / MEAN_RADIUS_M + _UP_TILT_RAD, 3.1))
         row[_NAV] = dive.navigation_gain
         row[_DIVE_LIFT] = dive.max_load_g * G0_MPS2
         row[_DIVE_AMAX] = dive.alpha_max_rad

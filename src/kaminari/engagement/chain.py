@@ -428,7 +428,7 @@ def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Trut
     specs, index = disperse_all(chain.threats, chain.dispersions, seed, reps)
     plain = np.flatnonzero(index[0] < 0) if index.size else np.empty(0, dtype=np.intp)
     members = [chain.threats[t] for t in plain] + specs
-    flown = fly_threats(members, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
+    flown = fly_threats(members, dt_s=chain.dt_s, t_max_s=chain.t_max_s, diagnostics=False)
     member = np.where(index >= 0, index + plain.size, 0)
     member[:, plain] = np.arange(plain.size)
     return Truth(flown, np.array([t.start_t_s for t in chain.threats]), member)

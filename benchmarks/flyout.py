@@ -23,10 +23,17 @@ import time
 from pathlib import Path
 
 import numpy as np
+from numba import njit
 from scipy.integrate import solve_ivp
 
-from kaminari.dynamics.integrator import PointMassModel
-from kaminari.threats.flyout import GlideController, GlideStart, ThreatSpec, fly_threats
+from kaminari.dynamics.forces import EARTH
+from kaminari.threats.flyout import (
+    GlideController,
+    GlideStart,
+    ThreatSpec,
+    _glide_derivative,
+    fly_threats,
+)
 from kaminari.threats.guidance import BankPlan, GuidancePlan
 from kaminari.threats.vehicles import CAV_H
 
@@ -84,11 +91,20 @@ def glides(n: int, seed: int = 7, weave: bool = True) -> list[ThreatSpec]:
     return specs
 
 
+@njit(cache=True)
+def _one_derivative(t, y, params, state, aux):  # type: ignore[no-untyped-def]
+    out = np.empty(6)
+    _glide_derivative(t, np.ascontiguousarray(y), 0, params, state, aux, out)
+    return out
+
+
 def peer_one(spec: ThreatSpec, t_s: float, rtol: float) -> np.ndarray:
+    """One glide by solve_ivp, calling kaminari's own compiled derivative (the same force model
+    and guidance that ``fly_threats`` integrates) once per evaluation."""
     controller = GlideController.from_specs([spec])
-    model = PointMassModel(controller.area_over_mass, controller)
+    _, params, state, aux = controller.compiled_flight(controller.area_over_mass, EARTH, 1.0)
     r0, v0 = spec.start.ecef()
-    sol = solve_ivp(lambda t, y: model.derivative(t, y.reshape(6, 1)).ravel(), (0.0, t_s),
+    sol = solve_ivp(lambda t, y: _one_derivative(t, y, params, state, aux), (0.0, t_s),
                     np.concatenate([r0, v0]), method="DOP853", rtol=rtol, atol=1e-3,
                     t_eval=[t_s])
     return sol.y[:3, -1]

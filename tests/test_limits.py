@@ -135,3 +135,78 @@ def test_phase_is_glide_then_dive_and_the_glide_kept_its_load_limit(dives):
         assert np.max(dives.load_factor_g[i, :first]) <= 3.0 * 1.01
     rows = dives.rows()
     assert set(rows["phase"]) == {"glide", "dive"}
+
+
+# --- scenario and command ---------------------------------------------------------------------
+
+_SCENARIO = """
+name: limits
+epoch: 2027-01-01T00:00:00Z
+threats:
+  - name: hgv
+    vehicle: cav-h
+    start: {lat_deg: 31.85, lon_deg: 124.19, alt_km: 50, speed_mps: 5000,
+            flight_path_deg: 0, heading_deg: 69.28}
+    guidance:
+      alpha_deg: 10
+      dive: {target: city, start_range_km: 300, impact_angle_deg: IMPACT}
+    limits: {q_max_kpa: 40, heat_rate_max_kwpm2: 2500, load_max_g: 2}
+defended:
+  - {name: city, lat_deg: 35.68, lon_deg: 139.77}
+"""
+
+
+def test_scenario_limits_and_impact_angle_reach_the_plan(tmp_path):
+    from kaminari.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(_SCENARIO.replace("IMPACT", "-45"))
+    plan = load_scenario(path).threat_specs()[0].guidance
+    assert plan.limits == Limits(q_max_pa=40e3, heat_rate_max_wpm2=2.5e6, load_max_g=2.0)
+    assert plan.dive is not None and plan.dive.impact_angle_rad == pytest.approx(-45 * DEG)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("impact_angle_deg: IMPACT", "impact_angle_deg: -90",
+         "threats[0].guidance.dive.impact_angle_deg: -90 is not allowed; allowed: "
+         "-90 < impact_angle_deg < 0"),
+        ("load_max_g: 2}", "load_max_g: 0}",
+         "threats[0].limits.load_max_g: 0 is not allowed; allowed: 0 < load_max_g <= 100"),
+    ],
+)  # fmt: skip
+def test_a_bad_limit_or_impact_angle_is_one_line(tmp_path, old, new, message):
+    from kaminari.errors import UserInputError
+    from kaminari.scenario import load_scenario
+
+    path = tmp_path / "s.yaml"
+    path.write_text(_SCENARIO.replace(old, new).replace("IMPACT", "-45"))
+    with pytest.raises(UserInputError) as err:
+        load_scenario(path)
+    text = str(err.value)
+    assert "\n" not in text and message in text
+
+
+def test_flyout_warns_of_a_dive_never_started_and_of_an_end_far_from_the_aim():
+    from kaminari.cli.flyout import FlyoutSummary, flyout_warnings
+
+    def col(*values):
+        return np.array(values, dtype=float)
+
+    summary = FlyoutSummary(
+        names=("late", "far", "fine", "glider"), flight_time_s=col(1, 1, 1, 1),
+        impacted=np.array([False, True, True, False]), ground_range_m=col(0, 0, 0, 0),
+        ground_flown_m=col(0, 0, 0, 0), peak_mach=col(0, 0, 0, 0), alt_min_m=col(0, 0, 0, 0),
+        alt_max_m=col(0, 0, 0, 0), peak_load_factor_g=col(0, 0, 0, 0),
+        peak_q_pa=col(0, 0, 0, 0), peak_heat_rate_wpm2=col(0, 0, 0, 0),
+        end_speed_mps=col(0, 0, 0, 0), end_angle_deg=col(0, 0, 0, 0),
+        miss_m=col(900e3, 5300.0, 20.0, np.nan), dive_started=col(0, 1, 1, np.nan),
+        limits=("-", "-", "-", "-"),
+    )  # fmt: skip
+    assert flyout_warnings(summary) == [
+        "warning: late: its dive never started (it never came within its start range, or "
+        "never needed to dive)",
+        "warning: late: its last point is 900.0 km from its aim point",
+        "warning: far: its impact is 5.3 km from its aim point",
+    ]

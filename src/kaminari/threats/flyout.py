@@ -78,7 +78,8 @@ _A0, _A1, _A2, _A3, _ACLIP, _B0, _B1, _B2, _B3, _B4 = range(6, 16)
 _ALPHA, _EQUIL, _AMIN, _AMAX, _BANK, _WAMP, _WOMEGA, _WPHASE = range(16, 24)
 _DIVE, _TX, _TY, _TZ, _TUX, _TUY, _TUZ, _DIVE_COS = range(24, 32)
 _NAV, _DIVE_LIFT, _DIVE_AMAX, _IMPACT, _QMAX, _HEATMAX, _LOADMAX, _DIVE_COS_FAR = range(32, 40)
-_N_PARAMS = 40
+_GATE = 40
+_N_PARAMS = 41
 _UP_TILT_RAD = 0.004  # geodetic up is within 0.0034 rad of the geocentric direction
 _DIVE_T = 0  # guidance state: when the dive started (inf: not yet)
 _FINAL_T = 1  # when the dive's impact-angle law took over (inf: not yet)
@@ -185,10 +186,11 @@ def _terminal(
         ru = rx * ux + ry * uy + rz * uz
         hx, hy, hz = rx - ru * ux, ry - ru * uy, rz - ru * uz
         hn = max(math.sqrt(hx * hx + hy * hy + hz * hz), 1.0)
-        back = min(GATE_ALT_M / math.tan(-_C_IMPACT / _C_LOS * p[_IMPACT]), hn)
-        rx -= back * hx / hn - GATE_ALT_M * ux
-        ry -= back * hy / hn - GATE_ALT_M * uy
-        rz -= back * hz / hn - GATE_ALT_M * uz
+        gate = p[_GATE]
+        back = min(gate / math.tan(-_C_IMPACT / _C_LOS * p[_IMPACT]), hn)
+        rx -= back * hx / hn - gate * ux
+        ry -= back * hy / hn - gate * uy
+        rz -= back * hz / hn - gate * uz
     r2 = max(rx * rx + ry * ry + rz * rz, 1.0)
     rn = math.sqrt(r2)
     if not impact_law:
@@ -540,6 +542,7 @@ def _member_params(spec: ThreatSpec, env: Environment) -> list[float]:
         row[_NAV] = dive.navigation_gain
         row[_DIVE_LIFT] = dive.max_load_g * G0_MPS2
         row[_DIVE_AMAX] = dive.alpha_max_rad
+        row[_GATE] = GATE_ALT_M
         if dive.impact_angle_rad is not None:
             row[_IMPACT] = dive.impact_angle_rad
     return row

@@ -89,6 +89,8 @@ _C_LOS = float((IMPACT_WEIGHT_POWER + 2) * (IMPACT_WEIGHT_POWER + 3))
 _C_IMPACT = float((IMPACT_WEIGHT_POWER + 1) * (IMPACT_WEIGHT_POWER + 2))
 _INF = math.inf
 _FAST = {"reassoc", "contract", "arcp", "nsz", "afn"}  # not nnan/ninf: inf and NaN are used
+# The kernels use numpy's error model (no zero-division check on every division): divisions
+# are guarded where a zero can occur (speeds, distances and lift floored at tiny values).
 
 
 @dataclass(frozen=True)
@@ -392,7 +394,7 @@ def _glide_update(t, y, i, params, state, aux):  # type: ignore[no-untyped-def]
         state[i, _FINAL_T] = t
 
 
-@njit(cache=True, fastmath=_FAST)
+@njit(cache=True, fastmath=_FAST, error_model="numpy")
 def _fly_glide(  # type: ignore[no-untyped-def]
     i, params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t, stop_y, last
 ):
@@ -427,7 +429,7 @@ def _fly_glides_threaded(  # type: ignore[no-untyped-def]
         )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _controls_batch(  # type: ignore[no-untyped-def]
     t, x, y, z, vx, vy, vz, alt, upx, upy, upz, speed, rho, sound, member, params, dive_t, aux,
     cl, cd, cos_b, sin_b,
@@ -443,7 +445,7 @@ def _controls_batch(  # type: ignore[no-untyped-def]
         )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _update_batch(t, y, ids, params, state, aux):  # type: ignore[no-untyped-def]
     row = np.empty(6)
     for k in range(ids.size):
@@ -452,7 +454,7 @@ def _update_batch(t, y, ids, params, state, aux):  # type: ignore[no-untyped-def
         _glide_update(t, row, ids[k], params, state, aux)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _diagnose_kernel(  # type: ignore[no-untyped-def]
     t_s, rec, params, dive_t, aux, lat, lon, alt, mach, q, heat, load, phase
 ):

@@ -50,6 +50,7 @@ class _Spec:
     start: _Start
     guidance: object
     start_t_s: float = 0.0
+    launch: object = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +102,8 @@ class _Trajectories:
             "heat_rate_wpm2": self.heat_rate_wpm2[i, j],
             "load_factor_g": self.load_factor_g[i, j],
             "phase": np.full(i.size, "glide", dtype=object),
+            "stage": np.full(i.size, -1),
+            "plume": np.zeros(i.size, dtype=bool),
         }
 
 

@@ -182,6 +182,31 @@ CASES = {
         "-1 is not allowed",
         "0 <= period_s",
     ),
+    "booster that does not exist": (
+        ("    start: {lat_deg: 33.5, lon_deg: 128.0, alt_km: 50, speed_mps: 5000,\n"
+         "            flight_path_deg: 0, heading_deg: 60}\n",
+         "    launch: {lat_deg: 39.0, lon_deg: 125.7, azimuth_deg: 105, booster: generic-mrbn}\n"),
+        "booster: generic-mrbn",
+        "threats[1].launch.booster",
+        "unknown booster 'generic-mrbn'; did you mean 'generic-mrbm'?",
+        "generic-mrbm, generic-hgv-booster, v2",
+    ),
+    "both start and launch": (
+        ("            flight_path_deg: 0, heading_deg: 60}\n",
+         "            flight_path_deg: 0, heading_deg: 60}\n"
+         "    launch: {lat_deg: 39.0, lon_deg: 125.7, azimuth_deg: 105, booster: generic-mrbm}\n"),
+        "launch: {lat_deg: 39.0",
+        "threats[1].launch",
+        "not used together with start",
+        "either start (a glide start state) or launch (a booster from the ground)",
+    ),
+    "re-entry vehicle without its ballistic coefficient": (
+        ("  - name: hgv-2\n    vehicle: cav-h\n", "  - name: hgv-2\n    vehicle: rv\n"),
+        "name: hgv-2",  # a missing field: the enclosing mapping's line
+        "threats[1].ballistic_coefficient_kgpm2",
+        "required by vehicle rv",
+        "a number > 0",
+    ),
     "key given twice": (
         ("    magazine: 40\n", "    magazine: 40\n    magazine: 41\n"),
         "magazine: 41",

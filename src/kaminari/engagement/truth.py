@@ -170,6 +170,8 @@ def _subset(traj: ThreatTrajectories, members: NDArray[np.intp]) -> ThreatTrajec
             fields[f.name] = value
         elif f.name == "names":
             fields[f.name] = tuple(value[m] for m in members)
+        elif value is None:  # an optional per-member field this flight does not have
+            fields[f.name] = None
         else:
             fields[f.name] = np.asarray(value)[members]
     return dataclasses.replace(traj, **fields)

@@ -545,16 +545,37 @@ def _brief_html(
     timed = any(last > 0.0 or len(names) > 1 for names, _, last in starts.values())
     threats = []
     for t in s.threats:
-        g, dive = t.guidance, t.guidance.dive
-        guidance = f"α {g.alpha_deg:g}°, {g.glide} glide, bank {g.bank.kind}"
+        g = t.guidance
+        dive = g.dive if g is not None else None
+        if g is None:
+            guidance = f"ballistic, β {t.ballistic_coefficient_kgpm2:g} kg/m²"
+        else:
+            guidance = f"α {g.alpha_deg:g}°, {g.glide} glide, bank {g.bank.kind}"
         if dive is not None:
             onto = dive.target or _site(dive.lat_deg or 0.0, dive.lon_deg or 0.0)
             guidance += f"; dives onto {onto} from {dive.start_range_km:g} km"
-        st = t.start
+            if dive.impact_angle_deg is not None:
+                guidance += f" at {dive.impact_angle_deg:g}°"
         names, first, last = starts.get(t.name, ([t.name], 0.0, 0.0))
         who = t.name if names == [t.name] else f"{t.name}: {len(names)} threats, {names[0]} … "
         who += "" if names == [t.name] else names[-1]
         start_s = f"{first:g}" if first == last else f"{first:g}–{last:g}"
+        if t.launch is not None:
+            la = t.launch
+            threats.append(
+                [
+                    who,
+                    t.vehicle,
+                    _site(la.lat_deg, la.lon_deg),
+                    *([start_s] if timed else []),
+                    "launch",
+                    la.booster,
+                    f"{la.azimuth_deg:g}",
+                    _Raw(_e(guidance)),
+                ]
+            )
+            continue
+        st = t.start
         threats.append(
             [
                 who,

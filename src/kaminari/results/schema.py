@@ -120,6 +120,9 @@ TRUTH = _schema(
     ("heat_rate_wpm2", _f, "stagnation-point convective heat rate (Sutton-Graves), W/m^2"),
     ("load_factor_g", _f, "aerodynamic load sqrt(L^2 + D^2) / (m g0)"),
     ("phase", _s, "flight phase: boost, midcourse, glide or dive"),
+    ("stage", _i, "booster stage firing (or next to fire), from 0; -1 after the payload's "
+     "release, and for a threat started from a given state"),
+    ("plume", _b, "a rocket motor burns: a launch that infrared sensors can see"),
 )
 
 PATHS = pa.schema(

@@ -14,7 +14,7 @@ from kaminari.scenario.base import LatDeg, LonDeg, Name, SiteAltM, _LatLon, _Mod
 from kaminari.scenario.control import MAX_TRACKS, FireControlConfig, TrackerSettingsConfig
 from kaminari.scenario.run import RunConfig
 from kaminari.scenario.sensors import RadarConfig
-from kaminari.scenario.threats import ThreatConfig
+from kaminari.scenario.threats import REENTRY_VEHICLE, ThreatConfig
 from kaminari.scenario.weapons import BatteryConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
 from kaminari.threats.guidance import DivePlan
@@ -248,17 +248,25 @@ class Scenario(_Model):
         """The threats as the flyout takes them: SI units, vehicles looked up, dives resolved,
         each raid expanded into its threats (``kaminari.threats.raid.expand_raid``), in the
         order of the file."""
+        from kaminari.threats.ballistic import BALLISTIC, reentry_vehicle
         from kaminari.threats.flyout import ThreatSpec  # numerics only when flying
         from kaminari.threats.raid import expand_raid
 
         specs: list[ThreatSpec] = []
         for t in self.threats:
+            if t.vehicle == REENTRY_VEHICLE:
+                vehicle = reentry_vehicle(t.ballistic_coefficient_kgpm2 or 0.0)
+                guidance = BALLISTIC
+            else:
+                vehicle = VEHICLES[t.vehicle]
+                guidance = t.guidance.to_plan(self.dive_plan(t))  # type: ignore[union-attr]
             spec = ThreatSpec(
                 name=t.name,
-                vehicle=VEHICLES[t.vehicle],
-                start=t.start.to_glide_start(),
-                guidance=t.guidance.to_plan(self.dive_plan(t)),
+                vehicle=vehicle,
+                start=t.start.to_glide_start() if t.start is not None else None,
+                guidance=guidance,
                 start_t_s=t.start_t_s,
+                launch=t.launch.to_launch(t.start_t_s) if t.launch is not None else None,
             )
             specs += expand_raid(spec, t.count, t.spacing_s, t.lateral_spacing_km * 1e3)
         return specs

@@ -270,6 +270,12 @@ class ThreatConfig(_Model):
             raise FieldProblem(("launch",), "not used together with start", either)
         if self.start is None and self.launch is None:
             raise FieldProblem(("start",), "required (or launch)", either)
+        if self.launch is not None and self.dispersion is not None and self.dispersion.speed_mps:
+            raise FieldProblem(
+                ("dispersion", "speed_mps"),
+                "not used by a launched threat (its booster sets its speed)",
+                "0, or a start state instead of a launch",
+            )
         return self
 
     @model_validator(mode="after")

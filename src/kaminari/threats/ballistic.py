@@ -37,6 +37,11 @@ class ConstantDragAero:
 
     cd: float = 1.0
 
+    @property
+    def ballistic(self) -> bool:
+        """No lift: the flyout labels its phases midcourse and dive by altitude."""
+        return True
+
     def coefficients(self, mach: Array, alpha_rad: Array) -> tuple[Array, Array]:
         zero = np.zeros(np.broadcast_shapes(np.shape(mach), np.shape(alpha_rad)))
         return zero, zero + self.cd

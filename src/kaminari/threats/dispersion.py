@@ -11,8 +11,10 @@ Draws, each a standard normal z_i of the threat's stream, in this order:
   whose median radial error is the CEP; D. R. Childs et al., "Circular error probable",
   Journal of the Royal Statistical Society C 1962; CEP = 1.1774 sigma);
 - start position: east and north offsets of ``start_m`` each, by a local flat-Earth step on
-  the mean radius (tens of kilometres at most: the error is well under 0.1 %);
-- heading, speed, dive start range: one normal each;
+  the mean radius (tens of kilometres at most: the error is well under 0.1 %); for a threat
+  launched by a booster, of its launch site;
+- heading (a launched threat's launch azimuth), speed (not for a launched threat: its booster
+  sets it), dive start range: one normal each;
 - weave: amplitude and period, one normal each (the amplitude held at or above zero, the
   period at or above a tenth of its nominal); its phase uniform on [0, 2 pi) when
   ``weave_random_phase``;
@@ -94,14 +96,15 @@ def disperse(
     reps = np.asarray(reps, dtype=np.int64).reshape(-1)
     z = normals(seed, threat_part(spec.name), reps, N_DRAWS)
     d = dispersion
-    s = spec.start
+    launched = spec.launch is not None
+    s = spec.launch if launched else spec.start
     aim_sigma = d.aim_cep_m / CEP_PER_SIGMA
     start_lat, start_lon = _moved(
         np.full(reps.size, s.lat_rad), np.full(reps.size, s.lon_rad),
         d.start_m * z[:, 2], d.start_m * z[:, 3],
     )
-    heading = s.heading_rad + d.heading_rad * z[:, 4]
-    speed = np.maximum(s.speed_mps + d.speed_mps * z[:, 5], 1.0)
+    heading = (s.azimuth_rad if launched else s.heading_rad) + d.heading_rad * z[:, 4]
+    speed = np.maximum((0.0 if launched else s.speed_mps) + d.speed_mps * z[:, 5], 1.0)
     density = np.maximum(1.0 + d.density_frac * z[:, 10], 0.1)
     plan = spec.guidance
     dive = plan.dive
@@ -120,10 +123,16 @@ def disperse(
         phase = 2.0 * math.pi * u if d.weave_random_phase else np.full(reps.size, bank.phase_rad)
     out = []
     for k in range(reps.size):  # objects for the flyout to read back into arrays
-        start = replace(
-            s, lat_rad=float(start_lat[k]), lon_rad=float(start_lon[k]),
-            heading_rad=float(heading[k]), speed_mps=float(speed[k]),
-        )
+        if launched:  # the launch site and azimuth spread; the booster's speed does not
+            moved = {"launch": replace(
+                s, lat_rad=float(start_lat[k]), lon_rad=float(start_lon[k]),
+                azimuth_rad=float(heading[k]),
+            )}  # fmt: skip
+        else:
+            moved = {"start": replace(
+                s, lat_rad=float(start_lat[k]), lon_rad=float(start_lon[k]),
+                heading_rad=float(heading[k]), speed_mps=float(speed[k]),
+            )}  # fmt: skip
         guidance = plan
         if dive is not None:
             guidance = replace(
@@ -141,9 +150,7 @@ def disperse(
                     phase_rad=float(phase[k]),
                 ),
             )
-        out.append(
-            replace(spec, start=start, guidance=guidance, density_scale=float(density[k]))
-        )
+        out.append(replace(spec, guidance=guidance, density_scale=float(density[k]), **moved))
     return out
 
 

@@ -14,7 +14,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 import numpy as np
 from numba import njit, prange
@@ -53,6 +53,9 @@ from kaminari.threats.guidance import (
 from kaminari.threats.heating import SUTTON_GRAVES_K_EARTH, heat_rate_kernel
 from kaminari.threats.vehicles import GlideVehicle
 
+if TYPE_CHECKING:
+    from kaminari.threats.booster import Launch
+
 __all__ = [
     "PHASES",
     "GlideController",
@@ -69,6 +72,8 @@ EQUILIBRIUM_DAMPING_S = 15.0
 
 PHASES = ("boost", "midcourse", "glide", "dive")
 """Flight phases; ``ThreatTrajectories.phase_code`` holds indices into this tuple."""
+PHASE_BOOST = PHASES.index("boost")
+PHASE_MIDCOURSE = PHASES.index("midcourse")
 PHASE_GLIDE = PHASES.index("glide")
 PHASE_DIVE = PHASES.index("dive")
 
@@ -129,10 +134,13 @@ class ThreatSpec:
 
     name: str
     vehicle: GlideVehicle
-    start: GlideStart
+    start: GlideStart | None
     guidance: GuidancePlan
     start_t_s: float = 0.0
     density_scale: float = 1.0
+    launch: Launch | None = None
+    """A launch from the ground by a booster (``threats.booster``) instead of ``start`` (which
+    is then None): the threat is flown from lift-off (``threats.launched``)."""
 
 
 # --- compiled guidance ------------------------------------------------------------------------
@@ -456,10 +464,11 @@ def _update_batch(t, y, ids, params, state, aux):  # type: ignore[no-untyped-def
 
 @njit(cache=True, error_model="numpy")
 def _diagnose_kernel(  # type: ignore[no-untyped-def]
-    t_s, rec, params, dive_t, aux, lat, lon, alt, mach, q, heat, load, phase
+    t_s, offset, rec, params, dive_t, aux, lat, lon, alt, mach, q, heat, load, phase
 ):
     """Per recorded sample: geodetic position, Mach, dynamic pressure, Sutton-Graves heat rate,
-    aerodynamic load sqrt(L^2 + D^2) / (m g0) and phase code; NaN (phase -1) after the end."""
+    aerodynamic load sqrt(L^2 + D^2) / (m g0) and phase code; NaN (phase -1) after the end.
+    The guidance reads each member's own clock, the record's less ``offset`` (N,)."""
     for i in range(rec.shape[0]):
         p = params[i]
         for k in range(rec.shape[1]):
@@ -479,8 +488,8 @@ def _diagnose_kernel(  # type: ignore[no-untyped-def]
             )
             fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
             cl, cd, cos_b, sin_b = _controls(
-                t_s[k], x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound, dlnrho, fx, fy,
-                fz, p, dive_t[i, 0], dive_t[i, 1],
+                t_s[k] - offset[i], x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound,
+                dlnrho, fx, fy, fz, p, dive_t[i, 0], dive_t[i, 1],
             )  # fmt: skip
             qk = 0.5 * rho * speed * speed
             _, _, _, lift, drag = aero_kernel(
@@ -490,7 +499,7 @@ def _diagnose_kernel(  # type: ignore[no-untyped-def]
             q[i, k] = qk
             heat[i, k] = heat_rate_kernel(rho, speed, p[_NOSE])
             load[i, k] = math.sqrt(lift * lift + drag * drag) / G0_MPS2
-            dived = p[_DIVE] > 0.0 and t_s[k] >= dive_t[i, 0]
+            dived = p[_DIVE] > 0.0 and t_s[k] - offset[i] >= dive_t[i, 0]
             phase[i, k] = PHASE_DIVE if dived else PHASE_GLIDE
 
 
@@ -644,6 +653,37 @@ class GlideController:
         return kernel, params, state, ATMOSPHERE_TABLE
 
 
+MIDCOURSE_ALT_M = 100_000.0
+"""Above this altitude a body flying without thrust is in ``midcourse`` (the Karman line, the
+conventional edge of space, FAI); a launched payload is until it first comes below it, and a
+re-entry vehicle whenever it is above it (below it, it is in its terminal ``dive``)."""
+
+
+def _ballistic_and_boost_phases(
+    traj: ThreatTrajectories, alt: Array, load: Array, phase: NDArray[np.int8], offset: Array
+) -> None:
+    """Phases the glide kernel does not know: boost (and the boost's drag load), a launched
+    payload's midcourse, a re-entry vehicle's midcourse and dive (in place)."""
+    flying = phase >= 0
+    if traj.ballistic is not None and traj.ballistic.any():
+        b = traj.ballistic
+        high = alt[b] > MIDCOURSE_ALT_M
+        phase[b] = np.where(flying[b], np.where(high, PHASE_MIDCOURSE, PHASE_DIVE), -1)
+    if traj.boost_stage is None:
+        return
+    boosting = flying & (traj.t_s[None, :] < offset[:, None])
+    phase[boosting] = PHASE_BOOST
+    load[boosting] = traj.boost_load_g[boosting]
+    launched = offset > 0.0
+    after = flying & ~boosting & launched[:, None]
+    # midcourse from release until the payload, descending, first comes below MIDCOURSE_ALT_M
+    descending = np.zeros_like(after)
+    descending[:, 1:] = alt[:, 1:] < alt[:, :-1]
+    below = after & descending & (alt < MIDCOURSE_ALT_M)
+    came_down = np.cumsum(below, axis=1) > 0
+    phase[after & ~came_down] = PHASE_MIDCOURSE
+
+
 @dataclass(frozen=True)
 class ThreatTrajectories:
     """Flown threats. Arrays are (N, T) unless noted; samples after ground impact are NaN
@@ -664,6 +704,11 @@ class ThreatTrajectories:
     dive_t_s: Array  # (N,) dive start on its own clock; inf: never started; NaN: no dive
     impact_law_t_s: Array  # (N,) when the impact-angle law took over; inf: never; NaN: none
     params: Array = field(repr=False, compare=False)  # (N, P) the compiled guidance's
+    clock_offset_s: Array | None = None  # (N,) start of the guided flight on the record's clock
+    boost_stage: NDArray[np.int8] | None = None  # (N, T) stage firing or next; -1: no boost
+    boost_plume: NDArray[np.bool_] | None = None  # (N, T) a motor burns
+    boost_load_g: Array | None = None  # (N, T) the stack's drag over its weight while boosted
+    ballistic: NDArray[np.bool_] | None = None  # (N,) a body without lift (a re-entry vehicle)
 
     @property
     def valid(self) -> NDArray[np.bool_]:
@@ -677,13 +722,14 @@ class ThreatTrajectories:
             "lat_rad", "lon_rad", "alt_m", "mach", "q_pa", "heat_rate_wpm2", "load_factor_g",
         )}  # fmt: skip
         phase = np.empty((n, t_len), dtype=np.int8)
-        dive_t = np.ascontiguousarray(
-            np.nan_to_num(np.stack([self.dive_t_s, self.impact_law_t_s], axis=-1), nan=np.inf)
-        )
+        offset = np.zeros(n) if self.clock_offset_s is None else self.clock_offset_s
+        own = np.stack([self.dive_t_s, self.impact_law_t_s], axis=-1) - offset[:, None]
+        dive_t = np.ascontiguousarray(np.nan_to_num(own, nan=np.inf))
         _diagnose_kernel(
-            np.ascontiguousarray(self.t_s, dtype=float), rec, self.params, dive_t,
-            ATMOSPHERE_TABLE, *out.values(), phase,
+            np.ascontiguousarray(self.t_s, dtype=float), np.ascontiguousarray(offset), rec,
+            self.params, dive_t, ATMOSPHERE_TABLE, *out.values(), phase,
         )  # fmt: skip
+        _ballistic_and_boost_phases(self, out["alt_m"], out["load_factor_g"], phase, offset)
         return {**out, "phase_code": phase}
 
     @property
@@ -758,6 +804,14 @@ class ThreatTrajectories:
         names = np.asarray(PHASES, dtype=object)
         cols["phase"] = names[self.phase_code[valid]]
         extra["phase"] = names[self.phase_code[imp, last]]
+        if self.boost_stage is None:
+            cols["stage"] = np.full(cols["phase"].size, -1, dtype=np.int64)
+            cols["plume"] = np.zeros(cols["phase"].size, dtype=bool)
+        else:
+            cols["stage"] = self.boost_stage[valid].astype(np.int64)
+            cols["plume"] = self.boost_plume[valid]
+        extra["stage"] = np.full(imp.size, -1, dtype=np.int64)
+        extra["plume"] = np.zeros(imp.size, dtype=bool)
         order = np.lexsort(
             (np.concatenate([cols["t_s"], extra["t_s"]]), np.concatenate([member, imp]))
         )
@@ -797,6 +851,10 @@ def fly_threats(
     ``NUMBA_NUM_THREADS``; off by default, for processes that already run one per core)."""
     if not threats:
         raise ValueError("fly_threats needs at least one threat")
+    if any(spec.launch is not None for spec in threats):
+        from kaminari.threats.launched import fly_launched  # boosters fly first
+
+        return fly_launched(threats, dt_s, t_max_s, record_every, env, diagnostics, threads)
     controller = GlideController.from_specs(threats, env).threaded(threads)
     scale = np.array([spec.density_scale for spec in threats], dtype=float)
     model = PointMassModel(controller.area_over_mass, controller, env, scale)
@@ -813,6 +871,7 @@ def fly_threats(
         dive_t_s=controller.dive_t_s,
         impact_law_t_s=controller.impact_law_t_s,
         params=controller.flight_params(controller.area_over_mass, env, scale),
+        ballistic=np.array([getattr(t.vehicle.aero, "ballistic", False) for t in threats]),
     )
     if diagnostics:
         traj._derived  # noqa: B018 -- evaluate now

@@ -65,14 +65,18 @@ def expand_raid(
     out = []
     for i in range(count):
         across = (i - 0.5 * (count - 1)) * lateral_spacing_m
-        lat, lon, heading = offset_across_heading(
-            spec.start.lat_rad, spec.start.lon_rad, spec.start.heading_rad, across
-        )
-        start = replace(spec.start, lat_rad=lat, lon_rad=lon, heading_rad=heading)
-        out.append(
-            replace(
-                spec, name=f"{spec.name}-{i + 1}", start=start,
-                start_t_s=spec.start_t_s + i * spacing_s,
+        t_s = spec.start_t_s + i * spacing_s
+        if spec.launch is not None:  # launched: the launch sites spread across the azimuth
+            site = spec.launch
+            lat, lon, azimuth = offset_across_heading(
+                site.lat_rad, site.lon_rad, site.azimuth_rad, across
             )
-        )
+            moved = {"launch": replace(site, lat_rad=lat, lon_rad=lon, azimuth_rad=azimuth,
+                                       t_s=t_s)}  # fmt: skip
+        else:
+            lat, lon, heading = offset_across_heading(
+                spec.start.lat_rad, spec.start.lon_rad, spec.start.heading_rad, across
+            )
+            moved = {"start": replace(spec.start, lat_rad=lat, lon_rad=lon, heading_rad=heading)}
+        out.append(replace(spec, name=f"{spec.name}-{i + 1}", start_t_s=t_s, **moved))
     return out

@@ -156,6 +156,7 @@ def _truth(names: Sequence[str], dt_s: float) -> dict[str, np.ndarray]:
             "load_factor_g": np.where(to_go > DIVE_M, 1.0, 3.0),
             "heat_rate_wpm2": 1.7415e-4 * np.sqrt(rho / 0.1) * speed**3,
             "phase": np.where(to_go > DIVE_M, "glide", "dive").astype(object),
+            "stage": np.full(t_rel.size, -1), "plume": np.zeros(t_rel.size, dtype=bool),
         }  # fmt: skip
         for key, values in part.items():
             columns[key].append(np.asarray(values))

@@ -91,17 +91,24 @@ def _geodetic_kernel(x: float, y: float, z: float) -> tuple[float, float, float,
     stable at the poles and the equator alike.
     """
     a, b = WGS84_A_M, WGS84_B_M
-    p = math.sqrt(x * x + y * y)
-    r = math.sqrt(p * p + z * z)
+    p2 = x * x + y * y
+    p = math.sqrt(p2)
+    r = math.sqrt(p2 + z * z)  # not from p: the two square roots run side by side
     pp = max(p, 1e-9)
-    tan_beta = (z / pp) * (b / a) * (1.0 + WGS84_EP2 * b / r)
-    cos_beta = 1.0 / math.sqrt(1.0 + tan_beta * tan_beta)
-    sin_beta = tan_beta * cos_beta
-    num = z + WGS84_EP2 * b * sin_beta * sin_beta * sin_beta
-    den = p - WGS84_E2 * a * cos_beta * cos_beta * cos_beta
-    hyp = math.sqrt(num * num + den * den)
-    slat, clat = num / hyp, den / hyp
-    h = p * clat + z * slat - a * math.sqrt(1.0 - WGS84_E2 * slat * slat)
+    # Bowring's starting parametric latitude, tan(beta) = (z/p)(b/a)(1 + e'^2 b / r), held as
+    # the pair (zb, pb) = r p (sin, cos of beta) |(zb, pb)|; the terms of the latitude are then
+    # scaled by |(zb, pb)|^3, and the height by the hypotenuse: one division, at the end (the
+    # chain of dependent square roots and divisions is what a flight's evaluation waits on).
+    zb = z * (b / a) * (r + WGS84_EP2 * b)
+    pb = pp * r
+    q2 = pb * pb + zb * zb
+    q3 = q2 * math.sqrt(q2)
+    num = z * q3 + (WGS84_EP2 * b) * (zb * zb * zb)
+    den = p * q3 - (WGS84_E2 * a) * (pb * pb * pb)
+    inv = 1.0 / math.sqrt(num * num + den * den)
+    slat, clat = num * inv, den * inv
+    # h = p cos(lat) + z sin(lat) - a sqrt(1 - e^2 sin^2(lat)), over the common denominator
+    h = (p * den + z * num - a * math.sqrt(den * den + (1.0 - WGS84_E2) * num * num)) * inv
     return h, slat, clat, pp
 
 

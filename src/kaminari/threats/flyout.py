@@ -84,7 +84,12 @@ _ALPHA, _EQUIL, _AMIN, _AMAX, _BANK, _WAMP, _WOMEGA, _WPHASE = range(16, 24)
 _DIVE, _TX, _TY, _TZ, _TUX, _TUY, _TUZ, _DIVE_COS = range(24, 32)
 _NAV, _DIVE_LIFT, _DIVE_AMAX, _IMPACT, _QMAX, _HEATMAX, _LOADMAX, _DIVE_COS_FAR = range(32, 40)
 _GATE = 40
-_N_PARAMS = 41
+# constants of the member that the compiled laws would otherwise recompute at every evaluation:
+# the gate's distance back along the approach, GATE_ALT_M / tan(-(n+1)(n+2)/((n+2)(n+3)) impact)
+# (NaN without an impact angle), cos and sin of the impact angle, and 1 where the aerodynamic fit
+# allows the load cap's shortcut (``_load_cap_idle``), else 0
+_GATE_BACK, _IMPACT_COS, _IMPACT_SIN, _LOAD_BOUND = range(41, 45)
+_N_PARAMS = 45
 _UP_TILT_RAD = 0.004  # geodetic up is within 0.0034 rad of the geocentric direction
 _DIVE_T = 0  # guidance state: when the dive started (inf: not yet)
 _FINAL_T = 1  # when the dive's impact-angle law took over (inf: not yet)
@@ -163,11 +168,13 @@ def _alpha_for_lift(p: Array, cl: float, e1: float) -> float:
 
 
 @njit(cache=True, inline="always")
-def _log_density_slope(aux: Array, alt: float) -> float:
-    """d ln(rho) / dh (1/m) of the atmosphere's grid cell at ``alt``."""
+def _log_density(aux: Array, alt: float) -> tuple[float, float]:
+    """ln(rho) of the standard atmosphere at ``alt`` (the grid's, as ``air_kernel`` takes the
+    exp of it: the barrier needs no log of the density) and d ln(rho) / dh (1/m) of its cell."""
     u = alt * (1.0 / _GRID_DH_M) - _GRID_H0_M / _GRID_DH_M
     i = min(max(int(u), 0), aux.shape[0] - 2)
-    return aux[i, 1] * (1.0 / _GRID_DH_M)
+    u -= i
+    return aux[i, 0] + u * aux[i, 1], aux[i, 1] * (1.0 / _GRID_DH_M)
 
 
 @njit(cache=True, inline="always")
@@ -197,7 +204,7 @@ def _terminal(
         hx, hy, hz = rx - ru * ux, ry - ru * uy, rz - ru * uz
         hn = max(math.sqrt(hx * hx + hy * hy + hz * hz), 1.0)
         gate = p[_GATE]
-        back = min(gate / math.tan(-_C_IMPACT / _C_LOS * p[_IMPACT]), hn)
+        back = min(p[_GATE_BACK], hn)
         rx -= back * hx / hn - gate * ux
         ry -= back * hy / hn - gate * uy
         rz -= back * hz / hn - gate * uz
@@ -220,7 +227,7 @@ def _terminal(
             ve = ex * ux + ey * uy + ez * uz
             hx, hy, hz = ex - ve * ux, ey - ve * uy, ez - ve * uz
             hn = max(math.sqrt(hx * hx + hy * hy + hz * hz), 1e-12)
-        c, s = math.cos(p[_IMPACT]), math.sin(p[_IMPACT])
+        c, s = p[_IMPACT_COS], p[_IMPACT_SIN]
         dfx, dfy, dfz = c * hx / hn + s * ux, c * hy / hn + s * uy, c * hz / hn + s * uz
         k = speed * speed / rn
         ax = k * (_C_LOS * rx / rn - _C_IMPACT * dfx)
@@ -250,11 +257,33 @@ def _terminal(
 
 
 @njit(cache=True, inline="always")
+def _load_cap_idle(
+    p: Array, alpha: float, alpha_0: float, total: float, e1: float, e2: float
+) -> bool:
+    """True where the load cap's iteration (in ``_glide_alpha``) cannot end below ``alpha``, so
+    that it need not run (its four steps are most of a glide's evaluation).
+
+    The iteration, from alpha_0 (CL = total), is alpha <- CL^-1(total cos(theta(alpha))) with
+    cos(theta) = CL / sqrt(CL^2 + CD^2). Where ``_LOAD_BOUND`` is set (a1 > 0, b0, b1, b2,
+    b4 >= 0: CD / CL = b4 + (b0 + b2 e2 + b1 alpha^2) / CL, a convex function over a positive
+    affine one, is quasi-convex where CL > 0) cos(theta) is smallest at an end of
+    [alpha, alpha_0]; if total cos(theta) at both ends is at least CL(alpha), every step stays
+    in [alpha, alpha_0] and the cap is min(alpha, alpha_4) = alpha. The two conditions are
+    sqrt(CL^2 + CD^2) <= total at alpha and total^4 >= CL(alpha)^2 (total^2 + CD(alpha_0)^2)."""
+    if p[_LOAD_BOUND] <= 0.0:
+        return False
+    cl, cd = _aero(p, alpha, e1, e2)
+    cd_0 = _aero(p, alpha_0, e1, e2)[1]
+    t2 = total * total
+    return cl > 0.0 and cl * cl + cd * cd <= t2 and t2 * t2 >= cl * cl * (t2 + cd_0 * cd_0)
+
+
+@njit(cache=True, inline="always")
 def _glide_alpha(
     x: float, y: float, z: float, vx: float, vy: float, vz: float,
     upx: float, upy: float, upz: float, speed: float, rho: float, dlnrho: float,
-    qs_m: float, cos_bank: float, fx: float, fy: float, fz: float, e1: float, e2: float,
-    p: Array,
+    ln_rho: float, qs_m: float, cos_bank: float, fx: float, fy: float, fz: float, e1: float,
+    e2: float, p: Array,
 ) -> float:  # fmt: skip
     """Angle of attack of the glide: held or equilibrium, raised where the q or heat-rate
     limit's barrier asks for more lift, capped by the load limit (``threats.guidance``)."""
@@ -279,7 +308,7 @@ def _glide_alpha(
             if p[_HEATMAX] < _INF:
                 root = p[_HEATMAX] / (SUTTON_GRAVES_K_EARTH * speed * speed * speed)
                 rho_max = min(rho_max, p[_NOSE] * root * root)
-            margin = math.log(rho_max / rho)
+            margin = math.log(rho_max / p[_SCALE]) - ln_rho  # ln(rho_max / rho)
             scale_height = -1.0 / dlnrho if dlnrho < -1e-7 else 7_000.0
             hdot_allowed = -scale_height * (margin - BARRIER_MARGIN) / BARRIER_TAU_S
             a_up = (hdot_allowed - hdot) / BARRIER_RESPONSE_S
@@ -293,6 +322,8 @@ def _glide_alpha(
     if p[_LOADMAX] < _INF:
         total = p[_LOADMAX] / qs_m  # the largest sqrt(CL^2 + CD^2)
         alpha_l = _alpha_for_lift(p, total, e1)
+        if _load_cap_idle(p, alpha, alpha_l, total, e1, e2):
+            return alpha
         for _ in range(4):  # keep CL/CD, scale to the largest total
             cl, cd = _aero(p, alpha_l, e1, e2)
             both = math.sqrt(cl * cl + cd * cd)
@@ -307,10 +338,11 @@ def _glide_alpha(
 def _controls(
     t: float, x: float, y: float, z: float, vx: float, vy: float, vz: float,
     upx: float, upy: float, upz: float, speed: float, rho: float, sound: float,
-    dlnrho: float, fx: float, fy: float, fz: float, p: Array, dive_t: float, final_t: float,
+    dlnrho: float, ln_rho: float, fx: float, fy: float, fz: float, p: Array, dive_t: float,
+    final_t: float,
 ) -> tuple[float, float, float, float]:  # fmt: skip
     """Lift and drag coefficients and cos, sin of bank of one member at one instant; f is the
-    gravity and frame acceleration there."""
+    gravity and frame acceleration there; ``dlnrho`` and ``ln_rho`` as ``_log_density``."""
     mach = speed / sound
     e1 = math.exp(p[_A3] * mach)
     e2 = math.exp(p[_B3] * mach)
@@ -333,7 +365,8 @@ def _controls(
         cos_b, sin_b = cos_d, sin_d
     else:
         alpha = _glide_alpha(
-            x, y, z, vx, vy, vz, upx, upy, upz, speed, rho, dlnrho, qs_m, cos_b, fx, fy, fz,
+            x, y, z, vx, vy, vz, upx, upy, upz, speed, rho, dlnrho, ln_rho, qs_m, cos_b, fx,
+            fy, fz,
             e1, e2, p,
         )  # fmt: skip
     cl, cd = _aero(p, alpha, e1, e2)
@@ -344,12 +377,14 @@ def _controls(
 def _glide_derivative(t, y, i, params, state, aux, out):  # type: ignore[no-untyped-def]
     p = params[i]
     x, yy, z, vx, vy, vz = y[0], y[1], y[2], y[3], y[4], y[5]
-    alt, upx, upy, upz, speed, rho, sound, dlnrho = air_kernel(
+    alt, upx, upy, upz, speed, rho, sound, _ = air_kernel(
         x, yy, z, vx, vy, vz, aux, p[_ATM] > 0.0, p[_SCALE]
     )
+    ln_rho, dlnrho = _log_density(aux, alt)
     fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
     cl, cd, cos_b, sin_b = _controls(
-        t, x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound, dlnrho, fx, fy, fz, p,
+        t, x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound, dlnrho, ln_rho, fx, fy, fz,
+        p,
         state[i, _DIVE_T], state[i, _FINAL_T],
     )  # fmt: skip
     ax, ay, az, _, _ = aero_kernel(
@@ -446,10 +481,11 @@ def _controls_batch(  # type: ignore[no-untyped-def]
         i = member[k]
         p = params[i]
         fx, fy, fz = frame_kernel(x[k], y[k], z[k], vx[k], vy[k], vz[k], p[_OMEGA], p[_KJ2])
+        dlnrho = _log_density(aux, alt[k])[1]
+        ln_rho = math.log(rho[k] / p[_SCALE])  # the standard's: rho may carry another scale
         cl[k], cd[k], cos_b[k], sin_b[k] = _controls(
             t[k], x[k], y[k], z[k], vx[k], vy[k], vz[k], upx[k], upy[k], upz[k], speed[k],
-            rho[k], sound[k], _log_density_slope(aux, alt[k]), fx, fy, fz, p, dive_t[i, 0],
-            dive_t[i, 1],
+            rho[k], sound[k], dlnrho, ln_rho, fx, fy, fz, p, dive_t[i, 0], dive_t[i, 1],
         )  # fmt: skip
 
 
@@ -483,13 +519,14 @@ def _diagnose_kernel(  # type: ignore[no-untyped-def]
             lat[i, k] = math.atan2(slat, clat)
             lon[i, k] = math.atan2(yy, x)
             alt[i, k] = h
-            _, upx, upy, upz, speed, rho, sound, dlnrho = air_kernel(
+            _, upx, upy, upz, speed, rho, sound, _ = air_kernel(
                 x, yy, z, vx, vy, vz, aux, p[_ATM] > 0.0, p[_SCALE]
             )
+            ln_rho, dlnrho = _log_density(aux, h)
             fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, p[_OMEGA], p[_KJ2])
             cl, cd, cos_b, sin_b = _controls(
                 t_s[k] - offset[i], x, yy, z, vx, vy, vz, upx, upy, upz, speed, rho, sound,
-                dlnrho, fx, fy, fz, p, dive_t[i, 0], dive_t[i, 1],
+                dlnrho, ln_rho, fx, fy, fz, p, dive_t[i, 0], dive_t[i, 1],
             )  # fmt: skip
             qk = 0.5 * rho * speed * speed
             _, _, _, lift, drag = aero_kernel(
@@ -542,7 +579,9 @@ def _member_params(spec: ThreatSpec, env: Environment) -> list[float]:
     row[_HEATMAX] = _INF if limits.heat_rate_max_wpm2 is None else limits.heat_rate_max_wpm2
     row[_LOADMAX] = _INF if limits.load_max_g is None else limits.load_max_g * G0_MPS2
     dive = plan.dive
-    row[_IMPACT] = math.nan
+    row[_IMPACT] = row[_GATE_BACK] = row[_IMPACT_COS] = row[_IMPACT_SIN] = math.nan
+    a1, b0, b1, b2, b4 = row[_A1], row[_B0], row[_B1], row[_B2], row[_B4]
+    row[_LOAD_BOUND] = 1.0 if a1 > 0.0 and min(b0, b1, b2, b4) >= 0.0 else 0.0
     if dive is not None:
         target, up = _target_geometry(dive.target_lat_rad, dive.target_lon_rad, dive.target_alt_m)
         row[_DIVE] = 1.0
@@ -556,6 +595,9 @@ def _member_params(spec: ThreatSpec, env: Environment) -> list[float]:
         row[_GATE] = GATE_ALT_M
         if dive.impact_angle_rad is not None:
             row[_IMPACT] = dive.impact_angle_rad
+            row[_GATE_BACK] = GATE_ALT_M / math.tan(-_C_IMPACT / _C_LOS * dive.impact_angle_rad)
+            row[_IMPACT_COS] = math.cos(dive.impact_angle_rad)
+            row[_IMPACT_SIN] = math.sin(dive.impact_angle_rad)
     return row
 
 

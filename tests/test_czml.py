@@ -249,3 +249,29 @@ def test_written_again_the_file_is_the_same_and_small(run_dir, tmp_path):
     assert CliRunner().invoke(app, ["czml", str(copy_dir)]).exit_code == 0
     assert (copy_dir / "engagement.czml").read_bytes() == before
     assert len(before) < 1_000_000
+
+
+def test_a_dispersed_threat_flies_its_replications_own_path(tmp_path):
+    """With dispersion each replication's threat follows its own path (paths.parquet), not the
+    nominal one: its samples lie on the replication's recorded path."""
+    from synthetic_run import write_run_folder
+
+    folder = write_run_folder(tmp_path / "run", reps=4, tracks_reps=2, dispersed=True)
+    result = CliRunner().invoke(app, ["czml", str(folder), "--reps", "2"])
+    assert result.exit_code == 0, result.output
+    packets = _by_id(json.loads((folder / "engagement.czml").read_text(encoding="utf-8")))
+    own = pq.read_table(folder / "paths.parquet").to_pydict()
+    nominal = pq.read_table(folder / "truth.parquet").to_pydict()
+    for rep in (0, 1):
+        mine = (np.array(own["rep"]) == rep) & (np.array(own["threat"]) == "hgv")
+        t_own = np.array(own["t_s"])[mine]
+        r_own = np.column_stack([np.array(own[c])[mine] for c in ("x_m", "y_m", "z_m")])
+        packet = packets[f"rep-{rep}/threat/hgv"]
+        t, r = _samples(packet)
+        k = t.size // 2  # a sample mid-flight, away from the kill or impact
+        expected = np.array([np.interp(t[k], t_own, r_own[:, j]) for j in range(3)])
+        assert np.linalg.norm(r[k] - expected) < 50.0  # on its own path (sampling, interpolation)
+        t_nom = np.array(nominal["t_s"])
+        r_nom = np.column_stack([np.array(nominal[c]) for c in ("x_m", "y_m", "z_m")])
+        off = np.array([np.interp(t[k], t_nom, r_nom[:, j]) for j in range(3)])
+        assert np.linalg.norm(r[k] - off) > 100.0  # and not on the nominal one

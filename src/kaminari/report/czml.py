@@ -168,7 +168,12 @@ def write_czml(run_dir: str | Path, reps: int = 3) -> Path:
     _known(shot_path, "battery", shots["battery"], battery_names)
     _known(shot_path, "threat", shots["threat"], [*threat_names, ""], "truth.parquet")
 
-    threats = _threat_flights(truth, table, shown)
+    own_path = run_dir / "paths.parquet"  # a dispersed threat's own paths (newer runs)
+    own = _read_table(own_path, ("rep", *TRUTH_COLUMNS)) if own_path.is_file() else None
+    if own is not None:
+        keep = np.isin(own["rep"], shown)
+        own = {name: column[keep] for name, column in own.items()}
+    threats = _threat_flights(truth, table, shown, own)
     max_tof_s = scenario.fire_control.max_time_of_flight_s
     rounds = _round_flights(scenario.battery_models(), shots, max_tof_s)
     ends = [f.end_t_s for f in threats.values()] + [f.end_t_s for f in rounds]
@@ -281,26 +286,43 @@ def _sampled(
     return _Flight(times, r)
 
 
-def _threat_flights(
-    truth: dict[str, NDArray], table: dict[str, NDArray], shown: NDArray
-) -> dict[tuple[int, str], _Flight]:
-    """Each shown (rep, threat)'s path from its start to its kill, its impact (where
-    ``replications.parquet`` puts it, on the ellipsoid) or the end of its recorded flight."""
-    names = truth["threat"].astype(str)
+def _paths_by(
+    truth: dict[str, NDArray], keys: NDArray
+) -> dict[object, tuple[Array, Array, Array]]:
+    """Each key's (a threat name, or (rep, name)) sampled path in time order."""
     paths = {}
-    for name in dict.fromkeys(names.tolist()):
-        rows = np.flatnonzero(names == name)
+    for key in dict.fromkeys(keys.tolist()):
+        rows = np.flatnonzero(np.array([k == key for k in keys.tolist()]))
         rows = rows[np.argsort(truth["t_s"][rows], kind="stable")]
         t = truth["t_s"][rows].astype(float)
         r = np.column_stack([truth[c][rows] for c in ("x_m", "y_m", "z_m")]).astype(float)
         v = np.column_stack([truth[c][rows] for c in ("vx_mps", "vy_mps", "vz_mps")])
         ok = np.isfinite(t) & np.isfinite(r).all(axis=1)
         if ok.any():
-            paths[name] = (t[ok], r[ok], v[ok].astype(float))
+            paths[key] = (t[ok], r[ok], v[ok].astype(float))
+    return paths
+
+
+def _threat_flights(
+    truth: dict[str, NDArray],
+    table: dict[str, NDArray],
+    shown: NDArray,
+    own: dict[str, NDArray] | None = None,
+) -> dict[tuple[int, str], _Flight]:
+    """Each shown (rep, threat)'s path from its start to its kill, its impact (where
+    ``replications.parquet`` puts it, on the ellipsoid) or the end of its recorded flight:
+    the replication's own path where ``own`` (``paths.parquet``: a dispersed threat's) has it,
+    else the threat's nominal path."""
+    paths = _paths_by(truth, truth["threat"].astype(str))
+    if own is not None and own["rep"].size:
+        keys = np.empty(own["rep"].size, dtype=object)
+        keys[:] = list(zip(own["rep"].astype(int).tolist(), own["threat"].astype(str).tolist(),
+                           strict=True))  # fmt: skip
+        paths.update(_paths_by(own, keys))
     flights = {}
     for row in np.flatnonzero(np.isin(table["rep"], shown)):
         r, name = int(table["rep"][row]), str(table["threat"][row])
-        t_s, r_ecef, v_ecef = paths[name]
+        t_s, r_ecef, v_ecef = paths.get((r, name), paths[name])
         impact = [float(table[c][row]) for c in ("impact_t_s", "impact_lat_deg", "impact_lon_deg")]
         if bool(table["killed"][row]) and math.isfinite(float(table["kill_t_s"][row])):
             end_t, end_r = float(table["kill_t_s"][row]), None

@@ -114,8 +114,8 @@ _LOW_COEF = np.array(
 
 EMISSIVITY = 0.8
 """Default total hemispherical emissivity of a glider's hot skin. Own assumption: oxidised
-carbon-carbon and ceramic thermal protection lie at about 0.8-0.9 when hot (the Shuttle's RCC
-was taken as 0.8-0.9 in NASA's thermal analyses); one grey value in every band."""
+carbon-carbon and ceramic thermal protection are commonly taken at about 0.8-0.9 when hot (no
+source named here); one grey value in every band."""
 
 HEAT_FRACTION = 0.05
 """Default ratio of the area-mean convective heat rate over the radiating surface to the

@@ -81,6 +81,8 @@ class KillChain:
     (``firecontrol.assignment``); none: the batteries' sites stand in for them.
     ``dispersions``: one per threat (or none at all): each replication flies its own version
     of a dispersed threat, drawn from the threat's stream (``threats.dispersion``).
+    ``rcs_m2``: each threat's radar cross-section, m^2, handed to every sensor's ``measure``
+    (none at all: the sensors are called without it and take 1 m^2).
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -94,6 +96,7 @@ class KillChain:
     predictor: Literal["track", "truth"] = "track"
     defended: tuple[tuple[float, float, float], ...] = ()
     dispersions: tuple[Dispersion | None, ...] = ()
+    rcs_m2: tuple[float, ...] = ()
 
     @property
     def dispersed(self) -> bool:
@@ -216,6 +219,11 @@ class _Engagement:
         self.records = Records(reps, truth.n, self.slots)
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
+        self.rcs_m2: Array | None = None
+        if chain.rcs_m2:
+            if len(chain.rcs_m2) != truth.n:
+                raise ValueError(f"rcs_m2 has {len(chain.rcs_m2)} values for {truth.n} threats")
+            self.rcs_m2 = np.asarray(chain.rcs_m2, dtype=float)
         self.fcs = effectors_for(
             chain.batteries, tables, chain.doctrine, chain.tracker, chain.projectile_dt_s
         )
@@ -251,7 +259,10 @@ class _Engagement:
         if self.truth.shared:
             r_true = r_true[0]
         exists = flying & (self.kill_t > t)
-        report = sensor.measure(t, r_true, exists, self.rng)
+        if self.rcs_m2 is None:
+            report = sensor.measure(t, r_true, exists, self.rng)
+        else:
+            report = sensor.measure(t, r_true, exists, self.rng, rcs_m2=self.rcs_m2)
         self.records.detections(t, report.rep, report.label)
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
         assoc = process_scan(tr, t, dets, in_view, self.chain.tracker)

@@ -213,7 +213,13 @@ class Scenario(_Model):
             predictor="truth" if predictor == "truth" else "track",
             defended=tuple((d.lat_rad, d.lon_rad, d.alt_m) for d in self.defended),
             dispersions=tuple(self.threat_dispersions()),
+            rcs_m2=tuple(self.threat_rcs()),
         )
+
+    def threat_rcs(self) -> list[float]:
+        """Each threat's radar cross-section in m^2 (a raid's threats share their entry's), in
+        the order of ``threat_specs``."""
+        return [t.rcs_m2 for t in self.threats for _ in range(t.count)]
 
     def threat_dispersions(self) -> list[Dispersion | None]:
         """Each threat's dispersion (a raid's threats share their entry's; None: none), in

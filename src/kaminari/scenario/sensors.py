@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import Field, model_validator
 
@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from kaminari.sensors.radar import Radar
 
 __all__ = ["RadarConfig", "RadarSigmaConfig", "SiteConfig"]
+
+_REFERENCE = ("snr_ref_db", "range_ref_km", "rcs_ref_m2", "pfa")
+"""The radar equation's reference performance and false-alarm probability: all or none."""
 
 
 def _radar_class() -> type[Radar]:
@@ -78,17 +81,68 @@ class RadarConfig(_Model):
         ge=0,
         description="time of the first scan; below revisit_s",
     )
-    false_alarms_per_scan: float = Field(
-        default_factory=_default(_radar_class, "false_alarms_per_scan"),
+    false_alarms_per_scan: float | None = Field(
+        None,
         ge=0,
         description="mean of the Poisson number of false detections a scan reports",
     )
+    # The radar equation (sensors.radar): all four of the reference and pfa, or none.
+    snr_ref_db: float | None = Field(
+        None, ge=-100, le=200, description="single-look SNR at range_ref_km against rcs_ref_m2"
+    )
+    range_ref_km: float | None = Field(None, gt=0, le=100_000)
+    rcs_ref_m2: float | None = Field(None, gt=0, le=1e6)
+    pfa: float | None = Field(None, gt=0, lt=1, description="false-alarm probability per cell")
+    swerling: int | None = Field(None, description="target fluctuation: 0, 1 or 3 (default 1)")
+    beamwidth_mrad: float | None = Field(None, gt=0, le=1_000)
+    range_resolution_m: float | None = Field(None, gt=0, le=100_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_false_alarms_without_the_radar_equation(cls, data: Any) -> Any:
+        """``false_alarms_per_scan`` left out is 0 for a fixed-probability radar; with the radar
+        equation it stays None, and ``Radar.mean_false_alarms`` takes it from pfa."""
+        if (
+            isinstance(data, dict)
+            and "false_alarms_per_scan" not in data
+            and not any(n in data for n in _REFERENCE)
+        ):
+            return {**data, "false_alarms_per_scan": 0.0}
+        return data
 
     @model_validator(mode="after")
     def _offset_within_revisit(self) -> RadarConfig:
         if self.scan_offset_s >= self.revisit_s:
             message = f"{self.scan_offset_s:g} is not below revisit_s {self.revisit_s:g}"
             raise FieldProblem(("scan_offset_s",), message, "0 <= scan_offset_s < revisit_s")
+        return self
+
+    @model_validator(mode="after")
+    def _radar_equation_whole(self) -> RadarConfig:
+        """The reference and pfa all four or none; the radar equation's other fields only with
+        them; ``detection_probability`` only without them."""
+        together = "snr_ref_db, range_ref_km, rcs_ref_m2 and pfa together, or none of them"
+        given = [n for n in _REFERENCE if getattr(self, n) is not None]
+        if given and len(given) < len(_REFERENCE):
+            missing = next(n for n in _REFERENCE if getattr(self, n) is None)
+            message = f"required with {given[0]} (the radar equation)"
+            raise FieldProblem((missing,), message, together)
+        if not given:
+            for name in ("swerling", "beamwidth_mrad", "range_resolution_m"):
+                if getattr(self, name) is not None:
+                    raise FieldProblem((name,), "used only with the radar equation", together)
+        elif "detection_probability" in self.model_fields_set:
+            raise FieldProblem(
+                ("detection_probability",),
+                "not used with the radar equation (Pd follows from SNR, pfa and swerling)",
+                "detection_probability without snr_ref_db, range_ref_km, rcs_ref_m2 and pfa",
+            )
+        if self.swerling is not None and self.swerling not in (0, 1, 3):
+            raise FieldProblem(
+                ("swerling",),
+                f"{self.swerling} is not a fluctuation model the radar knows",
+                "0 (steady), 1 (Rayleigh) or 3 (one dominant plus Rayleigh)",
+            )
         return self
 
     def to_radar(self) -> Radar:
@@ -110,4 +164,23 @@ class RadarConfig(_Model):
             refraction_k=self.refraction_k,
             scan_offset_s=self.scan_offset_s,
             false_alarms_per_scan=self.false_alarms_per_scan,
+            **self._radar_equation(),
         )
+
+    def _radar_equation(self) -> dict[str, float | int]:
+        """The radar equation's fields of ``Radar`` in SI (none without the reference)."""
+        if self.snr_ref_db is None:
+            return {}
+        out: dict[str, float | int] = {
+            "snr_ref_db": self.snr_ref_db,
+            "range_ref_m": (self.range_ref_km or 0.0) * 1e3,
+            "rcs_ref_m2": self.rcs_ref_m2 or 0.0,
+            "pfa": self.pfa or 0.0,
+        }
+        if self.swerling is not None:
+            out["swerling"] = self.swerling
+        if self.beamwidth_mrad is not None:
+            out["beamwidth_rad"] = self.beamwidth_mrad / _MRAD_PER_RAD
+        if self.range_resolution_m is not None:
+            out["range_resolution_m"] = self.range_resolution_m
+        return out

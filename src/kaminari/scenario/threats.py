@@ -233,6 +233,9 @@ class ThreatConfig(_Model):
     lateral_spacing_km: float = Field(
         0.0, ge=0, le=1_000, description="km between neighbours' starts, across the heading"
     )
+    rcs_m2: float = Field(
+        1.0, gt=0, le=1e6, description="radar cross-section, constant, m^2"
+    )
 
     @property
     def last_start_t_s(self) -> float:

@@ -59,8 +59,15 @@ class Sensor(Protocol):
         ...
 
     def measure(
-        self, t_s: float, r_true: Array, exists: NDArray[np.bool_], rng: np.random.Generator
+        self,
+        t_s: float,
+        r_true: Array,
+        exists: NDArray[np.bool_],
+        rng: np.random.Generator,
+        rcs_m2: Array | None = None,
     ) -> Report:
         """Detections at scan time ``t_s`` of threats at true ECEF positions ``r_true``
-        (R, T, 3) that exist where ``exists`` (R, T), plus any false alarms."""
+        (R, T, 3) that exist where ``exists`` (R, T), plus any false alarms. ``rcs_m2``: the
+        threats' radar cross-sections (T,) or (R, T), m^2 (None: 1 m^2); a sensor whose
+        detections do not depend on target size ignores it."""
         ...

@@ -13,6 +13,20 @@ reports at a scan: the true geometric range, azimuth and elevation from its site
 noise, where a threat exists, is visible and the look succeeds with the radar's detection
 probability; and false alarms (``false_alarms``). Angles are radians, lengths metres, times
 seconds; batch axes first, components last.
+
+A radar is either a fixed-probability radar (the default: ``detection_probability`` per look
+out to ``max_range_m``, noise ``sigma_*``) or, when its reference performance is given
+(``snr_ref_db`` at ``range_ref_m`` against ``rcs_ref_m2``, with ``pfa``), a radar-equation
+radar: each look's signal-to-noise ratio is
+
+    SNR = SNR_ref (sigma / sigma_ref) (R_ref / R)^4
+
+(the radar range equation written relative to a reference, Skolnik, "Introduction to Radar
+Systems", 3rd ed., 2001, ch. 2 "The radar equation"; Richards, "Fundamentals of Radar Signal
+Processing", 2005, ch. 2), its detection probability follows from SNR, Pfa and the target's
+Swerling case (``detection_probability_of_snr``), its measurement noise grows as SNR falls
+(``Radar.noise_sigma``) and its false alarms follow from Pfa and the resolution cells it
+searches (``Radar.mean_false_alarms``).
 """
 
 from __future__ import annotations
@@ -29,9 +43,42 @@ from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ec
 from kaminari.sensors.base import Report
 from kaminari.tracking.measurement import RangeAzimuthElevation
 
-__all__ = ["Radar", "false_alarms", "scan_times", "visible", "visible_fraction"]
+__all__ = [
+    "MONOPULSE_SLOPE",
+    "SPEED_OF_LIGHT_MPS",
+    "Radar",
+    "albersheim_snr",
+    "detection_probability_of_snr",
+    "false_alarms",
+    "scan_times",
+    "snr_for_detection_probability",
+    "visible",
+    "visible_fraction",
+]
 
 Array = NDArray[np.float64]
+
+SPEED_OF_LIGHT_MPS = 299_792_458.0
+"""Speed of light in vacuum, m/s (exact, SI definition of the metre, BIPM SI Brochure 2019)."""
+
+MONOPULSE_SLOPE = 1.6
+"""k_m, the normalised monopulse slope in sigma_angle = beamwidth / (k_m sqrt(2 SNR)): about 1.6
+for a monopulse antenna (D. K. Barton, "Radar System Analysis and Modeling", Artech House 2005,
+angle measurement; also Richards, Scheer & Holm (eds.), "Principles of Modern Radar: Basic
+Principles", 2010, the chapter on radar measurements)."""
+
+DEFAULT_BEAMWIDTH_RAD = math.radians(1.0)
+"""Half-power beamwidth of a radar-equation radar when none is given: 1 deg (own choice, a
+typical large ground search-and-track radar; docs/assumptions.md)."""
+
+DEFAULT_RANGE_RESOLUTION_M = 150.0
+"""Range resolution of a radar-equation radar when none is given: 150 m, c / (2 B) for a 1 MHz
+bandwidth (own choice; docs/assumptions.md)."""
+
+SWERLING_CASES = (0, 1, 3)
+"""The target fluctuation models a radar-equation radar knows (single look, square-law
+detection): 0 steady, 1 Rayleigh (chi-square, 2 dof), 3 one dominant plus Rayleigh
+(chi-square, 4 dof)."""
 
 _SCAN_EDGE_TOLERANCE = 1e-9
 """A scan within this fraction of a revisit period outside [t0, t1] counts as inside."""
@@ -47,7 +94,15 @@ class Radar:
     looks (scans at offset + k revisit). ``alt_m`` is the antenna's height above the WGS84
     ellipsoid. Sigmas are one-sigma Gaussian measurement noise; 0 means perfect sensing.
     ``false_alarms_per_scan`` is the mean of the Poisson number of false alarms a scan reports,
-    spread uniformly over the volume the radar can see (``false_alarms``).
+    spread uniformly over the volume the radar can see (``false_alarms``); None (what a
+    scenario's radar-equation radar that leaves it out gets): Pfa times the resolution cells
+    searched for a radar-equation radar, 0 for a fixed-probability one (``mean_false_alarms``).
+
+    The radar equation is on when ``snr_ref_db``, ``range_ref_m``, ``rcs_ref_m2`` and ``pfa``
+    are given (all four or none): ``detection_probability`` is then unused, ``swerling`` (0, 1
+    or 3) is the targets' fluctuation model, and the sigmas are the floors of the noise, added
+    in quadrature to the thermal part that grows as SNR falls (``noise_sigma``), which uses
+    ``beamwidth_rad`` and ``range_resolution_m``.
     """
 
     name: str
@@ -63,7 +118,14 @@ class Radar:
     detection_probability: float = 1.0
     refraction_k: float = 4.0 / 3.0
     scan_offset_s: float = 0.0
-    false_alarms_per_scan: float = 0.0
+    false_alarms_per_scan: float | None = 0.0
+    snr_ref_db: float | None = None
+    range_ref_m: float | None = None
+    rcs_ref_m2: float | None = None
+    pfa: float | None = None
+    swerling: int = 1
+    beamwidth_rad: float = DEFAULT_BEAMWIDTH_RAD
+    range_resolution_m: float = DEFAULT_RANGE_RESOLUTION_M
 
     def __post_init__(self) -> None:
         checks = [
@@ -76,8 +138,28 @@ class Radar:
             ("min_elevation_rad", abs(self.min_elevation_rad) < math.pi / 2, "in (-pi/2, pi/2)"),
             ("detection_probability", 0 <= self.detection_probability <= 1, "within [0, 1]"),
             ("refraction_k", self.refraction_k > 0, "> 0"),
-            ("false_alarms_per_scan", self.false_alarms_per_scan >= 0, ">= 0"),
+            ("beamwidth_rad", 0 < self.beamwidth_rad < math.pi, "in (0, pi)"),
+            ("range_resolution_m", self.range_resolution_m > 0, "> 0"),
         ]
+        if self.false_alarms_per_scan is not None:
+            checks.append(("false_alarms_per_scan", self.false_alarms_per_scan >= 0, ">= 0"))
+        reference = (self.snr_ref_db, self.range_ref_m, self.rcs_ref_m2, self.pfa)
+        if any(v is not None for v in reference) and any(v is None for v in reference):
+            raise ValueError(
+                f"Radar {self.name!r}: snr_ref_db, range_ref_m, rcs_ref_m2 and pfa go together "
+                "(all four or none)"
+            )
+        if self.radar_equation:
+            checks += [
+                ("snr_ref_db", abs(self.snr_ref_db or 0.0) < 400, "in (-400, 400) dB"),
+                ("range_ref_m", (self.range_ref_m or 0.0) > 0, "> 0"),
+                ("rcs_ref_m2", (self.rcs_ref_m2 or 0.0) > 0, "> 0"),
+                ("pfa", 0 < (self.pfa or 0.0) < 1, "in (0, 1)"),
+            ]
+        if self.swerling not in SWERLING_CASES:
+            raise ValueError(
+                f"Radar {self.name!r}: swerling must be 0, 1 or 3, got {self.swerling!r}"
+            )
         for field_name, ok, allowed in checks:
             value = getattr(self, field_name)
             if not (ok and math.isfinite(value)):
@@ -104,17 +186,93 @@ class Radar:
 
     @property
     def clutter(self) -> bool:
-        return self.false_alarms_per_scan > 0.0
+        return self.mean_false_alarms > 0.0
+
+    # --- the radar equation ---
+
+    @property
+    def radar_equation(self) -> bool:
+        """Whether detection and noise follow the radar equation (the reference is given)."""
+        return self.snr_ref_db is not None
+
+    def snr(self, range_m: ArrayLike, rcs_m2: ArrayLike = 1.0) -> Array:
+        """Single-look SNR (a power ratio, not dB) at slant ranges ``range_m`` against radar
+        cross-sections ``rcs_m2`` (broadcast): SNR_ref (rcs / rcs_ref) (R_ref / R)^4."""
+        if not self.radar_equation:
+            raise ValueError(f"Radar {self.name!r} has no radar equation (no snr_ref_db)")
+        r = np.asarray(range_m, dtype=float)
+        snr_ref = 10.0 ** (float(self.snr_ref_db or 0.0) / 10.0)
+        ratio = np.asarray(rcs_m2, dtype=float) / float(self.rcs_ref_m2 or 1.0)
+        with np.errstate(divide="ignore"):
+            return snr_ref * ratio * (float(self.range_ref_m or 0.0) / r) ** 4
+
+    def look_probability(self, range_m: ArrayLike, rcs_m2: ArrayLike = 1.0) -> Array:
+        """Probability that one look detects a target in view at ``range_m`` with ``rcs_m2``:
+        ``detection_probability`` for a fixed-probability radar, else from the SNR."""
+        if not self.radar_equation:
+            shape = np.broadcast_shapes(np.shape(range_m), np.shape(rcs_m2))
+            return np.full(shape, self.detection_probability)
+        return detection_probability_of_snr(
+            self.snr(range_m, rcs_m2), float(self.pfa or 0.0), self.swerling
+        )
+
+    def noise_sigma(self, snr: ArrayLike) -> Array:
+        """One-sigma noise (..., 3) of range (m), azimuth and elevation (rad) at SNRs (...,).
+
+        Thermal parts: range resolution / sqrt(2 SNR) and beamwidth / (k_m sqrt(2 SNR)),
+        k_m = ``MONOPULSE_SLOPE`` (Barton 2005; Richards, Scheer & Holm 2010, radar
+        measurements); each added in quadrature to the radar's ``sigma_*``, its floor (the
+        fixed random error that more signal does not remove). Azimuth and elevation are the
+        angles in the two principal planes of the beam; the azimuth sigma is not divided by
+        cos(elevation) (own choice, for the elevations a ground radar tracks at)."""
+        s = np.asarray(snr, dtype=float)
+        with np.errstate(divide="ignore"):
+            inv = 1.0 / np.sqrt(2.0 * s)
+        thermal = np.stack(
+            [
+                self.range_resolution_m * inv,
+                self.beamwidth_rad / MONOPULSE_SLOPE * inv,
+                self.beamwidth_rad / MONOPULSE_SLOPE * inv,
+            ],
+            axis=-1,
+        )
+        floor = np.array([self.sigma_range_m, self.sigma_az_rad, self.sigma_el_rad])
+        return np.sqrt(thermal**2 + floor**2)
+
+    def resolution_cells(self) -> float:
+        """Resolution cells searched per scan: range cells (max_range / range resolution) times
+        beam positions (the solid angle above ``min_elevation_rad``, 2 pi (1 - sin el_min),
+        over a beam's beamwidth^2)."""
+        range_cells = self.max_range_m / self.range_resolution_m
+        solid_angle = 2.0 * math.pi * (1.0 - math.sin(self.min_elevation_rad))
+        return range_cells * solid_angle / self.beamwidth_rad**2
+
+    @property
+    def mean_false_alarms(self) -> float:
+        """Mean false alarms per scan: ``false_alarms_per_scan`` where given; else Pfa times
+        ``resolution_cells`` for a radar-equation radar (each cell's noise crosses the
+        threshold independently with probability Pfa), 0 for a fixed-probability radar."""
+        if self.false_alarms_per_scan is not None:
+            return self.false_alarms_per_scan
+        if self.radar_equation:
+            return float(self.pfa or 0.0) * self.resolution_cells()
+        return 0.0
 
     def measurement_model(self) -> RangeAzimuthElevation:
         return _measurement_model(self)
 
     def measure(
-        self, t_s: float, r_true: Array, exists: NDArray[np.bool_], rng: np.random.Generator
+        self,
+        t_s: float,
+        r_true: Array,
+        exists: NDArray[np.bool_],
+        rng: np.random.Generator,
+        rcs_m2: ArrayLike | None = None,
     ) -> Report:
         """Detections of threats at ``r_true`` (R, T, 3), or (T, 3) when every replication
         shares it, that exist where ``exists`` (R, T), then false alarms (``false_alarms``),
-        merged in replication order.
+        merged in replication order. ``rcs_m2``: the threats' radar cross-sections, (T,) or
+        (R, T) (None: 1 m^2 each); only a radar-equation radar uses it.
 
         Draws: U (R, T) for detection (none when no threat exists), then standard normal
         noise for the detected ones only (in replication-major order), then the false
@@ -125,11 +283,29 @@ class Radar:
         shared = r.ndim == 2  # (T, 3): the same truth in every replication
         alive = alive & np.isfinite(r[..., 0])
         hit = np.zeros((n_reps, n_threats), dtype=bool)
+        snr: Array | None = None
         if alive.any():
             seen = self.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])
-            hit = alive & seen & (rng.random((n_reps, n_threats)) < self.detection_probability)
+            u = rng.random((n_reps, n_threats))
+            if self.radar_equation:
+                rep_c, label_c = np.nonzero(alive & seen)
+                r_c = r[label_c] if shared else r[rep_c, label_c]
+                rcs = np.broadcast_to(
+                    np.asarray(1.0 if rcs_m2 is None else rcs_m2, dtype=float),
+                    (n_reps, n_threats),
+                )[rep_c, label_c]
+                snr_c = self.snr(np.linalg.norm(r_c - self.site_ecef(), axis=-1), rcs)
+                pd_c = detection_probability_of_snr(snr_c, float(self.pfa or 0.0), self.swerling)
+                hit[rep_c, label_c] = u[rep_c, label_c] < pd_c
+                snr_grid = np.zeros((n_reps, n_threats))
+                snr_grid[rep_c, label_c] = snr_c
+            else:
+                hit = alive & seen & (u < self.detection_probability)
         rep, label = np.nonzero(hit)
-        z = _noisy_rae(self, r[label] if shared else r[rep, label], rng)
+        if self.radar_equation and rep.size:
+            snr = snr_grid[rep, label]
+        sigma = self.noise_sigma(snr) if snr is not None else None
+        z = _noisy_rae(self, r[label] if shared else r[rep, label], rng, sigma)
         if self.clutter:
             fa_rep, fa_z = false_alarms(self, n_reps, rng)
             rep = np.concatenate([rep, fa_rep])
@@ -140,7 +316,14 @@ class Radar:
         return Report(rep=rep.astype(np.int64), z=z, label=label.astype(np.int64))
 
     def measurement_covariance(self) -> NDArray[np.float64]:
-        """Covariance (3, 3) of a (range, azimuth, elevation) measurement."""
+        """Covariance (3, 3) of a (range, azimuth, elevation) measurement, as the tracker is
+        told it: the sigmas for a fixed-probability radar; for a radar-equation radar the noise
+        at the SNR where one look detects with probability 0.5 (``noise_sigma``), the noise of
+        a detection near the edge of its reach (the tracker takes one covariance per sensor:
+        own choice, pessimistic for near, strong targets)."""
+        if self.radar_equation:
+            snr50 = snr_for_detection_probability(0.5, float(self.pfa or 0.0), self.swerling)
+            return np.diag(self.noise_sigma(snr50) ** 2)
         return np.diag([self.sigma_range_m**2, self.sigma_az_rad**2, self.sigma_el_rad**2])
 
     def local_earth_radius_m(self) -> float:
@@ -212,12 +395,16 @@ def _measurement_model(radar: Radar) -> RangeAzimuthElevation:
     )
 
 
-def _noisy_rae(radar: Radar, r: Array, rng: np.random.Generator) -> Array:
-    """Range, azimuth in [0, 2 pi), elevation (M, 3) of positions (M, 3) plus the radar's
-    Gaussian noise (one standard_normal((M, 3)) draw)."""
+def _noisy_rae(
+    radar: Radar, r: Array, rng: np.random.Generator, sigma: Array | None = None
+) -> Array:
+    """Range, azimuth in [0, 2 pi), elevation (M, 3) of positions (M, 3) plus Gaussian noise
+    of one-sigma ``sigma`` (M, 3) (None: the radar's sigmas), one standard_normal((M, 3))
+    draw."""
     noise = rng.standard_normal((r.shape[0], 3))
     aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
-    sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
+    if sigma is None:
+        sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
     z = np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1) + noise * sigma
     az = np.mod(z[:, 1], 2.0 * np.pi)
     z[:, 1] = np.where(az >= 2.0 * np.pi, 0.0, az)  # mod of a tiny negative angle gives 2 pi
@@ -254,7 +441,7 @@ def false_alarms(
     """False alarms of one scan in each of ``n_reps`` replications: their replication
     (ascending) and measurement (range, azimuth, elevation) (F, 3).
 
-    Each replication's count is Poisson with mean ``false_alarms_per_scan``, and each false
+    Each replication's count is Poisson with mean ``Radar.mean_false_alarms``, and each false
     alarm lies uniformly in the volume the radar can see: a Poisson number of points with mean
     false_alarms_per_scan / ``visible_fraction`` is drawn uniformly in the ball of radius
     ``max_range_m`` and those it cannot see are dropped, which leaves a Poisson process of the
@@ -262,9 +449,10 @@ def false_alarms(
     and its Applications", 3rd ed., Wiley 2013, sec. 2.4). A false alarm is reported where it
     lies, without further noise (its position is random already)."""
     fraction = visible_fraction(radar)
-    if fraction <= 0.0 or radar.false_alarms_per_scan <= 0.0:
+    mean = radar.mean_false_alarms
+    if fraction <= 0.0 or mean <= 0.0:
         return np.empty(0, dtype=np.int64), np.empty((0, 3))
-    counts = rng.poisson(radar.false_alarms_per_scan / fraction, size=n_reps)
+    counts = rng.poisson(mean / fraction, size=n_reps)
     pts = _uniform_ball(radar, int(counts.sum()), rng)
     rep = np.repeat(np.arange(n_reps), counts)
     keep = visible(radar, pts)
@@ -287,3 +475,73 @@ def scan_times(radar: Radar, t0_s: float, t1_s: float) -> Array:
     if k1 < k0:
         return np.empty(0)
     return np.clip(offset + period * np.arange(k0, k1 + 1, dtype=float), t0_s, t1_s)
+
+
+# --- detection probability against SNR ---------------------------------------------------
+
+
+def detection_probability_of_snr(snr: ArrayLike, pfa: float, swerling: int) -> Array:
+    """Single-look detection probability of a square-law detector at mean SNR ``snr`` (power
+    ratio, (...,)), false-alarm probability ``pfa`` and Swerling case 0, 1 or 3.
+
+    The threshold on the noise-normalised power is T = -ln Pfa (Pfa = exp(-T) for noise alone).
+
+    - Swerling 0 (steady target): Pd = Q1(sqrt(2 SNR), sqrt(2 T)), the Marcum Q function,
+      evaluated as the survival function of a noncentral chi-square with 2 degrees of freedom
+      and noncentrality 2 SNR at 2 T (Richards, "Fundamentals of Radar Signal Processing",
+      2005, ch. 6, detection of a nonfluctuating target; Marcum 1960).
+    - Swerling 1 (chi-square, 2 dof): Pd = Pfa^(1 / (1 + SNR)) (Richards 2005, ch. 6, the
+      Swerling 1 single-pulse result; DiFranco & Rubin, "Radar Detection", 1968).
+    - Swerling 3 (chi-square, 4 dof): Pd = exp(-T / (1 + SNR/2)) (1 + 2 SNR T / (2 + SNR)^2)
+      (Richards 2005, ch. 6, Swerling 3 single pulse; DiFranco & Rubin 1968). Derivation: the
+      detector output's moment-generating function averaged over a 4-dof chi-square SNR is
+      (1 - s) / (1 - s b)^2 with b = 1 + SNR/2, a mixture of exponential (weight 1/b) and
+      2-dof gamma laws of scale b, whose survival at T is the expression above.
+    """
+    s = np.maximum(np.asarray(snr, dtype=float), 0.0)
+    if not 0.0 < pfa < 1.0:
+        raise ValueError(f"pfa must be in (0, 1), got {pfa!r}")
+    t = -math.log(pfa)
+    if swerling == 1:
+        return np.asarray(pfa ** (1.0 / (1.0 + s)), dtype=float)
+    if swerling == 3:
+        b = 1.0 + s / 2.0
+        return np.asarray(np.exp(-t / b) * (1.0 + 2.0 * s * t / (2.0 + s) ** 2), dtype=float)
+    if swerling == 0:
+        from scipy.stats import ncx2  # numerics only when a steady target is asked for
+
+        out = np.where(np.isinf(s), 1.0, ncx2.sf(2.0 * t, 2.0, 2.0 * np.where(np.isinf(s), 0, s)))
+        return np.asarray(out, dtype=float)
+    raise ValueError(f"swerling must be 0, 1 or 3, got {swerling!r}")
+
+
+@functools.cache
+def snr_for_detection_probability(pd: float, pfa: float, swerling: int) -> float:
+    """The single-look SNR (power ratio) at which ``detection_probability_of_snr`` is ``pd``
+    (Pfa < pd < 1), by Brent's method on the SNR in dB."""
+    from scipy.optimize import brentq
+
+    if not pfa < pd < 1.0:
+        raise ValueError(f"pd must be in (pfa, 1), got {pd!r} with pfa {pfa!r}")
+
+    def miss(snr_db: float) -> float:
+        return float(detection_probability_of_snr(10.0 ** (snr_db / 10.0), pfa, swerling)) - pd
+
+    return 10.0 ** (brentq(miss, -60.0, 120.0, xtol=1e-10) / 10.0)
+
+
+def albersheim_snr(pd: ArrayLike, pfa: ArrayLike, n: int = 1) -> Array:
+    """Albersheim's approximation of the SNR (power ratio) that a steady target needs for
+    detection probability ``pd`` at false-alarm probability ``pfa`` after noncoherent
+    integration of ``n`` looks (W. J. Albersheim, "A closed-form approximation to Robertson's
+    detection characteristics", Proc. IEEE 69(7), 1981; as in Richards 2005, ch. 6):
+    SNR_dB = -5 log10 n + (6.2 + 4.54 / sqrt(n + 0.44)) log10(A + 0.12 A B + 1.7 B),
+    A = ln(0.62 / Pfa), B = ln(Pd / (1 - Pd)); stated for 0.1 <= Pd <= 0.9 and
+    1e-7 <= Pfa <= 1e-3."""
+    p = np.asarray(pd, dtype=float)
+    a = np.log(0.62 / np.asarray(pfa, dtype=float))
+    b = np.log(p / (1.0 - p))
+    snr_db = -5.0 * math.log10(n) + (6.2 + 4.54 / math.sqrt(n + 0.44)) * np.log10(
+        a + 0.12 * a * b + 1.7 * b
+    )
+    return np.asarray(10.0 ** (snr_db / 10.0), dtype=float)

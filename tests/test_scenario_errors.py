@@ -349,6 +349,9 @@ def raid_edited(old: str, new: str) -> str:
     return RAID.replace(old, new)
 
 
+RADAR_2_SIGMA = "    sigma: {range_m: 5, azimuth_mrad: 0.5, elevation_mrad: 0.5}\n"
+RADAR_EQUATION = "    snr_ref_db: 15\n    range_ref_km: 300\n    rcs_ref_m2: 1\n    pfa: 1.0e-6\n"
+
 # (the scenario, the line to blame (a text on it), the whole error after "file:line: ")
 RAID_CASES = {
     "count of 0": (
@@ -414,6 +417,43 @@ RAID_CASES = {
         "false_alarms_per_scan: -0.5",
         "radars[0].false_alarms_per_scan: -0.5 is not allowed; allowed: false_alarms_per_scan "
         ">= 0 (mean of the Poisson number of false detections a scan reports)",
+    ),
+    # the radar equation (sensors.radar): all four of the reference and pfa, or none
+    "swerling 2": (
+        raid_edited(RADAR_2_SIGMA, RADAR_2_SIGMA + RADAR_EQUATION + "    swerling: 2\n"),
+        "swerling: 2",
+        "radars[1].swerling: 2 is not a fluctuation model the radar knows; allowed: 0 (steady), "
+        "1 (Rayleigh) or 3 (one dominant plus Rayleigh)",
+    ),
+    "pfa 0": (
+        raid_edited(RADAR_2_SIGMA, RADAR_2_SIGMA + RADAR_EQUATION.replace("1.0e-6", "0")),
+        "pfa: 0",
+        "radars[1].pfa: 0 is not allowed; allowed: 0 < pfa < 1 (false-alarm probability per "
+        "cell)",
+    ),
+    "pfa 1": (
+        raid_edited(RADAR_2_SIGMA, RADAR_2_SIGMA + RADAR_EQUATION.replace("1.0e-6", "1")),
+        "pfa: 1",
+        "radars[1].pfa: 1 is not allowed; allowed: 0 < pfa < 1 (false-alarm probability per "
+        "cell)",
+    ),
+    "only some of the radar equation's four": (
+        raid_edited(RADAR_2_SIGMA, RADAR_2_SIGMA + "    snr_ref_db: 15\n    pfa: 1.0e-6\n"),
+        "name: radar-2",  # a missing field: the enclosing mapping's line
+        "radars[1].range_ref_km: required with snr_ref_db (the radar equation); allowed: "
+        "snr_ref_db, range_ref_km, rcs_ref_m2 and pfa together, or none of them",
+    ),
+    "a beamwidth without the radar equation": (
+        raid_edited(RADAR_2_SIGMA, RADAR_2_SIGMA + "    beamwidth_mrad: 20\n"),
+        "beamwidth_mrad: 20",
+        "radars[1].beamwidth_mrad: used only with the radar equation; allowed: snr_ref_db, "
+        "range_ref_km, rcs_ref_m2 and pfa together, or none of them",
+    ),
+    "a threat of no size": (
+        raid_edited(HGV_2, HGV_2 + "    rcs_m2: 0\n"),
+        "rcs_m2: 0",
+        "threats[1].rcs_m2: 0 is not allowed; allowed: 0 < rcs_m2 <= 1000000 (radar "
+        "cross-section, constant, m^2)",
     ),
     "a microsecond revisit": (
         raid_edited("revisit_s: 0.5", "revisit_s: 0.000001"),

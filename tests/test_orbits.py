@@ -346,6 +346,12 @@ def test_tle_velocity_is_the_derivative(tmp_path) -> None:  # type: ignore[no-un
     assert sgp4_own.max() < 0.05
 
 
+def _with_checksum(first_68: str) -> str:
+    """A TLE line with its NORAD checksum (digits, and 1 per minus sign, modulo 10)."""
+    total = sum(int(c) if c.isdigit() else (c == "-") for c in first_68)
+    return first_68 + str(total % 10)
+
+
 def _garble(line_no: int, new: str) -> str:
     lines = ISS_TLE.splitlines()
     lines[line_no - 1] = new
@@ -359,6 +365,16 @@ def _garble(line_no: int, new: str) -> str:
         (_garble(3, ISS_TLE.splitlines()[2][:40]), 3, "characters"),
         (_garble(3, "3 garbage"), 3, "expected TLE line 2"),
         ("", None, "no two-line element set"),
+        (
+            _garble(
+                3,
+                _with_checksum(
+                    ISS_TLE.splitlines()[2][:8] + "5x.6439" + ISS_TLE.splitlines()[2][15:68]
+                ),
+            ),
+            2,
+            "rejects",
+        ),
     ],
 )
 def test_tle_bad_file(tmp_path, text: str, line: int | None, words: str) -> None:  # type: ignore[no-untyped-def]

@@ -398,14 +398,18 @@ def read_tle(path: str | os.PathLike[str], epoch: dt.datetime) -> TleSet:
             sat = Satrec.twoline2rv(line, line2)
         except (ValueError, IndexError) as err:
             raise UserInputError(
-                shown, number, None, f"TLE not readable: {err}", _TLE_ALLOWED
+                shown,
+                number,
+                None,
+                f"TLE at lines {number}-{number2} not readable: {err}",
+                _TLE_ALLOWED,
             ) from None
         if sat.error != 0:
             raise UserInputError(
                 shown,
                 number,
                 None,
-                f"SGP4 rejects these elements (error {sat.error})",
+                f"SGP4 rejects the TLE at lines {number}-{number2} (error {sat.error})",
                 _TLE_ALLOWED,
             )
         names.append(name or line[2:7].strip())

@@ -1,7 +1,8 @@
 """Time: scenario seconds, Julian dates and the Earth rotation angle.
 
 kaminari's clock is float seconds since the scenario epoch, a UTC instant. UT1 is taken equal to
-UTC (|UT1 - UTC| < 0.9 s, i.e. under 30 m of Earth rotation at the equator; documented in frames).
+UTC (|UT1 - UTC| < 0.9 s, i.e. up to about 420 m of Earth rotation at the equator,
+0.9 s x 465 m/s; documented in frames).
 """
 
 from __future__ import annotations

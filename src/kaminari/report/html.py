@@ -611,7 +611,7 @@ def _brief_html(
                     "revisit s",
                     "σ range m",
                     "σ az / el mrad",
-                    "P detect",
+                    "P detect, or the radar equation",
                     *(["false alarms / scan"] if with_false else []),
                 ],
                 [
@@ -622,7 +622,12 @@ def _brief_html(
                         f"{r.revisit_s:g}",
                         f"{r.sigma.range_m:g}",
                         f"{r.sigma.azimuth_mrad:g} / {r.sigma.elevation_mrad:g}",
-                        f"{r.detection_probability:g}",
+                        (
+                            f"{r.detection_probability:g}"
+                            if r.snr_ref_db is None
+                            else f"SNR {r.snr_ref_db:g} dB at {r.range_ref_km:g} km on "
+                            f"{r.rcs_ref_m2:g} m², Pfa {r.pfa:g}, Swerling {1 if r.swerling is None else r.swerling}"
+                        ),
                         *([f"{f:g}"] if with_false else []),
                     ]
                     for r, f in zip(s.radars, false_alarms, strict=True)

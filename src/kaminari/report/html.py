@@ -626,7 +626,8 @@ def _brief_html(
                             f"{r.detection_probability:g}"
                             if r.snr_ref_db is None
                             else f"SNR {r.snr_ref_db:g} dB at {r.range_ref_km:g} km on "
-                            f"{r.rcs_ref_m2:g} m², Pfa {r.pfa:g}, Swerling {1 if r.swerling is None else r.swerling}"
+                            f"{r.rcs_ref_m2:g} m², Pfa {r.pfa:g}, "
+                            f"Swerling {1 if r.swerling is None else r.swerling}"
                         ),
                         *([f"{f:g}"] if with_false else []),
                     ]

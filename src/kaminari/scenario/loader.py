@@ -72,6 +72,9 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
 def dump_scenario(scenario: Scenario) -> str:
     """The scenario as YAML with every default filled in; ``parse_scenario`` reads it back equal."""
     data = scenario.model_dump(mode="json", exclude_none=True)
+    for radar in data.get("radars", []):  # the radar equation has no fixed Pd to write
+        if "snr_ref_db" in radar:
+            radar.pop("detection_probability", None)
     header = "# kaminari scenario, every default filled in\n"
     return header + yaml.safe_dump(
         data, sort_keys=False, default_flow_style=None, allow_unicode=True, width=100

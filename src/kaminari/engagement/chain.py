@@ -236,6 +236,7 @@ class _Engagement:
         )
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
+        self.sensor_index = {id(s): j for j, s in enumerate(chain.radars)}
 
     def scan(self, t: float, sensor: Sensor, sees_threat: bool) -> None:
         """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
@@ -263,7 +264,7 @@ class _Engagement:
             report = sensor.measure(t, r_true, exists, self.rng)
         else:
             report = sensor.measure(t, r_true, exists, self.rng, rcs_m2=self.rcs_m2)
-        self.records.detections(t, report.rep, report.label)
+        self.records.detections(t, report.rep, report.label, self.sensor_index[id(sensor)])
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
         assoc = process_scan(tr, t, dets, in_view, self.chain.tracker)
         self.state.reset(assoc.born)
@@ -353,6 +354,7 @@ class _Engagement:
             return np.where(index >= 0, names[np.maximum(index, 0)], "").astype(object)
 
         battery_names = np.array([b.name for b in chain.batteries], dtype=object)
+        sensor_names = np.array([getattr(r, "name", "") for r in chain.radars], dtype=object)
         shot_keys = (
             "rep_index", "battery_index", "track_id", "threat_index", "fire_t_s", "az_deg",
             "el_deg", "predicted_tof_s", "predicted_miss_m", "predicted_sigma_m",
@@ -390,6 +392,11 @@ class _Engagement:
             "rep": np.repeat(np.arange(r), t) + self.rep0,
             "threat": np.tile(names, r),
             "detect_t_s": self.records.detect_t.ravel(),
+            "detect_sensor": np.where(
+                self.records.detect_sensor >= 0,
+                sensor_names[np.maximum(self.records.detect_sensor, 0)],
+                "",
+            ).astype(object).ravel(),
             "track_t_s": self.records.track_t.ravel(),
             "first_shot_t_s": np.where(np.isfinite(first_shot), first_shot, np.nan).ravel(),
             "shots": n_shots.ravel(),

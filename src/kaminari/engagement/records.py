@@ -32,6 +32,7 @@ class Records:
         self.confirmed_counts = np.zeros((n, n_threats + 1), dtype=np.int32)
         self.ever_confirmed = np.zeros(n, dtype=bool)
         self.detect_t = np.full((n_reps, n_threats), np.nan)
+        self.detect_sensor = np.full((n_reps, n_threats), -1, dtype=np.intp)
         self.track_t = np.full((n_reps, n_threats), np.nan)
         self.false_tracks = np.zeros(n_reps, dtype=np.int64)
         self.updates = np.zeros(n_reps, dtype=np.int64)
@@ -81,12 +82,14 @@ class Records:
         self.track_t[rep[held][first], lab[held][first]] = t_s
         return slot_label
 
-    def detections(self, t_s: float, rep: IntArray, label: IntArray) -> None:
-        """First detections of threats by any sensor (whether or not a track used them)."""
+    def detections(self, t_s: float, rep: IntArray, label: IntArray, sensor: int = 0) -> None:
+        """First detections of threats by any sensor (whether or not a track used them), and
+        the index of the sensor that made each."""
         real = label >= 0
         r, lab = rep[real], label[real]
         first = np.isnan(self.detect_t[r, lab])
         self.detect_t[r[first], lab[first]] = t_s
+        self.detect_sensor[r[first], lab[first]] = sensor
 
     def record_tracks(
         self,

@@ -35,6 +35,7 @@ REPLICATIONS = _schema(
     ("rep", _i, "replication number"),
     ("threat", _s, "threat name"),
     ("detect_t_s", _f, "first detection of the threat by any sensor"),
+    ("detect_sensor", _s, "the sensor that made the first detection (empty: none did)"),
     ("track_t_s", _f, "first confirmation of a track that this threat's detections updated"),
     ("first_shot_t_s", _f, "first round fired at a track that follows this threat"),
     ("shots", _i, "rounds fired at tracks that follow this threat"),

@@ -73,6 +73,11 @@ def error_of(path: Path) -> ScenarioError:
     return caught.value
 
 
+SENSOR = (
+    "  sensor: {band_um: [3.0, 5.0], off_nadir_max_deg: 60, frame_s: 1.0, los_sigma_urad: 20,\n"
+    "           nei_w_per_cm2: 1.0e-15, snr_min: 6, latency_s: 4.0}\n"
+)
+
 # (edit: old -> new, the line to blame (a text on it), field path, words in the message, allowed)
 CASES = {
     "unknown field": (
@@ -206,6 +211,22 @@ CASES = {
         "threats[1].ballistic_coefficient_kgpm2",
         "required by vehicle rv",
         "a number > 0",
+    ),
+    "constellation with 0 planes": (
+        ("defended:\n", "space_layer:\n  constellation: {altitude_km: 1000, inclination_deg: 80,"
+         " planes: 0, sats_per_plane: 7}\n" + SENSOR + "defended:\n"),
+        "planes: 0",
+        "space_layer.constellation.planes",
+        "0 is not allowed",
+        "1 <= planes <= 1000",
+    ),
+    "inclination above 180": (
+        ("defended:\n", "space_layer:\n  constellation: {altitude_km: 1000, inclination_deg: 181,"
+         " planes: 4, sats_per_plane: 7}\n" + SENSOR + "defended:\n"),
+        "inclination_deg: 181",
+        "space_layer.constellation.inclination_deg",
+        "181 is not allowed",
+        "0 <= inclination_deg <= 180",
     ),
     "key given twice": (
         ("    magazine: 40\n", "    magazine: 40\n    magazine: 41\n"),
@@ -498,3 +519,34 @@ def test_scans_are_counted_over_all_the_radars(tmp_path: Path) -> None:
     path.write_text(text.replace("revisit_s: 0.00015\n    sigma: {range_m: 5", "revisit_s: 1\n"
                                  "    sigma: {range_m: 5"))
     assert len(load_scenario(path).radars) == 2  # 6,000,900 scans: allowed
+
+
+def test_an_unreadable_tle_file_is_one_line_naming_it_and_exit_2(tmp_path: Path) -> None:
+    layer = "space_layer:\n  tle_file: layer.tle\n" + SENSOR
+    path = tmp_path / "s.yaml"
+    path.write_text(edited("defended:\n", layer + "defended:\n"))
+    err = error_of(path)  # no such file
+    assert err.path == str(tmp_path / "layer.tle") and "no such file" in str(err)
+    (tmp_path / "layer.tle").write_text("ISS (ZARYA)\n1 25544U garbled\n2 25544 garbled\n")
+    err = error_of(path)
+    assert err.path == str(tmp_path / "layer.tle") and err.line is not None
+    done = subprocess.run([KAMINARI, "run", str(path), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "layer.tle" in done.stderr
+
+
+def test_a_space_layer_is_refused_by_run_until_the_loop_takes_it(tmp_path: Path) -> None:
+    layer = ("space_layer:\n  constellation: {altitude_km: 1000, inclination_deg: 80, planes: 4,"
+             " sats_per_plane: 7, phasing: 1}\n" + SENSOR)  # fmt: skip
+    path = tmp_path / "s.yaml"
+    path.write_text(edited("defended:\n", layer + "defended:\n").replace(
+        "batteries:", "radars:\n  - {name: r, site: {lat_deg: 35.6, lon_deg: 139.7, alt_m: 10},"
+        " max_range_km: 500, revisit_s: 1, sigma: {range_m: 10, azimuth_mrad: 1,"
+        " elevation_mrad: 1}}\nbatteries:"))  # fmt: skip
+    load_scenario(path)  # a valid scenario
+    done = subprocess.run([KAMINARI, "run", str(path), "--out", str(tmp_path / "o")],
+                          capture_output=True, text=True)  # fmt: skip
+    assert done.returncode == 2 and "space_layer" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+

@@ -34,7 +34,13 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
         raise UserInputError(shown, None, None, message, _ANY_FILE) from None
     except OSError as err:
         raise UserInputError(shown, None, None, err.strerror or str(err), _ANY_FILE) from None
-    return parse_scenario(text, shown)
+    scenario = parse_scenario(text, shown)
+    layer = scenario.space_layer
+    if layer is not None and layer.tle_file is not None:  # read now: a bad one is one line
+        from kaminari.sensors.orbits import read_tle
+
+        read_tle(os.path.join(os.path.dirname(shown), layer.tle_file), scenario.epoch)
+    return scenario
 
 
 def parse_scenario(text: str, source: str = "<string>") -> Scenario:

@@ -14,6 +14,7 @@ from kaminari.scenario.base import LatDeg, LonDeg, Name, SiteAltM, _LatLon, _Mod
 from kaminari.scenario.control import MAX_TRACKS, FireControlConfig, TrackerSettingsConfig
 from kaminari.scenario.run import RunConfig
 from kaminari.scenario.sensors import RadarConfig
+from kaminari.scenario.space import SpaceLayerConfig
 from kaminari.scenario.threats import REENTRY_VEHICLE, ThreatConfig
 from kaminari.scenario.weapons import BatteryConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
@@ -62,6 +63,7 @@ class Scenario(_Model):
     tracker: TrackerSettingsConfig = Field(default_factory=TrackerSettingsConfig)
     fire_control: FireControlConfig = Field(default_factory=FireControlConfig)
     defended: list[DefendedConfig] = []
+    space_layer: SpaceLayerConfig | None = None
     run: RunConfig = RunConfig()
 
     @field_validator("epoch")
@@ -194,6 +196,15 @@ class Scenario(_Model):
                 "radars" if not self.radars else "batteries",
                 "a kill chain needs at least one",
                 "one or more radars and one or more batteries",
+            )
+        if self.space_layer is not None:
+            raise UserInputError(
+                source,
+                None,
+                "space_layer",
+                "not yet a sensor of the kill chain (its orbits and signatures exist; the loop "
+                "does not take it)",
+                "a scenario without space_layer",
             )
 
     def kill_chain(self, predictor: str = "track") -> KillChain:

@@ -5,6 +5,7 @@
     kaminari report DIR                   the offline HTML report of a run or sweep
     kaminari czml DIR                     the first replications as CZML, for Cesium
     kaminari flyout SCENARIO --out DIR    fly the threats only
+    kaminari coverage SCENARIO --out DIR  when each sensor sees each threat
     kaminari shoot SCENARIO --az-deg A --el-deg E   fly one railgun projectile
     kaminari --version
 
@@ -25,6 +26,7 @@ from typing import Annotated
 import typer
 
 from kaminari import installed_version
+from kaminari.cli.coverage import coverage
 from kaminari.cli.czml import czml
 from kaminari.cli.flyout import flyout
 from kaminari.cli.report import report
@@ -51,7 +53,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-COMMANDS = (run, sweep, report, czml, flyout, shoot)
+COMMANDS = (run, sweep, report, czml, flyout, coverage, shoot)
 """The commands, in the order a user needs them: registered, and listed by --help, so."""
 
 for _command in COMMANDS:

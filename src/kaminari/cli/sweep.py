@@ -444,8 +444,8 @@ def sweep(
         ),
     ] = False,
 ) -> None:
-    """Run a campaign at every point of a grid of scenario variants; write each point's tables,
-    sweep.yaml and sweep.parquet, and print Pk with its 95 % interval per point."""
+    """Run a campaign at every point of a grid of scenario variants, writing each point's tables,
+    sweep.yaml and sweep.parquet, and printing Pk with its 95 % interval per point."""
     with bad_input_exits_2():
         text = _scenario_text(scenario)
         fixed = _fixed_options(reps, seed, track_reps, chunk_size)

@@ -30,3 +30,25 @@ def test_the_first_detection_names_its_sensor() -> None:
     assert set(rows["detect_sensor"]) == {"fc"}
     seen = np.isfinite(rows["detect_t_s"])
     assert seen.all()
+
+
+def test_the_first_fire_control_quality_track_is_read_off_the_tracks() -> None:
+    """``fc_track_t_s``: the first scan at which a confirmed track, updated by the threat's
+    detection, has a position sigma within ``max_track_sigma_m``: the same time read
+    independently off the recorded track rows (their variances and status), and never before
+    the track's confirmation."""
+    from kaminari.tracking.tracker import CONFIRMED
+
+    data = short_dive(reps=4, seed=3, tracks_reps=4)
+    data["fire_control"]["max_track_sigma_m"] = 8.0
+    chain = parse_scenario(yaml.safe_dump(data)).kill_chain()
+    res = run_chain(chain, 4, np.random.default_rng(2), track_reps=4)
+    rows, tracks = res.replications, res.tracks
+    sigma = np.sqrt(tracks["var_x_m2"] + tracks["var_y_m2"] + tracks["var_z_m2"])
+    for r in range(4):
+        mine = ((tracks["rep"] == r) & (tracks["threat"] == "hgv")
+                & (tracks["status"] == CONFIRMED) & (sigma <= 8.0))  # fmt: skip
+        expected = tracks["t_s"][mine].min() if mine.any() else np.nan
+        np.testing.assert_equal(rows["fc_track_t_s"][r], expected)
+    both = np.isfinite(rows["fc_track_t_s"])
+    assert both.any() and np.all(rows["fc_track_t_s"][both] >= rows["track_t_s"][both])

@@ -268,7 +268,9 @@ class _Engagement:
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
         assoc = process_scan(tr, t, dets, in_view, self.chain.tracker)
         self.state.reset(assoc.born)
-        slot_label = self.records.scan(t, tr, assoc, report.label)
+        slot_label = self.records.scan(
+            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m
+        )
         if self.track_reps:
             self.records.record_tracks(t, tr, slot_label, self.truth, self.track_reps, self.rep0)
         self.fire_control(t)
@@ -398,6 +400,7 @@ class _Engagement:
                 "",
             ).astype(object).ravel(),
             "track_t_s": self.records.track_t.ravel(),
+            "fc_track_t_s": self.records.fc_track_t.ravel(),
             "first_shot_t_s": np.where(np.isfinite(first_shot), first_shot, np.nan).ravel(),
             "shots": n_shots.ravel(),
             "killed": killed.ravel(),

@@ -34,6 +34,7 @@ class Records:
         self.detect_t = np.full((n_reps, n_threats), np.nan)
         self.detect_sensor = np.full((n_reps, n_threats), -1, dtype=np.intp)
         self.track_t = np.full((n_reps, n_threats), np.nan)
+        self.fc_track_t = np.full((n_reps, n_threats), np.nan)
         self.false_tracks = np.zeros(n_reps, dtype=np.int64)
         self.updates = np.zeros(n_reps, dtype=np.int64)
         self.updates_own = np.zeros(n_reps, dtype=np.int64)
@@ -62,9 +63,18 @@ class Records:
         self.confirmed_counts[slots] = 0
         self.ever_confirmed[slots] = False
 
-    def scan(self, t_s: float, tracks: Tracks, assoc: Association, label: IntArray) -> IntArray:
+    def scan(
+        self,
+        t_s: float,
+        tracks: Tracks,
+        assoc: Association,
+        label: IntArray,
+        fc_sigma_m: float = np.inf,
+    ) -> IntArray:
         """Book one scan; returns the label (threat, -1 false alarm, -2 none) of the detection
-        that updated each slot."""
+        that updated each slot. A confirmed track updated by a threat's detection whose
+        position sigma (the root of the trace of its position covariance) is within
+        ``fc_sigma_m`` gives that threat's first fire-control-quality track time."""
         reborn = np.flatnonzero(assoc.born & (assoc.replaced_id > 0))
         self._fold(reborn)
         slot_label = np.full(tracks.n, -2, dtype=np.int64)
@@ -80,6 +90,13 @@ class Records:
         held = (lab >= 0) & confirmed
         first = np.isnan(self.track_t[rep[held], lab[held]])
         self.track_t[rep[held][first], lab[held][first]] = t_s
+        if held.any():
+            pos = tracks.P[upd[held], :3, :3]
+            sigma = np.sqrt(np.trace(pos, axis1=-2, axis2=-1))
+            good = sigma <= fc_sigma_m
+            r, lb = rep[held][good], lab[held][good]
+            first = np.isnan(self.fc_track_t[r, lb])
+            self.fc_track_t[r[first], lb[first]] = t_s
         return slot_label
 
     def detections(self, t_s: float, rep: IntArray, label: IntArray, sensor: int = 0) -> None:

@@ -37,6 +37,8 @@ REPLICATIONS = _schema(
     ("detect_t_s", _f, "first detection of the threat by any sensor"),
     ("detect_sensor", _s, "the sensor that made the first detection (empty: none did)"),
     ("track_t_s", _f, "first confirmation of a track that this threat's detections updated"),
+    ("fc_track_t_s", _f, "first update, by this threat's detection, of a confirmed track whose "
+     "position sigma (root of the trace) is within fire_control.max_track_sigma_m"),
     ("first_shot_t_s", _f, "first round fired at a track that follows this threat"),
     ("shots", _i, "rounds fired at tracks that follow this threat"),
     ("killed", _b, "a round came within its lethal radius while the threat flew"),

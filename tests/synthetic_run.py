@@ -335,7 +335,8 @@ def _concat(parts: list[dict[str, np.ndarray]], schema: Any) -> dict[str, np.nda
         return {
             n: np.array([], dtype=object) if n == "threat" else np.array([]) for n in schema.names
         }
-    return {n: np.concatenate([p[n] for p in parts]) for n in schema.names}
+    names = [n for n in schema.names if n in parts[0]]  # _table fills the columns left out
+    return {n: np.concatenate([p[n] for p in parts]) for n in names}
 
 
 def _shot(

@@ -52,3 +52,19 @@ def test_the_first_fire_control_quality_track_is_read_off_the_tracks() -> None:
         np.testing.assert_equal(rows["fc_track_t_s"][r], expected)
     both = np.isfinite(rows["fc_track_t_s"])
     assert both.any() and np.all(rows["fc_track_t_s"][both] >= rows["track_t_s"][both])
+
+
+def test_track_rows_name_the_sensor_of_each_update() -> None:
+    data = short_dive(reps=2, seed=3, tracks_reps=2)
+    far = copy.deepcopy(data["radars"][0])
+    far.update(name="far", site={"lat_deg": 34.9, "lon_deg": 136.8, "alt_m": 100},
+               max_range_km=1000, revisit_s=1.0)  # fmt: skip
+    data["radars"].append(far)
+    chain = parse_scenario(yaml.safe_dump(data)).kill_chain()
+    tracks = run_chain(chain, 2, np.random.default_rng(0), track_reps=2).tracks
+    updated = tracks["threat"] != ""
+    assert set(tracks["sensor"][updated]) == {"fc", "far"}  # both radars update the track
+    assert set(tracks["sensor"][~updated]) <= {""}
+    # the fire-control radar updates only within its 150 km range: after the far one began
+    t_fc = tracks["t_s"][tracks["sensor"] == "fc"].min()
+    assert t_fc > tracks["t_s"][tracks["sensor"] == "far"].min()

@@ -272,7 +272,10 @@ class _Engagement:
             t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m
         )
         if self.track_reps:
-            self.records.record_tracks(t, tr, slot_label, self.truth, self.track_reps, self.rep0)
+            self.records.record_tracks(
+                t, tr, slot_label, self.truth, self.track_reps, self.rep0,
+                getattr(sensor, "name", ""),
+            )
         self.fire_control(t)
 
     def fire_control(self, t: float) -> None:
@@ -421,7 +424,7 @@ class _Engagement:
         track_keys = (
             "rep", "track_id", "threat_index", "t_s", "status", "x_m", "y_m", "z_m",
             "vx_mps", "vy_mps", "vz_mps", "var_x_m2", "var_y_m2", "var_z_m2", "true_x_m",
-            "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps", "true_vz_mps",
+            "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps", "true_vz_mps", "sensor",
         )
         tracks = concat(self.records.track_rows, track_keys)
         tracks["threat"] = named(tracks.pop("threat_index"))

@@ -116,8 +116,10 @@ class Records:
         truth: Truth,
         recorded_reps: int,
         rep0: int,
+        sensor: str = "",
     ) -> None:
-        """Track rows of the first ``recorded_reps`` replications at this scan."""
+        """Track rows of the first ``recorded_reps`` replications at this scan; ``sensor`` names
+        the scan's sensor, given on the rows of the tracks it updated."""
         n = recorded_reps * self.slots
         if n == 0:
             return
@@ -139,6 +141,7 @@ class Records:
             "rep": live // self.slots + rep0,
             "track_id": tracks.track_id[live],
             "threat_index": lab,
+            "sensor": np.where(slot_label[live] > -2, sensor, "").astype(object),
             "t_s": np.full(live.size, t_s),
             "status": tracks.status[live],
         }

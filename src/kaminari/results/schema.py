@@ -104,6 +104,7 @@ TRACKS = _schema(
     ("status", pa.int8(), "1 tentative, 2 confirmed"),
     *_STATE,
     *_TRUE,
+    ("sensor", _s, "the sensor whose detection updated the track at this scan, empty if none"),
 )
 
 TRUTH = _schema(

@@ -28,7 +28,6 @@ rounding (to the last bit on the shots of tests/test_projectiles.py, which allow
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Self
 
@@ -36,11 +35,18 @@ import numpy as np
 from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
-from kaminari.dynamics.forces import EARTH, AirState, Controls, Environment, air_state
+from kaminari.dynamics.forces import (
+    ATMOSPHERE_TABLE,
+    EARTH,
+    AirState,
+    Controls,
+    Environment,
+    acceleration_kernel,
+    air_kernel,
+    air_state,
+)
 from kaminari.dynamics.integrator import PointMassModel, fly
-from kaminari.earth.atmosphere import _FAST_TABLE, _GRID_DH_M, _GRID_H0_M
-from kaminari.earth.frames import _geodetic_kernel, aer2enu, enu_rotation, geodetic2ecef
-from kaminari.earth.gravity import frame_kernel
+from kaminari.earth.frames import aer2enu, enu_rotation, geodetic2ecef
 
 __all__ = [
     "BallisticController",
@@ -142,10 +148,6 @@ class BallisticController:
         return self
 
 
-_INV_DH = 1.0 / _GRID_DH_M
-_H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
-
-
 @njit(cache=True, inline="always")
 def _interp(x: float, xp: Array, fp: Array) -> float:
     """``numpy.interp`` of one value (same formula; constant beyond the ends)."""
@@ -173,36 +175,25 @@ def _ballistic_derivative(
     k_j2: float,
 ) -> Array:
     """d/dt of the states ``y`` (6, N) of unguided bodies: ``PointMassModel.derivative`` with
-    ``BallisticController``, fused into one loop. Each line repeats the numpy path's
-    arithmetic (``air_state``, ``density_and_sound_speed``, ``DragCurve``,
-    ``total_acceleration`` with no lift) in the same order."""
+    ``BallisticController``, fused into one loop over the compiled kernels the glide flight
+    uses (``dynamics.forces.air_kernel``, ``acceleration_kernel`` with no lift) and the drag
+    curve."""
     n = y.shape[1]
     out = np.empty((6, n))
-    last = atm_table.shape[0] - 2
     for m in range(n):
         x, yy, z = y[0, m], y[1, m], y[2, m]
         vx, vy, vz = y[3, m], y[4, m], y[5, m]
-        # air: density_and_sound_speed's grid lookup at the geodetic height
-        alt = _geodetic_kernel(x, yy, z)[0]
-        u = alt * _INV_DH - _H0_OVER_DH
-        i = min(max(int(u), 0), last)
-        u -= i
-        rho = math.exp(atm_table[i, 0] + u * atm_table[i, 1]) if atmosphere else 0.0
-        sound = atm_table[i, 2] + u * atm_table[i, 3]
-        v2 = vx * vx + vy * vy + vz * vz
-        speed = math.sqrt(v2)
-        q = 0.5 * rho * v2
+        _, upx, upy, upz, speed, rho, sound, _ = air_kernel(
+            x, yy, z, vx, vy, vz, atm_table, atmosphere, 1.0
+        )
+        q = 0.5 * rho * speed * speed
         cd = _interp(speed / sound, mach_tab, cd_tab)
-        # forces: the frame terms and drag along the air-relative (ECEF) velocity
-        fx, fy, fz = frame_kernel(x, yy, z, vx, vy, vz, w, k_j2)
-        inv_v = 1.0 / max(speed, 1e-9)
-        drag = q * area_over_mass[m] * cd
-        out[0, m] = vx
-        out[1, m] = vy
-        out[2, m] = vz
-        out[3, m] = fx - drag * (vx * inv_v)
-        out[4, m] = fy - drag * (vy * inv_v)
-        out[5, m] = fz - drag * (vz * inv_v)
+        ax, ay, az, _, _ = acceleration_kernel(
+            x, yy, z, vx, vy, vz, upx, upy, upz, speed, q, area_over_mass[m], 0.0, cd, 1.0,
+            0.0, w, k_j2,
+        )  # fmt: skip
+        out[0, m], out[1, m], out[2, m] = vx, vy, vz
+        out[3, m], out[4, m], out[5, m] = ax, ay, az
     return out
 
 
@@ -239,7 +230,7 @@ class BallisticModel:
             self.area_over_mass,
             self._mach,
             self._cd,
-            _FAST_TABLE,
+            ATMOSPHERE_TABLE,
             self._atmosphere,
             self._w,
             self._k_j2,

@@ -87,3 +87,28 @@ def test_the_command_prints_and_draws(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["coverage", str(path), "--out", str(tmp_path / "o"),
                                       "--step-s", "0"])  # fmt: skip
     assert result.exit_code == 2
+
+
+def test_a_launch_is_seen_by_its_plume(tmp_path: Path) -> None:
+    """A boosting missile's plume (some 3e5 W/sr) is far above the threshold: the layer sees it
+    while the motor burns wherever a satellite has it in view; the same flight with its plume
+    flag cleared is seen later, by its hot body only."""
+    text = yaml.safe_dump({
+        "name": "launch", "epoch": "2027-01-01T00:00:00Z",
+        "threats": [{"name": "mrbm", "vehicle": "rv", "ballistic_coefficient_kgpm2": 3000,
+                     "launch": {"lat_deg": 39.0, "lon_deg": 125.7, "azimuth_deg": 105,
+                                "booster": "generic-mrbm"}}],
+        "run": {"t_max_s": 900},
+    })  # fmt: skip
+    path = tmp_path / "l.yaml"
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    specs = scenario.threat_specs()
+    traj = fly_threats(specs, dt_s=0.1, t_max_s=900.0)
+    layer = _layer(scenario, 1e-15)
+    with_plume = coverage(specs, traj, [], layer, step_s=1.0)
+    burn = sum(s.burn_time_s for s in specs[0].launch.booster.stages)
+    first = with_plume.first_seen_s()[0, 0]
+    assert first < burn
+    dark = replace(traj, boost_plume=np.zeros_like(traj.boost_plume))
+    assert coverage(specs, dark, [], layer, step_s=1.0).first_seen_s()[0, 0] > first

@@ -91,16 +91,13 @@ def _intensity(specs: Sequence[ThreatSpec], traj: ThreatTrajectories, k: NDArray
         return body
     plume = np.zeros_like(body)
     stage = traj.boost_stage[:, k]
-    burning = traj.boost_plume[:, k]
-    for i, spec in enumerate(specs):  # the threats' boosters (a few kinds): their stages
-        if spec.launch is None or not burning[i].any():
-            continue
-        stages = spec.launch.booster.stages
-        flow = np.array([s.mass_flow_kgps for s in stages])
-        exhaust = np.array([s.isp_vac_s * G0_MPS2 for s in stages])
-        on = burning[i] & (stage[i] >= 0)
-        j = stage[i][on]
-        plume[i, on] = plume_intensity_w_per_sr(flow[j], exhaust[j])
+    on = traj.boost_plume[:, k] & (stage >= 0)
+    boosters = [s.launch.booster if s.launch is not None else None for s in specs]
+    for booster in {id(b): b for b in boosters if b is not None}.values():  # a few kinds
+        mine = np.array([b is booster for b in boosters])[:, None] & on
+        flow = np.array([s.mass_flow_kgps for s in booster.stages])
+        exhaust = np.array([s.isp_vac_s * G0_MPS2 for s in booster.stages])
+        plume[mine] = plume_intensity_w_per_sr(flow[stage[mine]], exhaust[stage[mine]])
     return body + plume
 
 

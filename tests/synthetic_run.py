@@ -287,7 +287,7 @@ def write_run_folder(
     for name, table in tables.items():
         pq.write_table(table, folder / f"{name}.parquet")
     manifest = {
-        "format": "kaminari-campaign/2",
+        "format": "kaminari-campaign/3",
         "scenario_sha256": hashlib.sha256(text.encode()).hexdigest(),
         "predictor": "track",
         "seed": seed,

@@ -83,7 +83,7 @@ def test_the_command_prints_and_draws(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     result = CliRunner().invoke(app, ["coverage", str(path), "--out", str(tmp_path / "o")])
     assert result.exit_code == 0, result.output
-    assert "space layer" in result.output and (tmp_path / "o" / "coverage.png").stat().st_size
+    assert "space-layer" in result.output and (tmp_path / "o" / "coverage.png").stat().st_size
     result = CliRunner().invoke(app, ["coverage", str(path), "--out", str(tmp_path / "o"),
                                       "--step-s", "0"])  # fmt: skip
     assert result.exit_code == 2

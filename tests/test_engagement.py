@@ -263,6 +263,9 @@ class _CountingSensor:
     def measurement_model(self):
         return self.radar.measurement_model()
 
+    def site_ecef(self):  # where it stands: the loop's handover radar is the one nearest a battery
+        return self.radar.site_ecef()
+
     def measure(self, t_s, r_true, exists, rng):
         self.measured.append(t_s)
         return self.radar.measure(t_s, r_true, exists, rng)

@@ -535,18 +535,3 @@ def test_an_unreadable_tle_file_is_one_line_naming_it_and_exit_2(tmp_path: Path)
     assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
     assert "layer.tle" in done.stderr
 
-
-def test_a_space_layer_is_refused_by_run_until_the_loop_takes_it(tmp_path: Path) -> None:
-    layer = ("space_layer:\n  constellation: {altitude_km: 1000, inclination_deg: 80, planes: 4,"
-             " sats_per_plane: 7, phasing: 1}\n" + SENSOR)  # fmt: skip
-    path = tmp_path / "s.yaml"
-    path.write_text(edited("defended:\n", layer + "defended:\n").replace(
-        "batteries:", "radars:\n  - {name: r, site: {lat_deg: 35.6, lon_deg: 139.7, alt_m: 10},"
-        " max_range_km: 500, revisit_s: 1, sigma: {range_m: 10, azimuth_mrad: 1,"
-        " elevation_mrad: 1}}\nbatteries:"))  # fmt: skip
-    load_scenario(path)  # a valid scenario
-    done = subprocess.run([KAMINARI, "run", str(path), "--out", str(tmp_path / "o")],
-                          capture_output=True, text=True)  # fmt: skip
-    assert done.returncode == 2 and "space_layer" in done.stderr
-    assert len(done.stderr.strip().splitlines()) == 1
-

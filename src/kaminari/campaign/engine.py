@@ -81,7 +81,7 @@ TRUTH_FILE = "truth.parquet"
 """The threats' nominal flights, written once per campaign (the report draws them)."""
 MANIFEST = "manifest.json"
 LOCK = ".lock"
-FORMAT = "kaminari-campaign/2"
+FORMAT = "kaminari-campaign/3"
 START_METHOD = "spawn"
 """Local workers start fresh interpreters: safe in a parent that runs threads (rich, Dask), and
 no slower than 'fork' once numba's cache is warm (the example, 2,000 replications on 2 workers:
@@ -118,7 +118,9 @@ class Backend:
 class CampaignSpec:
     """One campaign: ``reps`` replications of ``chain`` from ``seed``, in chunks of
     ``chunk_size``, with tracks written for the first ``track_reps`` replications.
-    ``scenario_yaml`` is the scenario as run (``dump_scenario``): recorded, and hashed."""
+    ``scenario_yaml`` is the scenario as run (``dump_scenario``): recorded, and hashed;
+    ``attachments``: (file name, text) of the files it names (a space layer's TLE file),
+    recorded beside it and hashed with it (``Scenario.as_stored``)."""
 
     chain: KillChain
     reps: int
@@ -126,6 +128,7 @@ class CampaignSpec:
     chunk_size: int
     track_reps: int
     scenario_yaml: str
+    attachments: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for name, low in (("reps", 1), ("seed", 0), ("chunk_size", 1), ("track_reps", 0)):
@@ -189,14 +192,19 @@ def chunk_path(out: Path, chunk: int, table: str) -> Path:
     return out / "chunks" / f"chunk-{chunk:06d}.{table}.parquet"
 
 
-def scenario_sha256(scenario_yaml: str) -> str:
+def scenario_sha256(
+    scenario_yaml: str, attachments: tuple[tuple[str, str], ...] = ()
+) -> str:
     """SHA-256 of the scenario, without the ``run`` fields a manifest records by themselves
-    (``RUN_FIELDS_OUTSIDE_HASH``), over its canonical JSON (sorted keys)."""
+    (``RUN_FIELDS_OUTSIDE_HASH``), over its canonical JSON (sorted keys), with the texts of
+    the files it names where there are any."""
     data = yaml.safe_load(scenario_yaml)
     run = data.get("run") if isinstance(data, dict) else None
     if isinstance(run, dict):
         kept = {k: v for k, v in run.items() if k not in RUN_FIELDS_OUTSIDE_HASH}
         data = {**data, "run": kept}
+    if attachments:
+        data = {**data, "attached files": dict(attachments)}
     text = json.dumps(data, sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
@@ -244,6 +252,8 @@ def _run_locked(
         # nothing is written before the store and the backend are known to be good
         _clean_folder(out)
         write_text(spec.scenario_yaml, out / "scenario.yaml")
+        for name, text in spec.attachments:
+            write_text(text, out / name)
         write_table(truth_table(spec.chain, shared().truth), out / TRUTH_FILE, SCHEMAS["truth"])
         _write_manifest(spec, out, finished)
         merged = {t: out / f"{t}.parquet" for t in TABLES}
@@ -315,7 +325,7 @@ def _identity(spec: CampaignSpec) -> dict[str, Any]:
     """What a resumed campaign must share with the first run."""
     return {
         "format": FORMAT,
-        "scenario_sha256": scenario_sha256(spec.scenario_yaml),
+        "scenario_sha256": scenario_sha256(spec.scenario_yaml, spec.attachments),
         "predictor": spec.chain.predictor,
         "seed": spec.seed,
         "chunk_size": spec.chunk_size,

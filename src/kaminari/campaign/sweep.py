@@ -28,6 +28,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -326,7 +327,9 @@ def sweep_scenarios(
     for point in grid.points():
         chosen = zip(grid.axes, point.choice, strict=True)
         data = apply_values(fixed_data, [(axis.path, axis.values[k]) for axis, k in chosen])
-        scenarios.append(_validate(data, doc, grid.describe(point), []))
+        point_scenario = _validate(data, doc, grid.describe(point), [])
+        point_scenario._folder = os.path.dirname(source)  # a TLE file is relative to it
+        scenarios.append(point_scenario)
     return grid, tuple(scenarios)
 
 

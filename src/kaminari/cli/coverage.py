@@ -12,7 +12,6 @@ see it at once; draws ``DIR/coverage.png``.
 from __future__ import annotations
 
 import math
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,42 +22,15 @@ from rich.console import Console
 from rich.table import Table
 
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
-from kaminari.scenario import Scenario, load_scenario
+from kaminari.scenario import load_scenario
 
 if TYPE_CHECKING:
-    from kaminari.engagement.coverage import Coverage, InfraredLayer
+    from kaminari.engagement.coverage import Coverage
 
 __all__ = ["coverage"]
 
 MAX_PLOTTED = 8
 """The most threats the figure draws (the table lists them all)."""
-
-
-def _layer(scenario: Scenario, folder: str) -> InfraredLayer | None:
-    """The scenario's space layer in SI, its orbits from its Walker pattern or TLE file."""
-    from kaminari.engagement.coverage import InfraredLayer
-    from kaminari.sensors.orbits import WalkerDelta, read_tle
-
-    layer = scenario.space_layer
-    if layer is None:
-        return None
-    if layer.constellation is not None:
-        c = layer.constellation
-        orbits = WalkerDelta(
-            altitude_km=c.altitude_km, inclination_deg=c.inclination_deg, planes=c.planes,
-            sats_per_plane=c.sats_per_plane, phasing=c.phasing, epoch=scenario.epoch,
-            raan0_deg=c.raan0_deg,
-        )  # fmt: skip
-    else:
-        orbits = read_tle(os.path.join(folder, layer.tle_file or ""), scenario.epoch)
-    s = layer.sensor
-    return InfraredLayer(
-        orbits=orbits,
-        band_m=(s.band_um[0] * 1e-6, s.band_um[1] * 1e-6),
-        off_nadir_max_rad=math.radians(s.off_nadir_max_deg),
-        nei_w_per_cm2=s.nei_w_per_cm2,
-        snr_min=s.snr_min,
-    )
 
 
 def _table(cov: Coverage) -> Table:
@@ -125,7 +97,7 @@ def coverage(
         loaded = load_scenario(scenario)
         require(0 < step_s <= 60, "coverage", "--step-s", step_s, "0 < --step-s <= 60")
         writable_folder(out)
-        layer = _layer(loaded, os.path.dirname(os.fspath(scenario)))
+        layer = loaded.space_layer_model()  # a TLE file is read from the scenario's folder
 
     from kaminari.engagement.coverage import coverage as compute
     from kaminari.threats.flyout import fly_threats

@@ -209,13 +209,15 @@ def run(
     from kaminari.campaign.store import read_table
 
     chain = as_run.kill_chain(predictor)
+    stored, attachments = as_run.as_stored()
     spec = CampaignSpec(
         chain=chain,
         reps=run_cfg.reps,
         seed=run_cfg.seed,
         chunk_size=run_cfg.chunk_size,
         track_reps=run_cfg.tracks_reps,
-        scenario_yaml=dump_scenario(as_run),  # the engine records it as out/scenario.yaml
+        scenario_yaml=dump_scenario(stored),  # the engine records it as out/scenario.yaml
+        attachments=attachments,  # and the files it names beside it
     )
     backend = Backend("local", workers) if dask is None else Backend("dask", workers, dask)
     inputs = prepare(chain)

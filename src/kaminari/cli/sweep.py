@@ -35,7 +35,7 @@ from kaminari.campaign.sweep import (
 )
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
 from kaminari.errors import UserInputError
-from kaminari.report.summary import ThreatSummary, summarize, wilson_interval
+from kaminari.report.summary import ThreatSummary, _fmt, summarize, wilson_interval
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 from kaminari.scenario.yaml_lines import field_path
 
@@ -225,13 +225,15 @@ def _run_points(
                 bar.add_task(f"{label} (complete)", total=reps, completed=reps)
             else:
                 task = bar.add_task(label, total=reps)
+                stored, attachments = scenario.as_stored()
                 spec = CampaignSpec(
                     chain=scenario.kill_chain(),
                     reps=reps,
                     seed=scenario.run.seed,
                     chunk_size=scenario.run.chunk_size,
                     track_reps=scenario.run.tracks_reps,
-                    scenario_yaml=dump_scenario(scenario),
+                    scenario_yaml=dump_scenario(stored),
+                    attachments=attachments,
                 )
 
                 def advance(done: int, total: int, task: TaskID = task) -> None:
@@ -270,7 +272,9 @@ def _threat_table(grid: SweepGrid, threat: str, rows: Sequence[ThreatSummary | N
     """One row per point: its values, then the threat's Pk, 95 % interval and kills/reps."""
     names = [axis.name for axis in grid.axes]
     shorts = _short_names(names)
-    caption = ["95 % interval: Wilson"] + [
+    caption = ["95 % interval: Wilson; detect, FC track: median first detection and first "
+               "fire-control-quality track, s; cue: median track error when the battery's "
+               "radar first sees the threat, m"] + [
         f"{short} = {name}" for short, name in zip(shorts, names, strict=True) if short != name
     ]
     table = Table(
@@ -282,11 +286,13 @@ def _threat_table(grid: SweepGrid, threat: str, rows: Sequence[ThreatSummary | N
     table.add_column("point", justify="right")
     for short in shorts:
         table.add_column(short, justify="right")
-    for header in ("Pk", "95 % interval", "kills/reps"):
+    for header in ("Pk", "95 % interval", "kills/reps", "detect s", "FC track s", "cue m"):
         table.add_column(header, justify="right", no_wrap=True)
     for point, s in zip(grid.points(), rows, strict=True):
         if s is not None:  # None: a point where the sweep renamed the threat
-            cells = (f"{s.pk:.3f}", f"{s.pk_low:.3f}-{s.pk_high:.3f}", f"{s.kills}/{s.reps}")
+            cells = (f"{s.pk:.3f}", f"{s.pk_low:.3f}-{s.pk_high:.3f}", f"{s.kills}/{s.reps}",
+                     _fmt(s.detect_t_s, ".0f"), _fmt(s.fc_track_t_s, ".1f"),
+                     _fmt(s.handover_error_m, ".0f"))  # fmt: skip
             table.add_row(str(point.index), *grid.texts(point).values(), *cells)
     return table
 
@@ -395,7 +401,8 @@ def _write_sweep_table(
     columns["threat"] = np.array([s.threat for _, s in rows], dtype=object)
     columns["reps"] = np.array([s.reps for _, s in rows], dtype=np.int64)
     columns["kills"] = np.array([s.kills for _, s in rows], dtype=np.int64)
-    for name in ("pk", "pk_low", "pk_high"):
+    for name in ("pk", "pk_low", "pk_high", "detect_t_s", "fc_track_t_s", "handover_t_s",
+                 "handover_error_m"):  # fmt: skip
         columns[name] = np.array([getattr(s, name) for _, s in rows], dtype=float)
     write_table(columns, path)
 

@@ -43,6 +43,7 @@ from numpy.typing import NDArray
 from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.engagement.records import Records, concat, kill_places
 from kaminari.engagement.rounds import RoundBook
+from kaminari.engagement.signature import Signatures
 from kaminari.engagement.truth import Truth
 from kaminari.firecontrol.assignment import assign_weapons
 from kaminari.firecontrol.doctrine import Doctrine, EngagementState
@@ -50,8 +51,10 @@ from kaminari.firecontrol.envelope import BallisticTable, ballistic_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
 from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
 from kaminari.sensors.base import Sensor
+from kaminari.sensors.space import SpaceLayer
 from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
+from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
 from kaminari.weapons.battery import Battery
@@ -83,6 +86,8 @@ class KillChain:
     of a dispersed threat, drawn from the threat's stream (``threats.dispersion``).
     ``rcs_m2``: each threat's radar cross-section, m^2, handed to every sensor's ``measure``
     (none at all: the sensors are called without it and take 1 m^2).
+    ``space_layer``: a space-based infrared tracking layer (``sensors.space``), whose frames
+    reach the tracker after its latency as lines of sight (``tracking.angles``).
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -97,11 +102,24 @@ class KillChain:
     defended: tuple[tuple[float, float, float], ...] = ()
     dispersions: tuple[Dispersion | None, ...] = ()
     rcs_m2: tuple[float, ...] = ()
+    space_layer: SpaceLayer | None = None
 
     @property
     def dispersed(self) -> bool:
         """True when some threat flies its own path in each replication."""
         return any(d is not None and not d.zero for d in self.dispersions)
+
+    @property
+    def handover_radar(self) -> int:
+        """The radar that takes a threat over for the batteries: the one nearest the first
+        battery's site (its fire-control radar); -1 without a sited radar or a battery."""
+        sited = [j for j, r in enumerate(self.radars) if hasattr(r, "site_ecef")]
+        if not sited or not self.batteries:
+            return -1
+        site = self.batteries[0].site_ecef()
+        d = [np.linalg.norm(np.asarray(self.radars[j].site_ecef()) - site)
+             for j in sited]  # fmt: skip
+        return sited[int(np.argmin(d))]
 
     def defended_ecef(self) -> Array:
         """(P, 3) the defended points (lat_rad, lon_rad, alt_m) in ECEF; the batteries' sites
@@ -237,6 +255,14 @@ class _Engagement:
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
         self.sensor_index = {id(s): j for j, s in enumerate(chain.radars)}
+        self.handover = chain.handover_radar
+        layer = chain.space_layer
+        self.signatures: Signatures | None = None
+        if layer is not None:
+            if truth.specs is None:
+                raise ValueError("a space layer needs the specs of the flown members")
+            self.signatures = Signatures(truth, truth.specs, layer.band_m)
+            self.los_model = layer.measurement_model()
 
     def scan(self, t: float, sensor: Sensor, sees_threat: bool) -> None:
         """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
@@ -266,15 +292,60 @@ class _Engagement:
             report = sensor.measure(t, r_true, exists, self.rng, rcs_m2=self.rcs_m2)
         self.records.detections(t, report.rep, report.label, self.sensor_index[id(sensor)])
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
+        if self.sensor_index[id(sensor)] == self.handover:
+            self.records.handover(t, tr, report.rep, report.label, self.truth)
         assoc = process_scan(tr, t, dets, in_view, self.chain.tracker)
         self.state.reset(assoc.born)
         slot_label = self.records.scan(
-            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m
+            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
         )
         if self.track_reps:
             self.records.record_tracks(
                 t, tr, slot_label, self.truth, self.track_reps, self.rep0,
                 getattr(sensor, "name", ""),
+            )
+        self.fire_control(t)
+
+    def frame(self, t: float, layer: SpaceLayer, t_frame: float) -> None:
+        """The space layer's frame taken at ``t_frame``, reaching the tracker at ``t``."""
+        assert self.signatures is not None
+        tr = self.tracks
+        self.rounds.resolve(t, self.kill_t)
+        flying = self.truth.flying(t_frame)
+        if flying.any():
+            r_all, v_all = self.truth.at(np.array([t_frame]))
+            r_true, v_true = r_all[:, :, 0], v_all[:, :, 0]
+        else:
+            r_true = v_true = np.full((*flying.shape, 3), np.nan)
+        live = np.flatnonzero(tr.live)
+        sats = layer.positions(np.array([t_frame]))[:, 0]
+        in_view = np.zeros((tr.n, sats.shape[0]), dtype=bool)
+        if live.size:
+            est = tr.position_estimate_of(live, t_frame)
+            in_view[live] = layer.sees(sats, est).T
+        threat_seen = flying.any() and bool(
+            layer.sees(sats, np.nan_to_num(r_true[flying])).any()
+        )
+        if not (threat_seen or layer.clutter or in_view.any()):
+            return
+        intensity = self.signatures.intensity(t_frame, r_true, v_true)
+        if self.truth.shared:
+            r_true, intensity, flying = r_true[0], intensity[0], flying[0]
+        exists = flying & (self.kill_t > t_frame)
+        r_b = np.broadcast_to(r_true, (self.n_reps, *r_true.shape[-2:]))
+        i_b = np.broadcast_to(intensity, exists.shape)
+        report = layer.measure(t_frame, r_b, exists, i_b, self.rng)
+        index = len(self.chain.radars)
+        self.records.detections(t_frame, report.rep, report.label, index)
+        dets = LosDetections(report.rep, report.sat, report.z)
+        assoc = process_los_frame(tr, t_frame, dets, in_view, self.los_model, self.chain.tracker)
+        self.state.reset(assoc.born)
+        slot_label = self.records.scan(
+            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
+        )
+        if self.track_reps:
+            self.records.record_tracks(
+                t_frame, tr, slot_label, self.truth, self.track_reps, self.rep0, layer.name
             )
         self.fire_control(t)
 
@@ -359,7 +430,11 @@ class _Engagement:
             return np.where(index >= 0, names[np.maximum(index, 0)], "").astype(object)
 
         battery_names = np.array([b.name for b in chain.batteries], dtype=object)
-        sensor_names = np.array([getattr(r, "name", "") for r in chain.radars], dtype=object)
+        sensor_names = np.array(
+            [getattr(r, "name", "") for r in chain.radars]
+            + ([chain.space_layer.name] if chain.space_layer is not None else []),
+            dtype=object,
+        )
         shot_keys = (
             "rep_index", "battery_index", "track_id", "threat_index", "fire_t_s", "az_deg",
             "el_deg", "predicted_tof_s", "predicted_miss_m", "predicted_sigma_m",
@@ -404,6 +479,9 @@ class _Engagement:
             ).astype(object).ravel(),
             "track_t_s": self.records.track_t.ravel(),
             "fc_track_t_s": self.records.fc_track_t.ravel(),
+            "fc_track_error_m": self.records.fc_track_err.ravel(),
+            "handover_t_s": self.records.handover_t.ravel(),
+            "handover_error_m": self.records.handover_err.ravel(),
             "first_shot_t_s": np.where(np.isfinite(first_shot), first_shot, np.nan).ravel(),
             "shots": n_shots.ravel(),
             "killed": killed.ravel(),
@@ -442,7 +520,7 @@ def truth_table(chain: KillChain, truth: ThreatTrajectories) -> dict[str, NDArra
 
 def _world(chain: KillChain, truth: ThreatTrajectories) -> Truth:
     """The flown threats, each at its start time."""
-    return Truth(truth, np.array([t.start_t_s for t in chain.threats]))
+    return Truth(truth, np.array([t.start_t_s for t in chain.threats]), specs=chain.threats)
 
 
 def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Truth:
@@ -455,7 +533,7 @@ def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Trut
     flown = fly_threats(members, dt_s=chain.dt_s, t_max_s=chain.t_max_s, diagnostics=False)
     member = np.where(index >= 0, index + plain.size, 0)
     member[:, plain] = np.arange(plain.size)
-    return Truth(flown, np.array([t.start_t_s for t in chain.threats]), member)
+    return Truth(flown, np.array([t.start_t_s for t in chain.threats]), member, members)
 
 
 def run_chain(
@@ -487,10 +565,25 @@ def run_chain(
             truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
         world = _world(chain, truth)
     run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables)
-    scan_t, scan_sensor = scan_schedule(chain.radars, float(np.max(world.end_t_s)))
+    t_end = float(np.max(world.end_t_s))
+    scan_t, scan_sensor = scan_schedule(chain.radars, t_end)
     seen = sights(chain.radars, world, scan_t, scan_sensor)
+    layer = chain.space_layer
+    if layer is not None:  # frames join the schedule when their reports arrive
+        frames = layer.frame_times(0.0, t_end)
+        arrive = frames + layer.latency_s
+        n_radar = len(chain.radars)
+        scan_t = np.concatenate([scan_t, arrive])
+        scan_sensor = np.concatenate([scan_sensor, np.full(frames.size, n_radar, dtype=np.intp)])
+        seen = np.concatenate([seen, np.ones(frames.size, dtype=bool)])
+        order = np.lexsort((scan_sensor, scan_t))
+        scan_t, scan_sensor, seen = scan_t[order], scan_sensor[order], seen[order]
     for k, (t, j) in enumerate(zip(scan_t, scan_sensor, strict=True)):
-        run.scan(float(t), chain.radars[j], bool(seen[k]))
+        if j < len(chain.radars):
+            run.scan(float(t), chain.radars[j], bool(seen[k]))
+        else:
+            assert layer is not None
+            run.frame(float(t), layer, float(t) - layer.latency_s)
         if progress is not None:
             progress((k + 1) / scan_t.size)
     result = run.results()

@@ -20,17 +20,17 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from kaminari.earth.constants import G0_MPS2
+from kaminari.engagement.signature import plume_table
 from kaminari.sensors.base import Sensor
 from kaminari.sensors.infrared import (
     HEAT_FRACTION,
     body_intensity_w_per_sr,
     irradiance_wpm2,
     nei_wpm2_from_w_per_cm2,
-    plume_intensity_w_per_sr,
     radiative_equilibrium_temperature_k,
 )
 from kaminari.sensors.orbits import in_view
+from kaminari.sensors.space import SpaceLayer
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories
 
 __all__ = ["Coverage", "InfraredLayer", "coverage"]
@@ -89,15 +89,11 @@ def _intensity(specs: Sequence[ThreatSpec], traj: ThreatTrajectories, k: NDArray
     body = body_intensity_w_per_sr(np.maximum(temperature, 1.0), *band_m)
     if traj.boost_stage is None:
         return body
-    plume = np.zeros_like(body)
     stage = traj.boost_stage[:, k]
     on = traj.boost_plume[:, k] & (stage >= 0)
-    boosters = [s.launch.booster if s.launch is not None else None for s in specs]
-    for booster in {id(b): b for b in boosters if b is not None}.values():  # a few kinds
-        mine = np.array([b is booster for b in boosters])[:, None] & on
-        flow = np.array([s.mass_flow_kgps for s in booster.stages])
-        exhaust = np.array([s.isp_vac_s * G0_MPS2 for s in booster.stages])
-        plume[mine] = plume_intensity_w_per_sr(flow[stage[mine]], exhaust[stage[mine]])
+    table = plume_table(specs)
+    member = np.broadcast_to(np.arange(len(specs))[:, None], stage.shape)
+    plume = np.where(on, table[member, np.clip(stage, 0, table.shape[1] - 1)], 0.0)
     return body + plume
 
 
@@ -105,7 +101,7 @@ def coverage(
     specs: Sequence[ThreatSpec],
     traj: ThreatTrajectories,
     radars: Sequence[Sensor],
-    layer: InfraredLayer | None = None,
+    layer: InfraredLayer | SpaceLayer | None = None,
     step_s: float = 1.0,
 ) -> Coverage:
     """When each radar, and the layer, sees each threat of ``traj`` (flown from ``specs``,

@@ -13,6 +13,7 @@ from numpy.typing import NDArray
 
 from kaminari.earth.frames import ecef2geodetic
 from kaminari.engagement.truth import Truth
+from kaminari.tracking import ekf
 from kaminari.tracking.tracker import CONFIRMED, Association, Tracks
 
 __all__ = ["Records"]
@@ -35,6 +36,9 @@ class Records:
         self.detect_sensor = np.full((n_reps, n_threats), -1, dtype=np.intp)
         self.track_t = np.full((n_reps, n_threats), np.nan)
         self.fc_track_t = np.full((n_reps, n_threats), np.nan)
+        self.fc_track_err = np.full((n_reps, n_threats), np.nan)
+        self.handover_t = np.full((n_reps, n_threats), np.nan)
+        self.handover_err = np.full((n_reps, n_threats), np.nan)
         self.false_tracks = np.zeros(n_reps, dtype=np.int64)
         self.updates = np.zeros(n_reps, dtype=np.int64)
         self.updates_own = np.zeros(n_reps, dtype=np.int64)
@@ -70,11 +74,13 @@ class Records:
         assoc: Association,
         label: IntArray,
         fc_sigma_m: float = np.inf,
+        truth: Truth | None = None,
     ) -> IntArray:
         """Book one scan; returns the label (threat, -1 false alarm, -2 none) of the detection
         that updated each slot. A confirmed track updated by a threat's detection whose
         position sigma (the root of the trace of its position covariance) is within
-        ``fc_sigma_m`` gives that threat's first fire-control-quality track time."""
+        ``fc_sigma_m`` gives that threat's first fire-control-quality track time, and (with
+        ``truth``) the track's true position error then, at the time of its state."""
         reborn = np.flatnonzero(assoc.born & (assoc.replaced_id > 0))
         self._fold(reborn)
         slot_label = np.full(tracks.n, -2, dtype=np.int64)
@@ -97,7 +103,50 @@ class Records:
             r, lb = rep[held][good], lab[held][good]
             first = np.isnan(self.fc_track_t[r, lb])
             self.fc_track_t[r[first], lb[first]] = t_s
+            if truth is not None and first.any():
+                slot = upd[held][good][first]
+                true_r = truth.position_of(r[first], lb[first], tracks.t_s[slot])
+                err = np.linalg.norm(tracks.x[slot, :3] - true_r, axis=-1)
+                self.fc_track_err[r[first], lb[first]] = err
         return slot_label
+
+    def handover(
+        self, t_s: float, tracks: Tracks, rep: IntArray, label: IntArray, truth: Truth
+    ) -> None:
+        """A scan of the handover radar at ``t_s``, before the tracker takes it: each threat's
+        first detection by it (``rep``, ``label`` of the scan's detections) gives
+        ``handover_t``, and the track that followed that threat most (its majority threat; the
+        one with the smallest position sigma where several did), flown to ``t_s`` by its own
+        model, gives ``handover_err``: how far from the threat it would have cued the radar
+        (NaN: no track followed it yet)."""
+        real = label >= 0
+        rep, lab = rep[real], label[real]
+        new = np.isnan(self.handover_t[rep, lab])
+        rep, lab = rep[new], lab[new]
+        if rep.size == 0:
+            return
+        self.handover_t[rep, lab] = t_s
+        slots = np.flatnonzero(tracks.has_state)
+        maj = self.majority(slots)
+        slots, maj = slots[maj >= 0], maj[maj >= 0]
+        if slots.size == 0:
+            return
+        p = tracks.P[slots]
+        sigma = np.sqrt(p[:, 0, 0] + p[:, 1, 1] + p[:, 2, 2])
+        key = (slots // self.slots) * self.n_threats + maj
+        order = np.lexsort((sigma, key))
+        key, slots = key[order], slots[order]
+        first = np.r_[True, key[1:] != key[:-1]]
+        key, slots = key[first], slots[first]
+        want = rep * self.n_threats + lab
+        pos = np.minimum(np.searchsorted(key, want), key.size - 1)
+        has = key[pos] == want
+        if not has.any():
+            return
+        slot = slots[pos[has]]
+        cue = ekf.propagate_mean(tracks.x[slot], t_s - tracks.t_s[slot])[:, :3]
+        true_r = truth.position_of(rep[has], lab[has], np.full(slot.size, t_s))
+        self.handover_err[rep[has], lab[has]] = np.linalg.norm(cue - true_r, axis=-1)
 
     def detections(self, t_s: float, rep: IntArray, label: IntArray, sensor: int = 0) -> None:
         """First detections of threats by any sensor (whether or not a track used them), and
@@ -118,7 +167,9 @@ class Records:
         rep0: int,
         sensor: str = "",
     ) -> None:
-        """Track rows of the first ``recorded_reps`` replications at this scan; ``sensor`` names
+        """Track rows of the first ``recorded_reps`` replications at this scan (``t_s``), each
+        at the time of its track's state (the scan's for tracks it saw; a late frame's tracks
+        may hold a state newer or older than it), with the true state then; ``sensor`` names
         the scan's sensor, given on the rows of the tracks it updated."""
         n = recorded_reps * self.slots
         if n == 0:
@@ -130,10 +181,13 @@ class Records:
         has = np.flatnonzero(lab >= 0)
         tr = np.full((live.size, 3), np.nan)
         tv = np.full((live.size, 3), np.nan)
+        at = tracks.t_s[live]  # each row at its state's time (a late frame's may differ)
         if has.size:
             rep, thr = live[has] // self.slots, lab[has]
-            r, v = truth.state_of(rep, thr, np.full(has.size, t_s))
-            flying = truth.flying(t_s)[0 if truth.shared else rep, thr]
+            t_has = at[has]
+            r, v = truth.state_of(rep, thr, t_has)
+            rows = np.zeros(has.size, dtype=np.intp) if truth.shared else rep
+            flying = (t_has >= truth.start_t_s[thr]) & (t_has <= truth.end_t_s[rows, thr])
             tr[has[flying]], tv[has[flying]] = r[flying], v[flying]
         x = tracks.x[live]
         var = np.diagonal(tracks.P[live], axis1=-2, axis2=-1)
@@ -142,7 +196,7 @@ class Records:
             "track_id": tracks.track_id[live],
             "threat_index": lab,
             "sensor": np.where(slot_label[live] > -2, sensor, "").astype(object),
-            "t_s": np.full(live.size, t_s),
+            "t_s": at,
             "status": tracks.status[live],
         }
         for i, name in enumerate(("x_m", "y_m", "z_m", "vx_mps", "vy_mps", "vz_mps")):

@@ -10,12 +10,13 @@ with it, each replication of a batch has its own (Rt = R).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from kaminari.dynamics.interpolate import hermite
-from kaminari.threats.flyout import ThreatTrajectories
+from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories
 
 __all__ = ["Truth"]
 
@@ -24,7 +25,8 @@ Array = NDArray[np.float64]
 
 class Truth:
     """Flown members (their own clocks from 0), the threats' start times (T,) (s after the
-    epoch) and ``member`` (Rt, T) (default: member t for threat t in every replication).
+    epoch) and ``member`` (Rt, T) (default: member t for threat t in every replication);
+    ``specs``: the spec each member was flown from, where the caller has them.
     A threat exists from its start to its ground impact (or the end of its flight)."""
 
     def __init__(
@@ -32,8 +34,11 @@ class Truth:
         traj: ThreatTrajectories,
         start_t_s: Array,
         member: NDArray[np.intp] | None = None,
+        specs: Sequence[ThreatSpec] | None = None,
     ) -> None:
         self.traj = traj
+        self.specs = None if specs is None else tuple(specs)
+        """The spec each member was flown from (for signatures), where known."""
         self.start_t_s = np.asarray(start_t_s, dtype=float)
         n = self.start_t_s.size
         self.member = (

@@ -17,7 +17,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from statistics import NormalDist
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "FLIGHT_IMPACT",
+    "SENSING",
     "BatteryRounds",
     "ImpactSpread",
     "RaidSummary",
@@ -44,11 +45,16 @@ __all__ = [
     "wilson_interval",
 ]
 
+SENSING = ("detect_sensor", "fc_track_t_s", "handover_t_s", "handover_error_m")
+"""How the sensors found each threat: who saw it first, when its track was first good enough
+for fire control, when the battery's radar first saw it and how far off the track cued it.
+Read where a table has them (a run from before the space layer has not)."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "replications": (
         "rep", "threat", "killed", "leaked", "shots", "detect_t_s", "track_t_s",
         "first_shot_t_s", "kill_t_s", "kill_alt_m", "false_tracks", "flight_impact_lat_deg",
-        "flight_impact_lon_deg",
+        "flight_impact_lon_deg", *SENSING,
     ),
     "shots": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
 }  # fmt: skip
@@ -58,6 +64,8 @@ the ``FLIGHT_IMPACT`` columns: ``summarize`` does without them)."""
 
 FLIGHT_IMPACT = ("flight_impact_lat_deg", "flight_impact_lon_deg")
 """Where each (replication, threat)'s own flight reaches the ground, killed or not."""
+
+
 
 SAME_POINT_DEG = 1e-7
 """Flight impact points within this of one another (about 1 cm) are one point: the threat flew
@@ -110,6 +118,14 @@ class ThreatSummary:
     """What the CEP is measured from: the dive target's name, or "mean point"."""
     impact_n: int = 0
     """Replications whose flight reached the ground (0: not dispersed)."""
+    detect_sensor: str = ""
+    """The sensor that most often made the first detection ("" not known)."""
+    fc_track_t_s: float = float("nan")
+    """Median time of the first fire-control-quality track."""
+    handover_t_s: float = float("nan")
+    """Median time the handover radar (nearest the first battery) first saw the threat."""
+    handover_error_m: float = float("nan")
+    """Median error of the track's cue to the handover radar then."""
 
 
 # --- a dispersed threat's impact points ----------------------------------------------------
@@ -240,6 +256,7 @@ def summarize(
         total = int(np.sum(replications["shots"][r]))
         miss = shots["miss_m"][s]
         spread = spreads.get(name)
+        sensing = _sensing(replications, r)
         out.append(
             ThreatSummary(
                 threat=name,
@@ -264,8 +281,26 @@ def summarize(
                 impact_cep_m=spread.cep_m if spread else float("nan"),
                 impact_about=spread.about if spread else "",
                 impact_n=spread.lat_deg.size if spread else 0,
+                **sensing,
             )
         )
+    return out
+
+
+def _sensing(replications: Mapping[str, NDArray], r: NDArray[np.bool_]) -> dict[str, Any]:
+    """The ``SENSING`` fields of one threat's rows ``r``, those the table has."""
+    out: dict[str, Any] = {}
+    if "detect_sensor" in replications:
+        names, counts = np.unique(
+            np.asarray(replications["detect_sensor"][r], dtype=object).astype(str),
+            return_counts=True,
+        )
+        seen = names != ""
+        if seen.any():
+            out["detect_sensor"] = str(names[seen][np.argmax(counts[seen])])
+    for name in SENSING[1:]:
+        if name in replications:
+            out[name] = _median(replications[name][r])
     return out
 
 
@@ -290,10 +325,20 @@ def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
         ("timeline (medians, s):", ["" for _ in rows]),
         ("  first detection", [_fmt(s.detect_t_s) for s in rows]),
         ("  track confirmed", [_fmt(s.track_t_s) for s in rows]),
+        ("  fire-control track", [_fmt(s.fc_track_t_s) for s in rows]),
+        ("  battery radar sees it", [_fmt(s.handover_t_s) for s in rows]),
         ("  first shot", [_fmt(s.first_shot_t_s) for s in rows]),
         ("  kill", [_fmt(s.kill_t_s) for s in rows]),
         ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
     ]
+    if any(s.detect_sensor for s in rows):
+        rows_out.insert(
+            rows_out.index(("timeline (medians, s):", ["" for _ in rows])),
+            ("first detected by (most often)", [s.detect_sensor or "–" for s in rows]),
+        )
+        rows_out.append(
+            ("cue error at handover, m", [_fmt(s.handover_error_m, ".0f") for s in rows])
+        )
     if any(s.impact_n for s in rows):
         rows_out += [
             ("flight impact (dispersed):", ["" for _ in rows]),

@@ -39,6 +39,12 @@ REPLICATIONS = _schema(
     ("track_t_s", _f, "first confirmation of a track that this threat's detections updated"),
     ("fc_track_t_s", _f, "first update, by this threat's detection, of a confirmed track whose "
      "position sigma (root of the trace) is within fire_control.max_track_sigma_m"),
+    ("fc_track_error_m", _f, "that track's true position error at that update, at its "
+     "state's time (m)"),
+    ("handover_t_s", _f, "first detection of this threat by the handover radar (the one "
+     "nearest the first battery)"),
+    ("handover_error_m", _f, "how far from the threat the track that followed it most "
+     "predicted it then, before that detection (m); NaN: no track yet"),
     ("first_shot_t_s", _f, "first round fired at a track that follows this threat"),
     ("shots", _i, "rounds fired at tracks that follow this threat"),
     ("killed", _b, "a round came within its lethal radius while the threat flew"),

@@ -35,11 +35,12 @@ def load_scenario(path: str | os.PathLike[str]) -> Scenario:
     except OSError as err:
         raise UserInputError(shown, None, None, err.strerror or str(err), _ANY_FILE) from None
     scenario = parse_scenario(text, shown)
+    scenario._folder = os.path.dirname(shown)
     layer = scenario.space_layer
     if layer is not None and layer.tle_file is not None:  # read now: a bad one is one line
         from kaminari.sensors.orbits import read_tle
 
-        read_tle(os.path.join(os.path.dirname(shown), layer.tle_file), scenario.epoch)
+        read_tle(os.path.join(scenario._folder, layer.tle_file), scenario.epoch)
     return scenario
 
 

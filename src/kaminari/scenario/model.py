@@ -7,7 +7,7 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PrivateAttr, field_validator, model_validator
 
 from kaminari.errors import UserInputError
 from kaminari.scenario.base import LatDeg, LonDeg, Name, SiteAltM, _LatLon, _Model
@@ -24,7 +24,9 @@ from kaminari.threats.vehicles import VEHICLES
 if TYPE_CHECKING:
     from kaminari.engagement.chain import KillChain
     from kaminari.firecontrol.doctrine import Doctrine
+    from kaminari.sensors.orbits import TleSet
     from kaminari.sensors.radar import Radar
+    from kaminari.sensors.space import SpaceLayer
     from kaminari.threats.dispersion import Dispersion
     from kaminari.threats.flyout import ThreatSpec
     from kaminari.tracking.config import TrackerConfig
@@ -65,6 +67,8 @@ class Scenario(_Model):
     defended: list[DefendedConfig] = []
     space_layer: SpaceLayerConfig | None = None
     run: RunConfig = RunConfig()
+    _folder: str = PrivateAttr(default="")
+    """The folder of the file the scenario was read from (a TLE file is relative to it)."""
 
     @field_validator("epoch")
     @classmethod
@@ -197,15 +201,6 @@ class Scenario(_Model):
                 "a kill chain needs at least one",
                 "one or more radars and one or more batteries",
             )
-        if self.space_layer is not None:
-            raise UserInputError(
-                source,
-                None,
-                "space_layer",
-                "not yet a sensor of the kill chain (its orbits and signatures exist; the loop "
-                "does not take it)",
-                "a scenario without space_layer",
-            )
 
     def kill_chain(self, predictor: str = "track") -> KillChain:
         """Everything the kill chain needs, in SI: threats, radars, batteries, tracker,
@@ -225,6 +220,61 @@ class Scenario(_Model):
             defended=tuple((d.lat_rad, d.lon_rad, d.alt_m) for d in self.defended),
             dispersions=tuple(self.threat_dispersions()),
             rcs_m2=tuple(self.threat_rcs()),
+            space_layer=self.space_layer_model(),
+        )
+
+    def as_stored(self) -> tuple[Scenario, tuple[tuple[str, str], ...]]:
+        """The scenario as a run folder keeps it, and the files it names: a space layer's TLE
+        file is copied beside it (under its own name) and named so, so that the folder holds
+        everything its report and a resume need."""
+        import os
+
+        layer = self.space_layer
+        if layer is None or layer.tle_file is None:
+            return self, ()
+        path = os.path.join(self._folder, layer.tle_file)
+        with open(path, encoding="utf-8") as file:
+            text = file.read()
+        name = os.path.basename(layer.tle_file)
+        stored = self.model_copy(
+            update={"space_layer": layer.model_copy(update={"tle_file": name})}
+        )
+        return stored, ((name, text),)
+
+    def space_layer_model(self) -> SpaceLayer | None:
+        """The space layer in SI (None: no layer, or one with ``enabled: false``), its orbits
+        from its Walker pattern or its TLE file (relative to the scenario's folder)."""
+        import os
+
+        from kaminari.sensors.orbits import WalkerDelta, read_tle
+        from kaminari.sensors.space import SpaceLayer
+
+        layer = self.space_layer
+        if layer is None or not layer.enabled:
+            return None
+        if layer.constellation is not None:
+            c = layer.constellation
+            orbits: WalkerDelta | TleSet = WalkerDelta(
+                altitude_km=c.altitude_km, inclination_deg=c.inclination_deg, planes=c.planes,
+                sats_per_plane=c.sats_per_plane, phasing=c.phasing, epoch=self.epoch,
+                raan0_deg=c.raan0_deg,
+            )  # fmt: skip
+        else:
+            orbits = read_tle(os.path.join(self._folder, layer.tle_file or ""), self.epoch)
+        s = layer.sensor
+        return SpaceLayer(
+            orbits=orbits,
+            band_m=(s.band_um[0] * 1e-6, s.band_um[1] * 1e-6),
+            off_nadir_max_rad=math.radians(s.off_nadir_max_deg),
+            frame_s=s.frame_s,
+            los_sigma_rad=s.los_sigma_urad * 1e-6,
+            nei_w_per_cm2=s.nei_w_per_cm2,
+            snr_min=s.snr_min,
+            latency_s=s.latency_s,
+            false_alarms_per_frame=s.false_alarms_per_frame,
+            clutter_fraction=s.clutter_fraction,
+            ifov_rad=s.ifov_urad * 1e-6,
+            name=layer.name,
         )
 
     def threat_rcs(self) -> list[float]:

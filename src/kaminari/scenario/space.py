@@ -1,7 +1,6 @@
 """A space-based infrared tracking layer, as a scenario writes it: a constellation (a Walker
-delta pattern, or a TLE file) and its sensors. The orbits (``kaminari.sensors.orbits``) and the
-threats' infrared signatures (``kaminari.sensors.infrared``) exist; the kill chain does not yet
-take the layer as a sensor, so ``kaminari run`` refuses a scenario that has one (in one line)."""
+delta pattern, or a TLE file) and its sensors (``kaminari.sensors.space``: orbits, infrared
+signatures, lines of sight into the tracker after a latency)."""
 
 from __future__ import annotations
 
@@ -47,6 +46,13 @@ class SpaceSensorConfig(_Model):
     nei_w_per_cm2: float = Field(gt=0, le=1.0)
     snr_min: float = Field(gt=0, le=1e6)
     latency_s: float = Field(0.0, ge=0, le=3_600)
+    false_alarms_per_frame: float = Field(
+        0.0, ge=0, le=1_000, description="mean false lines of sight per satellite per frame"
+    )
+    clutter_fraction: float = Field(
+        0.0, ge=0, le=1, description="share of the Earth's background left after subtraction"
+    )
+    ifov_urad: float = Field(50.0, gt=0, le=1e5, description="pixel's angular size")
 
     @field_validator("band_um")
     @classmethod
@@ -60,8 +66,11 @@ class SpaceSensorConfig(_Model):
 
 class SpaceLayerConfig(_Model):
     """A tracking layer: its ``constellation`` or a ``tle_file`` (relative to the scenario
-    file), never both, and its ``sensor``."""
+    file), never both, and its ``sensor``; ``enabled: false`` leaves it out of the kill chain
+    (a sweep may compare the two)."""
 
+    name: str = Field("space-layer", min_length=1)
+    enabled: bool = True
     constellation: ConstellationConfig | None = None
     tle_file: str | None = Field(None, min_length=1)
     sensor: SpaceSensorConfig

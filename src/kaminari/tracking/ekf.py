@@ -47,6 +47,7 @@ __all__ = [
     "predict",
     "process_noise",
     "propagate_mean",
+    "retrodict",
     "rae_to_ecef",
     "rae_to_ecef_covariance",
     "transition_matrix",
@@ -172,7 +173,12 @@ def transition_matrix(x: ArrayLike, dt_s: ArrayLike) -> Array:
         F_vv = I + C dt + D dt^2/2 + (C G + D C) dt^3/6,   F_aa = I, F_ar = F_av = 0.
     """
     x = np.asarray(x, dtype=float)
-    dt = _as_dt(dt_s, x.shape[:-1])[..., None, None]
+    return _transition(x, _as_dt(dt_s, x.shape[:-1]))
+
+
+def _transition(x: Array, dt_s: Array) -> Array:
+    """``transition_matrix`` for steps of either sign (the series holds for both)."""
+    dt = dt_s[..., None, None]
     d2, d3 = dt * dt / 2.0, dt * dt * dt / 6.0
     g = gravity_gradient(x[..., 0:3])
     c = _CORIOLIS
@@ -187,6 +193,21 @@ def transition_matrix(x: ArrayLike, dt_s: ArrayLike) -> Array:
     f[..., 3:6, 6:9] = f[..., 0:3, 3:6]
     f[..., 6:9, 6:9] = _I3
     return f
+
+
+def retrodict(x: ArrayLike, lag_s: ArrayLike) -> tuple[Array, Array]:
+    """States (..., 9) flown back ``lag_s`` (>= 0, per member) seconds by the model's own
+    equations (RK4 with negative steps of at most MAX_STEP_S, acceleration held), and the
+    transition F (..., 9, 9) from the states to them (``transition_matrix`` at -lag): for a
+    measurement older than a track's state (``tracking.angles``)."""
+    x = np.asarray(x, dtype=float)
+    lag = _as_dt(lag_s, x.shape[:-1])
+    n_sub = max(1, int(np.ceil(np.max(lag, initial=0.0) / MAX_STEP_S - 1e-12)))
+    h = -(lag / n_sub)[..., None]
+    r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]
+    for _ in range(n_sub):  # a few sub-steps, each batched over every member
+        r, v = _rk4_step(r, v, a, h)
+    return np.concatenate([r, v, a], axis=-1), _transition(x, -lag)
 
 
 def process_noise(dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike) -> Array:

@@ -9,6 +9,10 @@ over with the model that made them.
 ``RangeAzimuthElevation``: a radar's range, azimuth (clockwise from north) and elevation from
 a geodetic site (``ekf.measure_rae`` for h and H, ``ekf.rae_to_ecef`` and its linearised
 covariance for the inverse).
+
+``LineOfSight``: a satellite's angles-only line of sight; each detection has its own platform,
+so it gives residuals and Jacobians per (track, detection) pair and has no single-detection
+inverse (tracks start from two lines by triangulation, ``tracking.angles``).
 """
 
 from __future__ import annotations
@@ -21,7 +25,13 @@ from numpy.typing import NDArray
 
 from kaminari.tracking import ekf
 
-__all__ = ["MeasurementModel", "RangeAzimuthElevation"]
+__all__ = [
+    "ANGLE_FLOOR_RAD",
+    "LineOfSight",
+    "MeasurementModel",
+    "RangeAzimuthElevation",
+    "tangent_basis",
+]
 
 Array = NDArray[np.float64]
 
@@ -73,3 +83,63 @@ class RangeAzimuthElevation:
     def to_position(self, z: Array) -> tuple[Array, Array]:
         site = (self.lat_rad, self.lon_rad, self.alt_m)
         return ekf.rae_to_ecef(z, *site), ekf.rae_to_ecef_covariance(z, self.R, *site)
+
+
+def tangent_basis(u: Array) -> tuple[Array, Array]:
+    """Two unit vectors (..., 3) perpendicular to the unit vectors ``u`` (..., 3) and to each
+    other: e1 = a x u / |a x u| with a the ECEF z axis (the x axis where u is within 25 deg of
+    it), e2 = u x e1."""
+    u = np.asarray(u, dtype=float)
+    near_pole = np.abs(u[..., 2]) > 0.9
+    a = np.zeros_like(u)
+    a[..., 2] = np.where(near_pole, 0.0, 1.0)
+    a[..., 0] = np.where(near_pole, 1.0, 0.0)
+    e1 = np.cross(a, u)
+    e1 /= np.linalg.norm(e1, axis=-1, keepdims=True)
+    return e1, np.cross(u, e1)
+
+
+@dataclass(frozen=True, eq=False)
+class LineOfSight:
+    """An angles-only measurement from a moving platform (a satellite's infrared sensor): the
+    unit line of sight u from the platform at p to the target, with the same angular noise
+    ``sigma_rad`` on both axes across it.
+
+    A detection's row is z = (u_x, u_y, u_z, p_x, p_y, p_z), ECEF. Each detection has its own
+    platform, so the model works on (track, detection) pairs (``pair_residual``) rather than on
+    tracks alone: the residual is expressed in the plane across the *measured* line of sight,
+    on the two axes of ``tangent_basis(u)``. With d = r - p the track's line of sight and
+    d^ = d / |d|, the predicted measurement is h = (e1 . d^, e2 . d^) (the sines of the angles
+    between d^ and u along e1 and e2, which are the angles to first order), the measurement
+    is 0 there, so nu = -h, and H_r = (e_k - (e_k . d^) d^)^T / |d| (zero on velocity and
+    acceleration). No angle wraps and no pole: the axes follow each line of sight. A track
+    behind the platform (d^ . u < 0) gets a residual of 2 on each axis, outside any gate.
+    R = sigma^2 I_2 plus ``ANGLE_FLOOR_RAD``^2 I_2 (perfect sensing stays invertible).
+    """
+
+    sigma_rad: float
+
+    @property
+    def R(self) -> Array:
+        return (self.sigma_rad**2 + ANGLE_FLOOR_RAD**2) * np.eye(2)
+
+    def pair_residual(self, x: Array, z: Array) -> tuple[Array, Array]:
+        """Residuals (M, 2) and Jacobians (M, 2, 9) of the states ``x`` (M, 9) against the
+        detections ``z`` (M, 6), pair by pair."""
+        x = np.asarray(x, dtype=float)
+        z = np.asarray(z, dtype=float)
+        u, p = z[:, :3], z[:, 3:6]
+        e1, e2 = tangent_basis(u)
+        d = x[:, :3] - p
+        rng = np.linalg.norm(d, axis=-1)
+        dh = d / rng[:, None]
+        e = np.stack([e1, e2], axis=1)  # (M, 2, 3)
+        h = np.einsum("mki,mi->mk", e, dh)
+        nu = np.where((np.einsum("mi,mi->m", dh, u) > 0.0)[:, None], -h, 2.0)
+        jac = np.zeros((x.shape[0], 2, 9))
+        jac[:, :, :3] = (e - h[:, :, None] * dh[:, None, :]) / rng[:, None, None]
+        return nu, jac
+
+
+ANGLE_FLOOR_RAD = 1e-9
+"""Noise floor on each line-of-sight axis, rad (1 nanoradian, as ``ekf.R_FLOOR``'s angles)."""

@@ -272,8 +272,12 @@ def _update_filtered(
     config: TrackerConfig,
     det_used: NDArray[np.bool_],
     det_of_slot: IntArray,
+    gates: tuple[float, float, float] | None = None,
 ) -> None:
-    """Rules 2 and 3 for the slots ``cand`` (live, with a filter state, in view)."""
+    """Rules 2 and 3 for the slots ``cand`` (live, with a filter state, in view). ``gates``:
+    the (confirmed, tentative, manoeuvre) NIS thresholds, the configuration's by default. A
+    model with ``pair_residual`` (each detection with its own platform) is evaluated per
+    pair."""
     dt = t_s - tr.t_s[cand]
     if np.any(dt < 0.0):
         raise ValueError(
@@ -288,24 +292,36 @@ def _update_filtered(
     if rows.size == 0:
         return
     model = dets.model
-    z_pred, jac = model.predict(xp)
-    s, s_inv = ekf.innovation_covariance(pp, jac, model.R)
-    nu = model.residual(dets.z[cols], z_pred[rows])
-    d2 = np.einsum("ki,kij,kj->k", nu, s_inv[rows], nu)
-    gate = np.where(tr.status[cand] == CONFIRMED, config.gate_nis, config.tentative_gate_nis)
+    pair_residual = getattr(model, "pair_residual", None)
+    if pair_residual is not None:
+        nu, jac = pair_residual(xp[rows], dets.z[cols])
+        s, s_inv = ekf.innovation_covariance(pp[rows], jac, model.R)
+    else:
+        z_pred, jac_c = model.predict(xp)
+        s_c, s_inv_c = ekf.innovation_covariance(pp, jac_c, model.R)
+        nu = model.residual(dets.z[cols], z_pred[rows])
+        jac, s, s_inv = jac_c[rows], s_c[rows], s_inv_c[rows]
+    d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
+    g_conf, g_tent, g_man = (
+        gates
+        if gates is not None
+        else (config.gate_nis, config.tentative_gate_nis, config.maneuver_nis)
+    )
+    gate = np.where(tr.status[cand] == CONFIRMED, g_conf, g_tent)
     gated = d2 <= gate[rows]
     rows, cols, d2, nu = rows[gated], cols[gated], d2[gated], nu[gated]
+    jac, s = jac[gated], s[gated]
     if rows.size == 0:
         return
-    cost = d2 + np.log(np.linalg.det(s))[rows]
+    cost = d2 + np.log(np.linalg.det(s))
     slot = cand[rows]
     chosen = assign_pairs(slot // tr.slots, slot % tr.slots, _local_columns(dets.rep, cols), cost)
-    rows, cols, nu = rows[chosen], cols[chosen], nu[chosen]
+    rows, cols, nu, jac = rows[chosen], cols[chosen], nu[chosen], jac[chosen]
     slot = cand[rows]
-    tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac[rows], model.R)
+    tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, model.R)
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = t_s
-    surprised = nis > config.maneuver_nis
+    surprised = nis > g_man
     tr.q_scale[slot] = np.clip(
         tr.q_scale[slot] * np.where(surprised, config.maneuver_q_gain, config.q_scale_decay),
         1.0,
@@ -453,8 +469,24 @@ def process_scan(
         _second_detections(tr, t_s, dets, single, r_det, p_det, config, det_used, det_of_slot)
         born, replaced = _initiate(tr, t_s, dets, r_det, p_det, det_used, det_of_slot)
 
+    _book(tr, t_s, view, det_of_slot >= 0, born, live_before, single_before, config)
+    return Association(det_of_slot=det_of_slot, born=born, replaced_id=replaced)
+
+
+def _book(
+    tr: Tracks,
+    t_s: float,
+    view: NDArray[np.bool_],
+    detected: NDArray[np.bool_],
+    born: NDArray[np.bool_],
+    live_before: NDArray[np.bool_],
+    single_before: NDArray[np.bool_],
+    config: TrackerConfig,
+) -> None:
+    """Rules 6 to 8 after one look: ``view`` the slots the look could see, ``detected`` those
+    a detection updated or started, ``born`` those started, ``live_before`` and
+    ``single_before`` the live and the single-detection tracks before the look."""
     # 6: hit history and consecutive misses of the tracks in view (not the newborn)
-    detected = det_of_slot >= 0
     counted = live_before & (view | detected) & ~born
     if counted.any():
         window = np.uint32((1 << config.confirm_window) - 1)
@@ -481,4 +513,3 @@ def process_scan(
     sigma = np.sqrt(p[:, 0, 0] + p[:, 1, 1] + p[:, 2, 2])
     lost[checked[sigma > config.delete_sigma_m]] = True
     tr.status[lost] = DELETED
-    return Association(det_of_slot=det_of_slot, born=born, replaced_id=replaced)

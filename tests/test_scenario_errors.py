@@ -228,6 +228,15 @@ CASES = {
         "181 is not allowed",
         "0 <= inclination_deg <= 180",
     ),
+    "rcs table not ascending": (
+        ("  - name: hgv-2\n    vehicle: cav-h\n",
+         "  - name: hgv-2\n    vehicle: cav-h\n"
+         "    rcs_m2: {aspect_deg: [0, 90, 45], m2: [1, 2, 3]}\n"),
+        "rcs_m2: {aspect_deg",
+        "threats[1].rcs_m2.aspect_deg",
+        "[0.0, 90.0, 45.0] is not ascending within [0, 180]",
+        "ascending aspects from 0 to 180 deg",
+    ),
     "key given twice": (
         ("    magazine: 40\n", "    magazine: 40\n    magazine: 41\n"),
         "magazine: 41",
@@ -473,8 +482,7 @@ RAID_CASES = {
     "a threat of no size": (
         raid_edited(HGV_2, HGV_2 + "    rcs_m2: 0\n"),
         "rcs_m2: 0",
-        "threats[1].rcs_m2: 0 is not allowed; allowed: 0 < rcs_m2 <= 1000000 (radar "
-        "cross-section, constant, m^2)",
+        "threats[1].rcs_m2: 0 is not a cross-section; allowed: 0 < rcs_m2 <= 1e6",
     ),
     "a microsecond revisit": (
         raid_edited("revisit_s: 0.5", "revisit_s: 0.000001"),

@@ -51,6 +51,7 @@ from kaminari.firecontrol.envelope import BallisticTable, ballistic_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
 from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
 from kaminari.sensors.base import Sensor
+from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
 from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
@@ -84,8 +85,10 @@ class KillChain:
     (``firecontrol.assignment``); none: the batteries' sites stand in for them.
     ``dispersions``: one per threat (or none at all): each replication flies its own version
     of a dispersed threat, drawn from the threat's stream (``threats.dispersion``).
-    ``rcs_m2``: each threat's radar cross-section, m^2, handed to every sensor's ``measure``
-    (none at all: the sensors are called without it and take 1 m^2).
+    ``rcs_m2``: each threat's radar cross-section, m^2, or its table against aspect
+    (``sensors.radar.RcsTable``, looked up per scan from the threat's velocity and the
+    sensor's site), handed to every sensor's ``measure`` (none at all: the sensors are called
+    without it and take 1 m^2).
     ``space_layer``: a space-based infrared tracking layer (``sensors.space``), whose frames
     reach the tracker after its latency as lines of sight (``tracking.angles``).
     """
@@ -101,7 +104,7 @@ class KillChain:
     predictor: Literal["track", "truth"] = "track"
     defended: tuple[tuple[float, float, float], ...] = ()
     dispersions: tuple[Dispersion | None, ...] = ()
-    rcs_m2: tuple[float, ...] = ()
+    rcs_m2: tuple[float | RcsTable, ...] = ()
     space_layer: SpaceLayer | None = None
 
     @property
@@ -238,10 +241,16 @@ class _Engagement:
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
         self.rcs_m2: Array | None = None
+        self.rcs_tables: dict[int, RcsTable] = {}
         if chain.rcs_m2:
             if len(chain.rcs_m2) != truth.n:
                 raise ValueError(f"rcs_m2 has {len(chain.rcs_m2)} values for {truth.n} threats")
-            self.rcs_m2 = np.asarray(chain.rcs_m2, dtype=float)
+            self.rcs_tables = {
+                k: v for k, v in enumerate(chain.rcs_m2) if isinstance(v, RcsTable)
+            }
+            self.rcs_m2 = np.array(
+                [1.0 if isinstance(v, RcsTable) else v for v in chain.rcs_m2], dtype=float
+            )
         self.fcs = effectors_for(
             chain.batteries, tables, chain.doctrine, chain.tracker, chain.projectile_dt_s
         )
@@ -280,16 +289,19 @@ class _Engagement:
         self.rounds.resolve(t, self.kill_t)
         flying = self.truth.flying(t)  # (Rt, T): Rt is 1 where replications share paths
         if flying.any():
-            r_true = self.truth.at(np.array([t]))[0][:, :, 0]  # NaN where not flying
+            r_all, v_all = self.truth.at(np.array([t]))  # NaN where not flying
+            r_true, v_true = r_all[:, :, 0], v_all[:, :, 0]
         else:
-            r_true = np.full((*flying.shape, 3), np.nan)
+            r_true = v_true = np.full((*flying.shape, 3), np.nan)
         if self.truth.shared:
-            r_true = r_true[0]
+            r_true, v_true = r_true[0], v_true[0]
         exists = flying & (self.kill_t > t)
         if self.rcs_m2 is None:
             report = sensor.measure(t, r_true, exists, self.rng)
         else:
-            report = sensor.measure(t, r_true, exists, self.rng, rcs_m2=self.rcs_m2)
+            report = sensor.measure(
+                t, r_true, exists, self.rng, rcs_m2=self._rcs(sensor, r_true, v_true)
+            )
         self.records.detections(t, report.rep, report.label, self.sensor_index[id(sensor)])
         dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
         if self.sensor_index[id(sensor)] == self.handover:
@@ -305,6 +317,19 @@ class _Engagement:
                 getattr(sensor, "name", ""),
             )
         self.fire_control(t)
+
+    def _rcs(self, sensor: Sensor, r: Array, v: Array) -> Array:
+        """Each threat's RCS seen by ``sensor``: (T,) constants, or (Rt, T) where a threat has
+        a table (its aspect from the threat's velocity and the sensor's site)."""
+        assert self.rcs_m2 is not None
+        site = getattr(sensor, "site_ecef", None)
+        if not self.rcs_tables or site is None:
+            return self.rcs_m2
+        out = np.broadcast_to(self.rcs_m2, r.shape[:-1]).copy()
+        aspect = aspect_rad(site(), r, v)
+        for k, table in self.rcs_tables.items():  # the threats with a table: a few entries
+            out[..., k] = table.at(np.nan_to_num(aspect[..., k]))
+        return out
 
     def frame(self, t: float, layer: SpaceLayer, t_frame: float) -> None:
         """The space layer's frame taken at ``t_frame``, reaching the tracker at ``t``."""

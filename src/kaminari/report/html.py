@@ -119,6 +119,12 @@ NOTES = {
 """What more to say of a table of a run folder when it cannot be used."""
 
 SWEEP_COLUMNS = ("point", "threat", "reps", "kills", "pk", "pk_low", "pk_high")
+SWEEP_SENSING = (
+    ("detect_t_s", "first detection, s", ".0f"),
+    ("fc_track_t_s", "fire-control track, s", ".1f"),
+    ("handover_error_m", "cue error, m", ".0f"),
+)
+"""Sensing medians a sweep table has from the space layer on (optional)."""
 
 FOLDER_ALLOWED = (
     "a run folder (kaminari run --out DIR) or a sweep folder (kaminari sweep --out DIR)"
@@ -321,7 +327,8 @@ def read_sweep_folder(folder: str | os.PathLike[str]) -> SweepFolder:
         raise ReportError(path, f"lacks the grid ({type(err).__name__}: {err})", allowed) from None
     if not parameters or not points:
         raise ReportError(path, "lists no parameters or no points", allowed)
-    table = _table(folder / SWEEP_TABLE, SWEEP_COLUMNS, "kaminari sweep")
+    table = _table(folder / SWEEP_TABLE, SWEEP_COLUMNS, "kaminari sweep",
+                   optional=[c for c, _, _ in SWEEP_SENSING])  # fmt: skip
     stray = [int(p) for p in np.unique(np.asarray(table["point"])) if int(p) not in points]
     if stray:
         raise ReportError(
@@ -860,6 +867,7 @@ def _render_sweep(sweep: SweepFolder) -> RenderedReport:
     pk, low, high = (np.asarray(t[c], float) for c in ("pk", "pk_low", "pk_high"))
     kills, reps = np.asarray(t["kills"], np.int64), np.asarray(t["reps"], np.int64)
     paths = [p for p, _ in sweep.parameters]
+    sensing = [(c, h, f) for c, h, f in SWEEP_SENSING if c in t]
     png = png_bytes(sweep_figure(sweep.parameters, sweep.point_values, t))
 
     def values_text(i: int) -> str:
@@ -898,10 +906,12 @@ def _render_sweep(sweep: SweepFolder) -> RenderedReport:
                 f"{int(kills[i]):,}",
                 _fmt(pk[i], ".3f"),
                 f"{_fmt(low[i], '.3f')}–{_fmt(high[i], '.3f')}",
+                *[_fmt(float(t[c][i]), f) for c, _, f in sensing],
                 link,
             ]
         )
-    header = ["point", *paths, "threat", "reps", "kills", "Pk", "95 % interval", "report"]
+    header = ["point", *paths, "threat", "reps", "kills", "Pk", "95 % interval",
+              *[h for _, h, _ in sensing], "report"]  # fmt: skip
     text_columns = [
         1 + j
         for j, (_, vals) in enumerate(sweep.parameters)

@@ -15,7 +15,7 @@ from kaminari.scenario.control import MAX_TRACKS, FireControlConfig, TrackerSett
 from kaminari.scenario.run import RunConfig
 from kaminari.scenario.sensors import RadarConfig
 from kaminari.scenario.space import SpaceLayerConfig
-from kaminari.scenario.threats import REENTRY_VEHICLE, ThreatConfig
+from kaminari.scenario.threats import REENTRY_VEHICLE, RcsTableConfig, ThreatConfig
 from kaminari.scenario.weapons import BatteryConfig
 from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
 from kaminari.threats.guidance import DivePlan
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from kaminari.engagement.chain import KillChain
     from kaminari.firecontrol.doctrine import Doctrine
     from kaminari.sensors.orbits import TleSet
-    from kaminari.sensors.radar import Radar
+    from kaminari.sensors.radar import Radar, RcsTable
     from kaminari.sensors.space import SpaceLayer
     from kaminari.threats.dispersion import Dispersion
     from kaminari.threats.flyout import ThreatSpec
@@ -277,10 +277,14 @@ class Scenario(_Model):
             name=layer.name,
         )
 
-    def threat_rcs(self) -> list[float]:
-        """Each threat's radar cross-section in m^2 (a raid's threats share their entry's), in
-        the order of ``threat_specs``."""
-        return [t.rcs_m2 for t in self.threats for _ in range(t.count)]
+    def threat_rcs(self) -> list[float | RcsTable]:
+        """Each threat's radar cross-section in m^2 or its table against aspect (a raid's
+        threats share their entry's), in the order of ``threat_specs``."""
+        return [
+            t.rcs_m2.to_table() if isinstance(t.rcs_m2, RcsTableConfig) else t.rcs_m2
+            for t in self.threats
+            for _ in range(t.count)
+        ]
 
     def threat_dispersions(self) -> list[Dispersion | None]:
         """Each threat's dispersion (a raid's threats share their entry's; None: none), in

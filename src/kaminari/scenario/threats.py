@@ -7,7 +7,7 @@ import math
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import Field, PrivateAttr, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from kaminari.scenario.base import LatDeg, LonDeg, Name, _LatLon, _Model
 from kaminari.scenario.dispersion import DispersionConfig
@@ -17,6 +17,7 @@ from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan, Limits
 from kaminari.threats.vehicles import VEHICLES
 
 if TYPE_CHECKING:
+    from kaminari.sensors.radar import RcsTable
     from kaminari.threats.flyout import GlideStart
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "DiveConfig",
     "GuidanceConfig",
     "LimitsConfig",
+    "RcsTableConfig",
     "ThreatConfig",
     "ThreatStartConfig",
 ]
@@ -207,6 +209,31 @@ class LimitsConfig(_Model):
         )
 
 
+class RcsTableConfig(_Model):
+    """A radar cross-section against aspect (``sensors.radar.RcsTable``): ``m2`` at each
+    ``aspect_deg`` (0 nose-on, 180 tail-on, ascending), interpolated in dB."""
+
+    aspect_deg: list[float] = Field(min_length=1, max_length=361)
+    m2: list[float] = Field(min_length=1, max_length=361)
+
+    @model_validator(mode="after")
+    def _a_table(self) -> RcsTableConfig:
+        a, m = self.aspect_deg, self.m2
+        if len(a) != len(m):
+            raise FieldProblem(("m2",), f"{len(m)} values for {len(a)} aspects", "one per aspect")
+        if any(y <= x for x, y in zip(a, a[1:], strict=False)) or a[0] < 0 or a[-1] > 180:
+            raise FieldProblem(("aspect_deg",), f"{a} is not ascending within [0, 180]",
+                               "ascending aspects from 0 to 180 deg")  # fmt: skip
+        if any(not 0.0 < v <= 1e6 for v in m):
+            raise FieldProblem(("m2",), f"{m} has a value out of range", "0 < m2 <= 1e6")
+        return self
+
+    def to_table(self) -> RcsTable:
+        from kaminari.sensors.radar import RcsTable
+
+        return RcsTable(tuple(self.aspect_deg), tuple(self.m2))
+
+
 class ThreatConfig(_Model):
     """One glide vehicle, or a raid of ``count`` alike: its name, vehicle model (a key of
     ``VEHICLES``), start and guidance; a raid's threats start ``spacing_s`` apart in time, the
@@ -233,9 +260,31 @@ class ThreatConfig(_Model):
     lateral_spacing_km: float = Field(
         0.0, ge=0, le=1_000, description="km between neighbours' starts, across the heading"
     )
-    rcs_m2: float = Field(
-        1.0, gt=0, le=1e6, description="radar cross-section, constant, m^2"
+    rcs_m2: float | RcsTableConfig = Field(
+        1.0, description="radar cross-section, m^2: a constant, or {aspect_deg, m2}"
     )
+
+    @field_validator("rcs_m2", mode="before")
+    @classmethod
+    def _rcs(cls, value: Any) -> float | RcsTableConfig:
+        """A number, or a table validated here so that its own problem is named (not the
+        union's other branch)."""
+        either = "a number in (0, 1e6], or {aspect_deg: [...], m2: [...]}"
+        if isinstance(value, dict):
+            try:
+                return RcsTableConfig.model_validate(value)
+            except ValidationError as err:
+                first = err.errors(include_url=False)[0]
+                cause = first.get("ctx", {}).get("error")
+                loc = tuple(first["loc"])
+                if isinstance(cause, FieldProblem):
+                    raise FieldProblem(loc + cause.loc, cause.message, cause.allowed) from None
+                raise FieldProblem(loc, first["msg"], either) from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise FieldProblem((), f"{value!r} is not a cross-section", either)
+        if not (math.isfinite(value) and 0.0 < value <= 1e6):
+            raise FieldProblem((), f"{value} is not a cross-section", "0 < rcs_m2 <= 1e6")
+        return float(value)
 
     @property
     def last_start_t_s(self) -> float:

@@ -47,7 +47,9 @@ __all__ = [
     "MONOPULSE_SLOPE",
     "SPEED_OF_LIGHT_MPS",
     "Radar",
+    "RcsTable",
     "albersheim_snr",
+    "aspect_rad",
     "detection_probability_of_snr",
     "false_alarms",
     "scan_times",
@@ -545,3 +547,43 @@ def albersheim_snr(pd: ArrayLike, pfa: ArrayLike, n: int = 1) -> Array:
         a + 0.12 * a * b + 1.7 * b
     )
     return np.asarray(10.0 ** (snr_db / 10.0), dtype=float)
+
+
+@dataclass(frozen=True)
+class RcsTable:
+    """A threat's radar cross-section against aspect: ``m2`` at ``aspect_deg`` (ascending
+    from 0, nose-on, to at most 180, tail-on), interpolated linearly in decibels between them
+    and held beyond the ends. The aspect is the angle between the threat's velocity and the
+    line from the threat to the radar (a body of revolution about its velocity: roll and the
+    angle of attack left out)."""
+
+    aspect_deg: tuple[float, ...]
+    m2: tuple[float, ...]
+
+    def __post_init__(self) -> None:
+        a = np.asarray(self.aspect_deg, dtype=float)
+        m = np.asarray(self.m2, dtype=float)
+        if a.ndim != 1 or a.size < 1 or a.shape != m.shape:
+            raise ValueError("aspect_deg and m2: one value each, at least one pair")
+        if np.any(np.diff(a) <= 0) or a[0] < 0 or a[-1] > 180:
+            raise ValueError(f"aspect_deg: ascending within [0, 180], got {list(a)}")
+        if np.any(m <= 0) or not np.all(np.isfinite(m)):
+            raise ValueError(f"m2: positive, got {list(m)}")
+
+    def at(self, aspect_rad: ArrayLike) -> Array:
+        """m^2 at aspects (any shape), rad."""
+        db = 10.0 * np.log10(np.asarray(self.m2, dtype=float))
+        x = np.degrees(np.asarray(aspect_rad, dtype=float))
+        return 10.0 ** (np.interp(x, np.asarray(self.aspect_deg, dtype=float), db) / 10.0)
+
+
+def aspect_rad(site_ecef: ArrayLike, r_ecef: ArrayLike, v_ecef: ArrayLike) -> Array:
+    """Angle between each threat's velocity (..., 3) and its line of sight to a radar at
+    ``site_ecef`` (3,), rad: 0 nose-on."""
+    r = np.asarray(r_ecef, dtype=float)
+    v = np.asarray(v_ecef, dtype=float)
+    los = np.asarray(site_ecef, dtype=float) - r
+    c = np.einsum("...i,...i->...", los, v) / (
+        np.linalg.norm(los, axis=-1) * np.maximum(np.linalg.norm(v, axis=-1), 1e-9)
+    )
+    return np.arccos(np.clip(c, -1.0, 1.0))

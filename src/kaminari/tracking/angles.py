@@ -15,8 +15,15 @@ the same time ``t_s`` (each detection's row is (u, p), ``measurement.LineOfSight
    H = H_d F and the measurement covariance R + H_d F Q(t_k - t_d) F^T H_d^T (the process
    noise over the lag, its correlation with x_k's error neglected). This is the approximate
    one-lag treatment discussed by Y. Bar-Shalom, "Update with out-of-sequence measurements in
-   tracking: exact solution", IEEE TAES 38(3), 2002 (not his exact algorithm A). A late track
-   counts a hit when a line updates it, and no miss otherwise.
+   tracking: exact solution", IEEE TAES 38(3), 2002 (not his exact algorithm A). A late line
+   is used only where it is informative: where the track's own uncertainty across it,
+   tr(H P H^T), is at least the line's, tr(R_eff) (a Kalman weight of a half or more). Where the
+   track knows the threat better (a fire-control radar's track in the dive), the line would
+   add little and the approximation (acceleration held while flown back through a manoeuvre,
+   the neglected correlation) could cost more: in the 96-satellite variant of
+   ``examples/space_layer.yaml`` without this rule, the dive's tracks were overconfident (NEES
+   median 1.46 against 1.16 without late lines). A late track counts a hit when a line updates
+   it, and no miss otherwise.
 2. *Gating.* A line of sight has two measured components, so its gate is the chi-square point
    of 2 degrees of freedom with the same probability as the radar's 3-component gate
    (``gate_2dof``): 27.63 for confirmed tracks (1 - 1e-6, against 30.66 at 3 dof) and 13.82 for
@@ -282,7 +289,9 @@ def _update_late(
     s, s_inv = ekf.innovation_covariance(tr.P[slot], h, r_eff)
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
     gate = np.where(tr.status[slot] == CONFIRMED, gates[0], gates[1])
-    ok = d2 <= gate
+    track_part = np.trace(s, axis1=-2, axis2=-1) - np.trace(r_eff, axis1=-2, axis2=-1)
+    informative = track_part >= np.trace(r_eff, axis1=-2, axis2=-1)
+    ok = (d2 <= gate) & informative
     rows, cols, slot, nu, h, r_eff = rows[ok], cols[ok], slot[ok], nu[ok], h[ok], r_eff[ok]
     if rows.size == 0:
         return

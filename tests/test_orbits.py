@@ -441,3 +441,21 @@ def test_tle_missing_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(UserInputError, match="no such file") as err:
         read_tle(path, EPOCH)
     assert str(err.value).startswith(str(path)) and "\n" not in str(err.value)
+
+
+def test_a_tle_set_pickles_to_the_same_orbits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A campaign's workers get the layer by pickle: the TLE set comes back as its lines and
+    propagates to the same positions (SGP4's Satrec itself does not pickle)."""
+    import pickle
+
+    path = tmp_path / "iss.tle"
+    path.write_text(
+        "ISS (ZARYA)\n"
+        "1 25544U 98067A   19343.69339541  .00001764  00000-0  38792-4 0  9991\n"
+        "2 25544  51.6439 211.2001 0007417  17.6667  85.6398 15.50103472202482\n"
+    )
+    tle = read_tle(path, dt.datetime(2019, 12, 9, 17, 0, tzinfo=dt.UTC))
+    again = pickle.loads(pickle.dumps(tle))
+    t = np.arange(0.0, 3600.0, 60.0)
+    np.testing.assert_array_equal(again.positions(t), tle.positions(t))
+    assert again.names == ("ISS (ZARYA)",)

@@ -268,8 +268,9 @@ def test_a_disabled_layer_leaves_the_results_of_no_layer(tmp_path: Path) -> None
 
 
 def test_a_tle_layer_runs_from_another_folder(tmp_path: Path) -> None:
-    """A TLE file named relative to the scenario is found whatever the working folder, and
-    the layer's detections come first."""
+    """A TLE file named relative to the scenario is found whatever the working folder, reaches
+    worker processes, is kept in the run folder for its report, and the layer's detections
+    come first."""
     scenario = load_scenario(EXAMPLE)
     walker = WalkerDelta(1000.0, 80.0, 8, 12, 1, scenario.epoch)
     lines = []
@@ -286,11 +287,14 @@ def test_a_tle_layer_runs_from_another_folder(tmp_path: Path) -> None:
     (folder / "layer.tle").write_text("\n".join(lines) + "\n")
     path = _scenario_with_layer(folder, {"name": "tle-layer", "tle_file": "layer.tle",
                                          "sensor": SENSOR}, reps=4)  # fmt: skip
-    done = subprocess.run([str(KAMINARI), "run", str(path), "--out", str(tmp_path / "o")],
+    done = subprocess.run([str(KAMINARI), "run", str(path), "--out", str(tmp_path / "o"),
+                           "--chunk-size", "2", "--workers", "2"],  # the layer goes by pickle
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
     reps = pd.read_parquet(tmp_path / "o" / "replications.parquet")
     assert (reps.detect_sensor == "tle-layer").any()
+    assert (tmp_path / "o" / "layer.tle").read_text() == (folder / "layer.tle").read_text()
+    assert load_scenario(tmp_path / "o" / "scenario.yaml").space_layer.tle_file == "layer.tle"
     assert np.isfinite(reps.handover_t_s).all()
 
 

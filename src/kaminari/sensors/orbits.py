@@ -67,6 +67,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from sgp4.api import Satrec, SatrecArray
+from sgp4.exporter import export_tle
 
 from kaminari.earth.constants import (
     DEG,
@@ -334,6 +335,13 @@ class TleSet:
     def __post_init__(self) -> None:
         object.__setattr__(self, "_array", SatrecArray(list(self.satrecs)))
 
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        """Pickled as its element sets' two lines (SGP4's ``Satrec`` does not pickle), so that
+        a campaign's worker processes can take a TLE layer."""
+        lines = tuple(export_tle(s) for s in self.satrecs)
+        return (_tle_set, (self.names, self.satnums, self.epoch, lines))
+
+
     @property
     def n_sat(self) -> int:
         return len(self.satrecs)
@@ -364,6 +372,17 @@ class TleSet:
 
 
 _TLE_ALLOWED = "a text file of two-line element sets, each optionally after a name line"
+
+
+
+def _tle_set(
+    names: tuple[str, ...],
+    satnums: tuple[str, ...],
+    epoch: dt.datetime,
+    lines: tuple[tuple[str, str], ...],
+) -> TleSet:
+    """A ``TleSet`` again from its pickled lines."""
+    return TleSet(names, satnums, epoch, tuple(Satrec.twoline2rv(a, b) for a, b in lines))
 
 
 def _tle_checksum(line: str) -> int:

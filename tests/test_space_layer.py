@@ -291,6 +291,7 @@ def test_a_tle_layer_runs_from_another_folder(tmp_path: Path) -> None:
                            "--chunk-size", "2", "--workers", "2"],  # the layer goes by pickle
                           capture_output=True, text=True, cwd=tmp_path, timeout=300)  # fmt: skip
     assert done.returncode == 0, done.stderr
+    assert "first detected by (most often)" in done.stdout and "tle-layer" in done.stdout
     reps = pd.read_parquet(tmp_path / "o" / "replications.parquet")
     assert (reps.detect_sensor == "tle-layer").any()
     assert (tmp_path / "o" / "layer.tle").read_text() == (folder / "layer.tle").read_text()
@@ -307,3 +308,30 @@ def test_lines_below_the_limb_see_the_earth_behind() -> None:
     up = _above(0.0, horizon + 2.0, 300e3)  # beyond the horizon, high: space behind it
     bg = layer.background_wpm2(sat[None], np.stack([down, up]))
     assert bg[0, 0] > 0.0 and bg[0, 1] == 0.0
+
+
+def test_a_raid_summary_prints_who_saw_each_threat_first_and_the_cue() -> None:
+    from rich.console import Console
+
+    from kaminari.cli.run import _sensing_table
+    from kaminari.report.summary import summarize
+
+    names = np.repeat([f"t-{i}" for i in range(4)], 3)
+    reps = {
+        "rep": np.tile(np.arange(3), 4), "threat": names.astype(object),
+        "killed": np.zeros(12, bool), "leaked": np.ones(12, bool), "shots": np.zeros(12, int),
+        "detect_t_s": np.arange(12.0), "track_t_s": np.arange(12.0) + 5, "first_shot_t_s":
+        np.full(12, np.nan), "kill_t_s": np.full(12, np.nan), "kill_alt_m": np.full(12, np.nan),
+        "false_tracks": np.zeros(12, int),
+        "detect_sensor": np.array(["layer", "layer", "radar"] * 4, dtype=object),
+        "fc_track_t_s": np.full(12, 280.0), "handover_t_s": np.full(12, 280.0),
+        "handover_error_m": np.full(12, 72.0),
+    }  # fmt: skip
+    shots = {k: np.empty(0) for k in ("rep", "battery", "threat", "fire_t_s", "miss_m")}
+    rows = summarize(reps, shots)
+    assert [s.detect_sensor for s in rows] == ["layer"] * 4
+    console = Console(width=80, record=True)
+    console.print(_sensing_table(rows))
+    text = console.export_text()
+    assert "Sensing, per threat" in text and "layer" in text and "72" in text
+    assert _sensing_table(rows[:3]) is None  # a small raid's summary has these rows itself

@@ -83,6 +83,25 @@ def _raid_threats_table(rows: list[ThreatSummary]) -> Table:
     return table
 
 
+def _sensing_table(rows: list[ThreatSummary]) -> Table | None:
+    """For a raid (one row per threat): who saw each threat first and when, when its tracks
+    were confirmed and good enough for fire control, and the cue the battery's radar got;
+    None for a run from before these columns or a small raid (its summary has them)."""
+    if len(rows) <= WIDE_SUMMARY_THREATS or not any(s.detect_sensor for s in rows):
+        return None
+    table = Table(title="Sensing, per threat (medians)", box=box.SIMPLE_HEAD, padding=(0, 1),
+                  caption="first: the sensor that most often saw it first; FC track: first "
+                  "track within fire control's sigma; cue: the track's error when the "
+                  "battery's radar first saw it")  # fmt: skip
+    for name in ("threat", "first", "detect, s", "track, s", "FC track, s", "cue, m"):
+        table.add_column(name, justify="left" if name in ("threat", "first") else "right",
+                         no_wrap=True)  # fmt: skip
+    for s in rows:
+        table.add_row(s.threat, s.detect_sensor or "–", _fmt(s.detect_t_s), _fmt(s.track_t_s),
+                      _fmt(s.fc_track_t_s), _fmt(s.handover_error_m, ".0f"))  # fmt: skip
+    return table
+
+
 def _raid_table(raid: RaidSummary) -> Table | None:
     """The raid's statistics (``raid_rows``), or None where there is nothing to add."""
     rows = raid_rows(raid)
@@ -240,7 +259,11 @@ def run(
         result = run_campaign(spec, out, backend, resume=resume, progress=advance, inputs=inputs)
     replications = read_table(result.replications, COLUMNS["replications"])
     shots = read_table(result.shots, COLUMNS["shots"])
-    console.print(_summary_table(summarize(replications, shots, dive_targets(as_run))))
+    summaries = summarize(replications, shots, dive_targets(as_run))
+    console.print(_summary_table(summaries))
+    sensing = _sensing_table(summaries)
+    if sensing is not None:
+        console.print(sensing)
     magazines = {b.name: b.magazine for b in as_run.batteries}
     raid = _raid_table(summarize_raid(replications, shots, magazines))
     if raid is not None:

@@ -81,6 +81,7 @@ from kaminari.tracking.tracker import (
 from kaminari.tracking.triangulation import triangulate
 
 __all__ = [
+    "LATE_WEIGHT_MIN",
     "MAX_ALT_M",
     "MIN_ALT_M",
     "MIN_LINE_ANGLE_RAD",
@@ -95,6 +96,9 @@ __all__ = [
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
+LATE_WEIGHT_MIN = 1.0
+"""A late line is used where tr(H P H^T) >= this times tr(R_eff) (rule 1; 1: a Kalman weight
+of a half or more; 0 uses every late line)."""
 PAIR_GATE = 23.93
 """Chi-square point of probability 1 - 1e-6 at 1 degree of freedom: the largest residual
 sum of squares of two lines triangulated into one point."""
@@ -290,7 +294,7 @@ def _update_late(
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
     gate = np.where(tr.status[slot] == CONFIRMED, gates[0], gates[1])
     track_part = np.trace(s, axis1=-2, axis2=-1) - np.trace(r_eff, axis1=-2, axis2=-1)
-    informative = track_part >= np.trace(r_eff, axis1=-2, axis2=-1)
+    informative = track_part >= LATE_WEIGHT_MIN * np.trace(r_eff, axis1=-2, axis2=-1)
     ok = (d2 <= gate) & informative
     rows, cols, slot, nu, h, r_eff = rows[ok], cols[ok], slot[ok], nu[ok], h[ok], r_eff[ok]
     if rows.size == 0:

@@ -197,12 +197,17 @@ def test_a_late_line_updates_the_track_as_in_order_processing_would() -> None:
     assert assoc.det_of_slot[0] == 0 and late.t_s[0] == 6.0
     assert np.linalg.norm(late.x[0, :3] - x_io[:3]) < 0.05  # of a ~100 m correction
     np.testing.assert_allclose(late.P[0, :3, :3], p_io[:3, :3], rtol=2e-3, atol=1e-3)
-    # a track that already knows the threat far better than a line could tell is left alone
+    # a track that already knows the threat far better than a line could tell takes the line
+    # (it starts no other track) but is left as it was
     sharp = track(6.0)
     sharp.P[0] = np.diag([1.0] * 3 + [0.1] * 3 + [0.01] * 3)
     before = sharp.x[0].copy()
-    assoc = process_los_frame(sharp, 2.0, dets, view, model, config)
-    assert assoc.det_of_slot[0] == -1 and np.array_equal(sharp.x[0], before)
+    back, _ = ekf.retrodict(sharp.x[0], 4.0)
+    u_own = (back[:3] + 20.0 - sat) / np.linalg.norm(back[:3] + 20.0 - sat)  # 20 m off: in gate
+    own = LosDetections(np.array([0]), np.array([0]), np.concatenate([u_own, sat])[None])
+    assoc = process_los_frame(sharp, 2.0, own, view, model, config)
+    assert assoc.det_of_slot[0] == 0 and not assoc.born.any()
+    assert np.array_equal(sharp.x[0], before)
 
 
 def _layer_chain(planes: int, sats: int, latency_s: float = 0.0) -> KillChain:

@@ -17,7 +17,8 @@ the same time ``t_s`` (each detection's row is (u, p), ``measurement.LineOfSight
    one-lag treatment discussed by Y. Bar-Shalom, "Update with out-of-sequence measurements in
    tracking: exact solution", IEEE TAES 38(3), 2002 (not his exact algorithm A). A late line
    is used only where it is informative: where the track's own uncertainty across it,
-   tr(H P H^T), is at least the line's, tr(R_eff) (a Kalman weight of a half or more). Where the
+   tr(H P H^T), is at least the line's, tr(R_eff) (a Kalman weight of a half or more); a
+   line that gates with a track is the track's either way (it starts nothing). Where the
    track knows the threat better (a fire-control radar's track in the dive), the line would
    add little and the approximation (acceleration held while flown back through a manoeuvre,
    the neglected correlation) could cost more: in the 96-satellite variant of
@@ -295,23 +296,28 @@ def _update_late(
     gate = np.where(tr.status[slot] == CONFIRMED, gates[0], gates[1])
     track_part = np.trace(s, axis1=-2, axis2=-1) - np.trace(r_eff, axis1=-2, axis2=-1)
     informative = track_part >= LATE_WEIGHT_MIN * np.trace(r_eff, axis1=-2, axis2=-1)
-    ok = (d2 <= gate) & informative
+    ok = d2 <= gate
     rows, cols, slot, nu, h, r_eff = rows[ok], cols[ok], slot[ok], nu[ok], h[ok], r_eff[ok]
+    informative = informative[ok]
     if rows.size == 0:
         return
     cost = d2[ok] + np.log(np.linalg.det(s[ok]))
     chosen = assign_pairs(
         slot // tr.slots, slot % tr.slots, _local_columns(dets.rep, cols), cost
     )
-    slot, cols = slot[chosen], cols[chosen]
+    # every chosen line is the track's (it starts nothing else); only an informative one
+    # changes the track's state
+    det_used[cols[chosen]] = True
+    det_of_slot[slot[chosen]] = cols[chosen]
+    chosen = np.flatnonzero(chosen)  # assign_pairs gives a mask over the gated pairs
+    chosen = chosen[informative[chosen]]
+    slot = slot[chosen]
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(
         tr.x[slot], tr.P[slot], nu[chosen], h[chosen], r_eff[chosen]
     )
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = np.maximum(tr.last_update_t_s[slot], t_s)
     _adapt(tr, slot, nis, gates[2], config)
-    det_used[cols] = True
-    det_of_slot[slot] = cols
 
 
 def _adapt(

@@ -34,7 +34,7 @@ from kaminari.scenario import load_scenario
 from kaminari.sensors.infrared import nei_wpm2_from_w_per_cm2
 from kaminari.sensors.orbits import WalkerDelta
 from kaminari.sensors.space import SpaceLayer
-from kaminari.tracking import ekf
+from kaminari.tracking import angles, ekf
 from kaminari.tracking.angles import (
     LosDetections,
     chi2_cdf_3dof,
@@ -165,7 +165,7 @@ def test_triangulation_starts_from_the_true_crossings_not_the_ghosts() -> None:
     assert stats.kstest(nees, stats.chi2(3).cdf).pvalue > 1e-3  # covariance consistent
 
 
-def test_a_late_line_updates_the_track_as_in_order_processing_would() -> None:
+def test_a_late_line_updates_the_track_as_in_order_processing_would(monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Without process noise the filter's model is deterministic, so a line of sight taken at
     t_d and applied at t_k > t_d through the backward transition must give what applying it at
     t_d and predicting to t_k gives (to the linearisation's second order)."""
@@ -197,8 +197,9 @@ def test_a_late_line_updates_the_track_as_in_order_processing_would() -> None:
     assert assoc.det_of_slot[0] == 0 and late.t_s[0] == 6.0
     assert np.linalg.norm(late.x[0, :3] - x_io[:3]) < 0.05  # of a ~100 m correction
     np.testing.assert_allclose(late.P[0, :3, :3], p_io[:3, :3], rtol=2e-3, atol=1e-3)
-    # a track that already knows the threat far better than a line could tell takes the line
-    # (it starts no other track) but is left as it was
+    # with LATE_WEIGHT_MIN 1, a track that already knows the threat far better than a line
+    # could tell takes the line (it starts no other track) but is left as it was
+    monkeypatch.setattr(angles, "LATE_WEIGHT_MIN", 1.0)
     sharp = track(6.0)
     sharp.P[0] = np.diag([1.0] * 3 + [0.1] * 3 + [0.01] * 3)
     before = sharp.x[0].copy()

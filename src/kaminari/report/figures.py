@@ -471,11 +471,15 @@ HORIZONTAL = (
 EVENTS = (
     ("first detection", "detect_t_s", "#4575b4"),
     ("track confirmed", "track_t_s", "#74add1"),
+    ("fire-control track", "fc_track_t_s", "#abd9e9"),
     ("first shot", "first_shot_t_s", "#fdae61"),
     ("kill", "kill_t_s", KILL_COLOUR),
     ("impact (leak)", "impact_t_s", LEAK_COLOUR),
 )
-"""The timeline's events: label, column of ``replications.parquet``, colour."""
+"""The timeline's events: label, column of ``replications.parquet``, colour (a column that a
+run from before it lacks is drawn empty)."""
+FIRST_SHOT = 3
+"""The index in ``EVENTS`` of the first shot, where the drawn-out view starts."""
 
 
 def timeline_figure(scenario: Scenario, replications: Table) -> Figure:
@@ -489,15 +493,20 @@ def timeline_figure(scenario: Scenario, replications: Table) -> Figure:
         for (whole, zoom), name in zip(axes, names, strict=True):
             rows = _rows_of(replications, name)
             n = int(np.count_nonzero(rows))
-            values = [np.asarray(replications[col], float)[rows] for _, col, _ in EVENTS]
+            values = [
+                np.asarray(replications[col], float)[rows]
+                if col in replications
+                else np.full(n, np.nan)
+                for _, col, _ in EVENTS
+            ]
             for ax in (whole, zoom):
                 _event_boxes(ax, values, n)
             whole.set(
                 xlabel="time since the epoch (s)",
                 title=f"{name}: the kill chain's timeline over {n:,} replications",
             )
-            late = np.concatenate([_finite(v) for v in values[2:]])  # first shot onwards
-            if _finite(values[2]).size:
+            late = np.concatenate([_finite(v) for v in values[FIRST_SHOT:]])
+            if _finite(values[FIRST_SHOT]).size:
                 lo, hi = np.percentile(late, [0.5, 99.5])
                 pad = max(0.08 * (hi - lo), 0.5)
                 zoom.set_xlim(lo - pad, hi + pad)

@@ -3,7 +3,7 @@ Monte Carlo and against numerical integration, lethal areas, limits and bad inpu
 
 import numpy as np
 import pytest
-from scipy import integrate
+from scipy import integrate, special
 
 from kaminari.weapons.damage import (
     carleton,
@@ -152,6 +152,39 @@ def test_zero_sigma_gives_the_damage_at_the_bias(kind):
     want = DAMAGE[kind](b, size)
     np.testing.assert_allclose(expected_pk(kind, size, 0.0, b), want, atol=1e-15)
     np.testing.assert_allclose(expected_pk(kind, size, 1e-6, b), want, atol=1e-9)
+
+
+def _rice_cdf_by_quadrature(big_r, s, b):
+    """P(|x| <= R) for x ~ N((b, 0), s^2 I): the Rice density (Marcum 1947) integrated by
+    scipy.integrate.quad, scaled by i0e to stay finite."""
+
+    def rice(r):
+        return r / s**2 * np.exp(-((r - b) ** 2) / (2.0 * s**2)) * special.i0e(r * b / s**2)
+
+    lo = max(b - 40.0 * s, 0.0)
+    if lo >= big_r:
+        return 0.0
+    val, _ = integrate.quad(rice, lo, big_r, epsabs=1e-14, epsrel=1e-12, limit=200)
+    return val
+
+
+@pytest.mark.parametrize("ratio", [1e3, 1e4, 1e5, 1e6, 1e9, 1e12])
+def test_cookie_cutter_with_tiny_sigma_near_the_edge(ratio):
+    """Bias and lethal radius 1e3 to 1e12 sigmas, where scipy's noncentral chi-square fails:
+    the miss (Rice, Marcum 1947) is then normal, mean sqrt(b^2 + s^2), sigma s. Near the edge
+    Pk is Phi((R - b) / s); at 1e3 and 1e4 it agrees with the Rice density integrated by
+    scipy.integrate.quad to 1e-9. At 1e-200 m of sigma the step is exact."""
+    big_r = 5.0
+    s = big_r / ratio
+    b = np.array([0.5 * big_r, big_r - 2.0 * s, big_r, big_r + s, 2.0 * big_r])
+    pk = expected_pk("cookie_cutter", big_r, s, b)
+    assert np.all(np.isfinite(pk))
+    np.testing.assert_allclose(pk, [1.0, 0.97725, 0.5, 0.15866, 0.0], atol=3e-4)
+    if ratio <= 1e4:
+        for bi, p in zip(b, pk, strict=True):
+            assert p == pytest.approx(_rice_cdf_by_quadrature(big_r, s, bi), abs=1e-9)
+    far = expected_pk("cookie_cutter", big_r, big_r * 1e-200, [0.5 * big_r, 2.0 * big_r])
+    np.testing.assert_array_equal(far, [1.0, 0.0])
 
 
 @pytest.mark.parametrize("kind", ["cookie_cutter", "carleton", "gaussian"])

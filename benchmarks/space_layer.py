@@ -18,24 +18,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
+from dispersion import seconds  # the same timing of one chunk as the dispersion benchmark
 
-from kaminari.campaign.run import prepare
 from kaminari.engagement import chain as chain_module
-from kaminari.engagement.chain import KillChain, run_chain
 from kaminari.scenario import load_scenario
 from kaminari.sensors.orbits import WalkerDelta
 
 DEFAULT = Path(__file__).parents[1] / "examples" / "space_layer.yaml"
-
-
-def seconds(chain: KillChain, reps: int, seed: int) -> float:
-    inputs = prepare(chain)
-    run_chain(chain, 5, np.random.default_rng(0), truth=inputs.truth, tables=inputs.tables)
-    t0 = time.perf_counter()
-    run_chain(chain, reps, np.random.default_rng(1), truth=inputs.truth, tables=inputs.tables,
-              seed=seed)  # fmt: skip
-    return time.perf_counter() - t0
 
 
 def main() -> None:

@@ -241,12 +241,14 @@ class _Engagement:
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
         self.rcs_m2: Array | None = None
-        self.rcs_tables: dict[int, RcsTable] = {}
+        self.rcs_tables: dict[RcsTable, NDArray[np.intp]] = {}
         if chain.rcs_m2:
             if len(chain.rcs_m2) != truth.n:
                 raise ValueError(f"rcs_m2 has {len(chain.rcs_m2)} values for {truth.n} threats")
-            self.rcs_tables = {
-                k: v for k, v in enumerate(chain.rcs_m2) if isinstance(v, RcsTable)
+            with_table = [v for v in chain.rcs_m2 if isinstance(v, RcsTable)]
+            self.rcs_tables = {  # each distinct table and the threats that have it
+                t: np.array([k for k, v in enumerate(chain.rcs_m2) if v == t], dtype=np.intp)
+                for t in dict.fromkeys(with_table)
             }
             self.rcs_m2 = np.array(
                 [1.0 if isinstance(v, RcsTable) else v for v in chain.rcs_m2], dtype=float
@@ -327,7 +329,7 @@ class _Engagement:
             return self.rcs_m2
         out = np.broadcast_to(self.rcs_m2, r.shape[:-1]).copy()
         aspect = aspect_rad(site(), r, v)
-        for k, table in self.rcs_tables.items():  # the threats with a table: a few entries
+        for table, k in self.rcs_tables.items():  # a few distinct tables (a raid shares one)
             out[..., k] = table.at(np.nan_to_num(aspect[..., k]))
         return out
 
@@ -359,7 +361,7 @@ class _Engagement:
         exists = flying & (self.kill_t > t_frame)
         r_b = np.broadcast_to(r_true, (self.n_reps, *r_true.shape[-2:]))
         i_b = np.broadcast_to(intensity, exists.shape)
-        report = layer.measure(t_frame, r_b, exists, i_b, self.rng)
+        report = layer.measure(t_frame, r_b, exists, i_b, self.rng, sats=sats)
         index = len(self.chain.radars)
         self.records.detections(t_frame, report.rep, report.label, index)
         dets = LosDetections(report.rep, report.sat, report.z)

@@ -42,14 +42,14 @@ def plume_table(specs: Sequence[ThreatSpec]) -> Array:
     """(M, S) each member's plume intensity (W/sr) with stage s burning; 0 without a booster
     (S: the most stages of any booster, at least 1)."""
     boosters = [s.launch.booster if s.launch is not None else None for s in specs]
-    n_stages = max([len(b.stages) for b in boosters if b is not None], default=1)
+    kinds = {id(b): b for b in boosters if b is not None}  # a few distinct boosters
+    n_stages = max([len(b.stages) for b in kinds.values()], default=1)
     out = np.zeros((len(specs), n_stages))
-    for i, b in enumerate(boosters):
-        if b is None:
-            continue
+    which = np.array([id(b) for b in boosters])
+    for key, b in kinds.items():
         flow = np.array([s.mass_flow_kgps for s in b.stages])
         exhaust = np.array([s.isp_vac_s * G0_MPS2 for s in b.stages])
-        out[i, : flow.size] = plume_intensity_w_per_sr(flow, exhaust)
+        out[which == key, : flow.size] = plume_intensity_w_per_sr(flow, exhaust)
     return out
 
 

@@ -128,7 +128,7 @@ class SpaceLayer:
         the sphere of mean radius, 0 where it passes above it."""
         d = r[None] - sats[:, None]
         u = d / np.linalg.norm(d, axis=-1, keepdims=True)
-        b = np.einsum("nmi,nmi->nm", sats[:, None] * np.ones_like(d), u)
+        b = np.einsum("ni,nmi->nm", sats, u)
         c = np.einsum("ni,ni->n", sats, sats)[:, None] - MEAN_RADIUS_M**2
         hits = b * b - c >= 0.0  # the line meets the sphere (ahead of the satellite: b < 0)
         e_bg = float(
@@ -143,17 +143,18 @@ class SpaceLayer:
         exists: NDArray[np.bool_],
         intensity_w_per_sr: Array,
         rng: np.random.Generator,
-        n_reps: int | None = None,
+        sats: Array | None = None,
     ) -> LosReport:
         """Detections in the frame at ``t_s`` of threats at ECEF ``r_true`` (R, T, 3) that
         exist where ``exists`` (R, T), with in-band intensities (R, T) W/sr, plus any false
-        alarms; ``n_reps`` replications (R by default; R is 1 where replications share paths,
-        which are then measured independently for each)."""
-        sats = self.positions(np.array([t_s]))[:, 0]  # (N, 3)
-        reps = r_true.shape[0] if n_reps is None else n_reps
-        r = np.broadcast_to(r_true, (reps, *r_true.shape[1:]))
-        live = np.broadcast_to(exists, r.shape[:2])
-        intensity = np.broadcast_to(intensity_w_per_sr, r.shape[:2])
+        alarms; ``sats`` (N, 3): the satellites' positions at ``t_s`` where the caller has
+        them."""
+        if sats is None:
+            sats = self.positions(np.array([t_s]))[:, 0]
+        r = r_true
+        live = exists
+        intensity = intensity_w_per_sr
+        reps = r.shape[0]
         rep_i, thr_i = np.nonzero(live)
         pts = r[rep_i, thr_i]  # (M, 3)
         view = self.sees(sats, pts)  # (N, M)

@@ -1,0 +1,410 @@
+"""Guided hypervelocity projectiles: a railgun round that steers onto its target in flight.
+
+The round flies the unguided round's physics (``kaminari.weapons.projectile.BallisticModel``:
+drag from its drag curve, US 1976 density, J2 gravity and the ECEF frame terms) plus a lateral
+acceleration that its guidance commands. Each time step:
+
+1. the guidance estimates the target's position and velocity relative to the round
+   (``Guidance.kind``):
+
+   - ``"command"``: a fire-control radar tracks target and round; each step it measures both
+     positions with independent Gaussian errors of ``position_sigma_m`` per axis, and the
+     guidance computer smooths their difference with a critically damped g-h (alpha-beta)
+     filter (E. Brookner, "Tracking and Kalman Filtering Made Easy", Wiley, 1998, sec. 1.2.6:
+     gains g = 1 - beta^2, h = (1 - beta)^2), beta = exp(-dt / ``track_smoothing_s``). The
+     filter predicts with the round's own acceleration (its ballistic acceleration and the
+     divert it flew, both known to the guidance) and a target that keeps its velocity. It
+     starts at launch from the fire-control solution (the true relative velocity then).
+   - ``"seeker"``: the round's own seeker sees the target from ``acquisition_range_m``, inside
+     a cone of full angle ``field_of_view_rad`` about the round's velocity (a body-fixed seeker
+     on a round that flies at no angle of attack). It measures the line-of-sight direction with
+     Gaussian angle errors of ``angle_sigma_rad`` on two axes; range comes from the fire-control
+     uplink and is taken as exact (kaminari assumption). The same g-h filter smooths
+     range times direction. Before acquisition the round flies ballistically (no midcourse
+     correction: the railgun's aim is its midcourse); the filter starts at acquisition from the
+     uplinked track (the true relative velocity then). Outside the field of view the filter
+     coasts and the last estimate keeps steering.
+
+2. the law (``Guidance.law``) turns the estimate into a commanded acceleration:
+
+   - ``"pn"``: true proportional navigation, a = N' Vc (Omega x e_R), Omega = R x V / |R|^2 the
+     line-of-sight rate, Vc = -R.V / |R| the closing speed, e_R = R / |R| (P. Zarchan, "Tactical
+     and Strategic Missile Guidance", 6th ed., AIAA, 2012, ch. 2).
+   - ``"zem"``: zero-effort-miss guidance, a = N' ZEM / t_go^2 with t_go = -R.V / |V|^2 the
+     time to the closest approach of the straight-line relative motion and
+     ZEM = R + V t_go + a_rel t_go^2 / 2, a_rel the relative acceleration the guidance knows
+     (minus the round's own ballistic acceleration: a target that keeps its velocity; Zarchan,
+     ch. 8). With a_rel = 0 and t_go = |R| / Vc this is PN.
+
+   Either command stops once the bodies pass (Vc <= 0 or t_go <= 0) or the target is gone.
+
+3. the command is made perpendicular to the round's velocity (the round steers, it cannot
+   push itself along) and capped at ``max_accel_g`` g0; that is ``accel_cmd_mps2``. The
+   airframe follows through a first-order lag of ``time_constant_s`` (discretised exactly over
+   the step), again perpendicular to the velocity; that divert, held over the step (a guidance
+   computer's update), is added to the ballistic acceleration in the step's RK4 integration.
+   Only the g cap limits the divert: what the air can give at altitude (q S C_N,max / m) is not
+   modelled (kaminari assumption; below some 20 km a railgun round's dynamic pressure is far
+   above what a few tens of g need).
+
+Defaults. Only the navigation gain has a textbook source (Zarchan, ch. 2: effective navigation
+ratios of 3 to 5 in practice; 4 here). The US Navy's Hypervelocity Projectile (HVP), the guided
+round of its railgun and 5-inch gun programmes, is publicly described only in outline
+(R. O'Rourke, "Navy Lasers, Railgun, and Gun-Launched Guided Projectile: Background and Issues
+for Congress", Congressional Research Service R44175: a guided, low-drag round for railguns and
+powder guns, for defence against missiles among other missions); no divert acceleration, autopilot
+time constant, seeker or tracking accuracy of it is public. The defaults below are therefore
+kaminari assumptions, chosen as plausible for a small hit-to-kill round (docs/assumptions.md):
+30 g of divert, a 0.1 s guidance lag, a fire-control radar that measures positions to 1 m per
+axis with 0.1 s of track smoothing, and a seeker that acquires at 5 km in a 20 deg cone with
+0.5 mrad of angle noise.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from kaminari.dynamics.forces import EARTH, Environment
+from kaminari.dynamics.integrator import rk4_step
+from kaminari.earth.constants import G0_MPS2
+from kaminari.earth.frames import altitude_and_up
+from kaminari.weapons.lethality import closest_approach
+from kaminari.weapons.projectile import BallisticModel, Projectile, muzzle_state
+
+__all__ = [
+    "Guidance",
+    "GuidedFlight",
+    "fly_guided",
+    "lag_step",
+    "lateral_limit",
+    "pn_acceleration",
+    "zem_acceleration",
+]
+
+Array = NDArray[np.float64]
+
+GuidanceKind = Literal["command", "seeker"]
+GuidanceLaw = Literal["pn", "zem"]
+_KINDS = ("command", "seeker")
+_LAWS = ("pn", "zem")
+
+
+def _dot(a: Array, b: Array) -> Array:
+    return np.einsum("...i,...i->...", a, b)
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """How a guided round steers (module docstring). SI units: m, s, rad; accelerations in g.
+
+    ``kind``: "command" (a fire-control radar measures target and round) or "seeker" (the
+    round's seeker, from ``acquisition_range_m`` inside ``field_of_view_rad``).
+    ``law``: "pn" (proportional navigation) or "zem" (zero-effort miss).
+    ``navigation_gain``: N' (Zarchan, "Tactical and Strategic Missile Guidance", ch. 2: 3-5).
+    ``max_accel_g``: the round's divert acceleration limit (kaminari assumption: 30 g).
+    ``time_constant_s``: first-order lag of guidance and autopilot (kaminari assumption: 0.1 s).
+    ``acquisition_range_m``, ``field_of_view_rad``: seeker reach and full cone angle (kaminari
+    assumption: 5 km, 20 deg).
+    ``position_sigma_m``: command guidance, the radar's position error of target and of round,
+    per axis (kaminari assumption: 1 m).
+    ``angle_sigma_rad``: seeker, the line-of-sight angle error per axis (kaminari assumption:
+    0.5 mrad).
+    ``track_smoothing_s``: time constant of the g-h filter on the relative state (kaminari
+    assumption: 0.1 s; 0 takes each measurement as it comes).
+    """
+
+    kind: GuidanceKind = "command"
+    law: GuidanceLaw = "pn"
+    navigation_gain: float = 4.0
+    max_accel_g: float = 30.0
+    time_constant_s: float = 0.1
+    acquisition_range_m: float = 5000.0
+    field_of_view_rad: float = 0.3490658503988659  # 20 deg
+    position_sigma_m: float = 1.0
+    angle_sigma_rad: float = 5e-4
+    track_smoothing_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        if self.kind not in _KINDS:
+            raise ValueError(f"Guidance.kind must be one of {_KINDS}; got {self.kind!r}")
+        if self.law not in _LAWS:
+            raise ValueError(f"Guidance.law must be one of {_LAWS}; got {self.law!r}")
+        checks = (
+            ("navigation_gain", False, "the navigation ratio N' (typically 3 to 5)"),
+            ("max_accel_g", True, "the divert acceleration limit in g"),
+            ("time_constant_s", True, "the guidance lag in s"),
+            ("acquisition_range_m", False, "the seeker's acquisition range in m"),
+            ("position_sigma_m", True, "the radar's position error in m"),
+            ("angle_sigma_rad", True, "the seeker's angle error in rad"),
+            ("track_smoothing_s", True, "the track filter's time constant in s"),
+        )
+        for name, zero_ok, what in checks:
+            value = getattr(self, name)
+            ok = isinstance(value, numbers.Real) and math.isfinite(value)
+            ok = ok and (value >= 0.0 if zero_ok else value > 0.0)
+            if not ok:
+                bound = ">= 0" if zero_ok else "> 0"
+                raise ValueError(
+                    f"Guidance.{name} must be a finite number {bound} ({what}); got {value!r}"
+                )
+        fov = self.field_of_view_rad
+        if not (isinstance(fov, numbers.Real) and 0.0 < fov <= math.pi):
+            raise ValueError(
+                "Guidance.field_of_view_rad must be in (0, pi] (the seeker's full cone angle "
+                f"in rad); got {fov!r}"
+            )
+
+    @property
+    def max_accel_mps2(self) -> float:
+        return self.max_accel_g * G0_MPS2
+
+
+def pn_acceleration(r_rel_m: ArrayLike, v_rel_mps: ArrayLike, navigation_gain: float) -> Array:
+    """True proportional navigation, m/s^2 (..., 3): N' Vc (Omega x e_R) with the line-of-sight
+    rate Omega = R x V / |R|^2 and closing speed Vc = -R.V / |R| (Zarchan, "Tactical and
+    Strategic Missile Guidance", ch. 2), zero once Vc <= 0.
+
+    ``r_rel_m`` and ``v_rel_mps`` (..., 3): target position and velocity relative to the round.
+    """
+    r = np.asarray(r_rel_m, dtype=float)
+    v = np.asarray(v_rel_mps, dtype=float)
+    r2 = np.maximum(_dot(r, r), 1e-12)
+    rn = np.sqrt(r2)
+    vc = -_dot(r, v) / rn
+    omega = np.cross(r, v) / r2[..., None]
+    a = (navigation_gain * vc / rn)[..., None] * np.cross(omega, r)
+    return np.where((vc > 0.0)[..., None], a, 0.0)
+
+
+def zem_acceleration(
+    r_rel_m: ArrayLike,
+    v_rel_mps: ArrayLike,
+    navigation_gain: float,
+    a_rel_mps2: ArrayLike = 0.0,
+) -> Array:
+    """Zero-effort-miss guidance, m/s^2 (..., 3): N' ZEM / t_go^2 with t_go = -R.V / |V|^2 and
+    ZEM = R + V t_go + a_rel t_go^2 / 2 (Zarchan, ch. 8), zero once t_go <= 0.
+
+    ``a_rel_mps2`` (..., 3 or scalar 0): the relative acceleration the guidance knows (target's
+    minus round's, the round's divert left out)."""
+    r = np.asarray(r_rel_m, dtype=float)
+    v = np.asarray(v_rel_mps, dtype=float)
+    a_rel = np.asarray(a_rel_mps2, dtype=float)
+    t_go = -_dot(r, v) / np.maximum(_dot(v, v), 1e-12)
+    ahead = t_go > 0.0
+    t_go = np.where(ahead, t_go, 1.0)[..., None]
+    zem = r + v * t_go + 0.5 * a_rel * t_go * t_go
+    return np.where(ahead[..., None], navigation_gain * zem / (t_go * t_go), 0.0)
+
+
+def lateral_limit(a_mps2: ArrayLike, v_mps: ArrayLike, max_accel_mps2: float) -> Array:
+    """The part of the accelerations ``a_mps2`` (..., 3) perpendicular to the velocities
+    ``v_mps`` (..., 3), scaled down where its magnitude exceeds ``max_accel_mps2``."""
+    a = np.asarray(a_mps2, dtype=float)
+    v = np.asarray(v_mps, dtype=float)
+    e = v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+    lat = a - _dot(a, e)[..., None] * e
+    mag = np.linalg.norm(lat, axis=-1, keepdims=True)
+    over = mag > max_accel_mps2
+    return np.where(over, lat * (max_accel_mps2 / np.where(over, mag, 1.0)), lat)
+
+
+def lag_step(
+    a_achieved_mps2: ArrayLike, a_commanded_mps2: ArrayLike, dt_s: float, time_constant_s: float
+) -> Array:
+    """The achieved acceleration after ``dt_s`` of the first-order lag
+    da/dt = (a_c - a) / T with the command held over the step (exact: a + (a_c - a)(1 - e^(-dt/T));
+    T = 0 follows the command at once)."""
+    a = np.asarray(a_achieved_mps2, dtype=float)
+    c = np.asarray(a_commanded_mps2, dtype=float)
+    if time_constant_s <= 0.0:
+        return c.copy()
+    return a + (c - a) * -math.expm1(-dt_s / time_constant_s)
+
+
+@dataclass(frozen=True)
+class GuidedFlight:
+    """Flown guided rounds, M of them over K samples ``dt_s`` apart.
+
+    ``t_s`` (K,); ``r_ecef``, ``v_ecef`` (M, K, 3), NaN once a round has come down below its
+    site; ``accel_cmd_mps2`` and ``accel_achieved_mps2`` (M, K): magnitudes of the capped
+    lateral command and of the divert flown over the step that starts at each sample (NaN where
+    the round is down); ``acquired_t_s`` (M,): when the guidance first had the target (0 for
+    command guidance, NaN if a seeker never saw it); ``miss_m`` and ``t_ca_s`` (M,): closest
+    approach to the target, linear between samples (``weapons.lethality.closest_approach``).
+    """
+
+    t_s: Array
+    r_ecef: Array
+    v_ecef: Array
+    accel_cmd_mps2: Array
+    accel_achieved_mps2: Array
+    acquired_t_s: Array
+    miss_m: Array
+    t_ca_s: Array
+
+    @property
+    def valid(self) -> NDArray[np.bool_]:
+        return ~np.isnan(self.r_ecef[..., 0])
+
+
+def _seeker_measurement(r_rel: Array, sigma_rad: float, draws: Array) -> Array:
+    """Range times the line of sight turned by two Gaussian angles (``draws`` (M, 2) standard
+    normal) about two axes perpendicular to it."""
+    rn = np.linalg.norm(r_rel, axis=-1, keepdims=True)
+    e = r_rel / np.maximum(rn, 1e-12)
+    helper = np.where(np.abs(e[..., 2:3]) < 0.9, [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])
+    u1 = np.cross(e, helper)
+    u1 /= np.linalg.norm(u1, axis=-1, keepdims=True)
+    u2 = np.cross(e, u1)
+    tilted = e + sigma_rad * (draws[:, :1] * u1 + draws[:, 1:] * u2)
+    return rn * tilted / np.linalg.norm(tilted, axis=-1, keepdims=True)
+
+
+def fly_guided(
+    lat_rad: ArrayLike,
+    lon_rad: ArrayLike,
+    alt_m: ArrayLike,
+    az_rad: ArrayLike,
+    el_rad: ArrayLike,
+    muzzle_velocity_mps: ArrayLike,
+    projectile: Projectile,
+    guidance: Guidance,
+    target_r_ecef: ArrayLike,
+    target_v_ecef: ArrayLike,
+    dt_s: float,
+    rng: np.random.Generator,
+    env: Environment = EARTH,
+) -> GuidedFlight:
+    """Fly M guided rounds at once from a site (geodetic ``lat_rad``, ``lon_rad``, ``alt_m``),
+    fired at ``az_rad``, ``el_rad`` with ``muzzle_velocity_mps`` (all broadcast to the batch,
+    flattened to M), against the true target path (module docstring for the model).
+
+    ``target_r_ecef``, ``target_v_ecef`` (M, K, 3) or (K, 3): the target's ECEF position and
+    velocity at the round's steps t_k = k ``dt_s`` from launch, NaN where it no longer exists;
+    the rounds fly K - 1 steps. ``rng`` draws the measurement noise, one draw per step in step
+    order. Python loops over steps; every step is numpy (and the compiled ballistic derivative)
+    over the batch.
+    """
+    if not (math.isfinite(dt_s) and dt_s > 0.0):
+        raise ValueError(f"dt_s must be a finite number > 0 (the step in s); got {dt_s!r}")
+    r0, v0 = muzzle_state(lat_rad, lon_rad, alt_m, az_rad, el_rad, muzzle_velocity_mps)
+    r0, v0 = r0.reshape(-1, 3), v0.reshape(-1, 3)
+    m = r0.shape[0]
+    tr = np.asarray(target_r_ecef, dtype=float)
+    tv = np.asarray(target_v_ecef, dtype=float)
+    if tr.ndim not in (2, 3) or tr.shape[-1] != 3 or tv.shape != tr.shape:
+        raise ValueError(
+            "target_r_ecef and target_v_ecef must both be (M, K, 3) or (K, 3); got "
+            f"{tr.shape} and {tv.shape}"
+        )
+    k_steps = tr.shape[-2]
+    tr = np.broadcast_to(tr, (m, k_steps, 3))
+    tv = np.broadcast_to(tv, (m, k_steps, 3))
+
+    model = BallisticModel(
+        np.full(m, projectile.area_m2 / projectile.mass_kg), projectile.drag, env
+    )
+    stop_alt = min(float(np.min(np.asarray(alt_m, dtype=float))), 0.0) - 1e-6
+    cap = guidance.max_accel_mps2
+    seeker = guidance.kind == "seeker"
+    beta = math.exp(-dt_s / guidance.track_smoothing_s) if guidance.track_smoothing_s > 0 else 0.0
+    gain_g, gain_h = 1.0 - beta * beta, (1.0 - beta) ** 2
+
+    t_s = dt_s * np.arange(k_steps)
+    r_rec = np.full((m, k_steps, 3), np.nan)
+    v_rec = np.full((m, k_steps, 3), np.nan)
+    cmd_rec = np.full((m, k_steps), np.nan)
+    ach_rec = np.full((m, k_steps), np.nan)
+    acquired_t = np.full(m, np.nan)
+
+    y = np.ascontiguousarray(np.concatenate([r0, v0], axis=1).T)
+    flying = np.ones(m, dtype=bool)
+    tracking = np.zeros(m, dtype=bool)
+    r_hat = np.zeros((m, 3))
+    v_hat = np.zeros((m, 3))
+    a_ach = np.zeros((m, 3))
+    a_known_prev = np.zeros((m, 3))
+    for k in range(k_steps):
+        t = t_s[k]
+        r, v = y[:3].T, y[3:].T
+        r_rec[flying, k], v_rec[flying, k] = r[flying], v[flying]
+        a_ball = model.derivative(t, y)[3:].T
+        exists = np.isfinite(tr[:, k]).all(axis=-1) & np.isfinite(tv[:, k]).all(axis=-1)
+        # a gone target is put 1 m ahead (never seen nor steered at): the arithmetic stays finite
+        r_true = np.where(exists[:, None], tr[:, k] - r, [1.0, 0.0, 0.0])
+        v_true = np.where(exists[:, None], tv[:, k] - v, 0.0)
+
+        # Measure: every live round draws, seen or not, so draws do not depend on geometry.
+        if seeker:
+            z = _seeker_measurement(r_true, guidance.angle_sigma_rad, rng.standard_normal((m, 2)))
+            range_m = np.linalg.norm(r_true, axis=-1)
+            cos_off = _dot(r_true, v) / np.maximum(range_m * np.linalg.norm(v, axis=-1), 1e-12)
+            seen = (
+                exists
+                & (range_m <= guidance.acquisition_range_m)
+                & (cos_off >= math.cos(0.5 * guidance.field_of_view_rad))
+            )
+        else:
+            noise = rng.standard_normal((2, m, 3))
+            z = r_true + guidance.position_sigma_m * (noise[0] - noise[1])
+            seen = exists.copy()
+        seen &= flying
+
+        # Filter: predict the tracked ones over the last step, start the new ones, update.
+        old = tracking & (k > 0)
+        a_rel = -(a_known_prev + a_ach)
+        r_pred = r_hat + v_hat * dt_s + 0.5 * a_rel * dt_s * dt_s
+        v_pred = v_hat + a_rel * dt_s
+        r_hat = np.where(old[:, None], r_pred, r_hat)
+        v_hat = np.where(old[:, None], v_pred, v_hat)
+        new = seen & ~tracking
+        r_hat[new], v_hat[new] = z[new], v_true[new]
+        acquired_t[new] = t
+        upd = seen & old
+        res = z - r_hat
+        r_hat = np.where(upd[:, None], r_hat + gain_g * res, r_hat)
+        v_hat = np.where(upd[:, None], v_hat + (gain_h / dt_s) * res, v_hat)
+        tracking |= seen
+
+        # Command, cap, lag.
+        steer = tracking & exists & flying
+        if guidance.law == "pn":
+            a_cmd = pn_acceleration(r_hat, v_hat, guidance.navigation_gain)
+        else:
+            a_cmd = zem_acceleration(r_hat, v_hat, guidance.navigation_gain, -a_ball)
+        a_cmd = np.where(steer[:, None], lateral_limit(a_cmd, v, cap), 0.0)
+        a_ach = lateral_limit(lag_step(a_ach, a_cmd, dt_s, guidance.time_constant_s), v, cap)
+        cmd_rec[flying, k] = np.linalg.norm(a_cmd[flying], axis=-1)
+        ach_rec[flying, k] = np.linalg.norm(a_ach[flying], axis=-1)
+        a_known_prev = a_ball
+        if k == k_steps - 1:
+            break
+
+        divert = np.ascontiguousarray(a_ach.T)
+
+        def derivative(time_s: float, state: Array, divert: Array = divert) -> Array:
+            d = model.derivative(time_s, state)
+            d[3:] += divert
+            return d
+
+        y = rk4_step(derivative, t, y, dt_s)
+        flying &= altitude_and_up(y[0], y[1], y[2])[0] >= stop_alt
+
+    miss, t_ca, _ = closest_approach(t_s, r_rec, tr)
+    return GuidedFlight(
+        t_s=t_s,
+        r_ecef=r_rec,
+        v_ecef=v_rec,
+        accel_cmd_mps2=cmd_rec,
+        accel_achieved_mps2=ach_rec,
+        acquired_t_s=acquired_t,
+        miss_m=miss,
+        t_ca_s=t_ca,
+    )

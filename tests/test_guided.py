@@ -31,26 +31,29 @@ def linear_planar(
     closing_mps: float = 3000.0,
     round_speed_mps: float = 2000.0,
     dt_s: float = 1e-3,
+    augmented: bool = False,
 ) -> tuple[float, np.ndarray]:
     """Zarchan's linearised planar engagement ("Tactical and Strategic Missile Guidance", 6th
     ed., ch. 2): relative lateral displacement y (target minus round), y'' = n_T - n_L, range
     Vc t_go along x, the round flying along x. The law, the perpendicular cap and the lag are
     the module's own, called as ``fly_guided`` calls them (command from the state at a step's
-    start, the lag's output held over the step). Returns y at t_f (the miss) and the lateral
-    command at every step."""
+    start, the lag's output held over the step); ``augmented`` hands the laws the target's
+    acceleration (augmented PN / ZEM). Returns y at t_f (the miss) and the lateral command at
+    every step."""
     n_steps = round(t_f_s / dt_s)
     y, y_dot = 0.0, -round_speed_mps * heading_error_rad
     a_lag = np.zeros(3)
     v_round = np.array([round_speed_mps, 0.0, 0.0])
     commands = np.empty(n_steps)
+    a_known = np.array([0.0, target_accel_mps2 if augmented else 0.0, 0.0])
     for i in range(n_steps):
         t_go = t_f_s - i * dt_s
         r_rel = np.array([closing_mps * t_go, y, 0.0])
         v_rel = np.array([-closing_mps, y_dot, 0.0])
         if guidance.law == "pn":
-            a = pn_acceleration(r_rel, v_rel, guidance.navigation_gain)
+            a = pn_acceleration(r_rel, v_rel, guidance.navigation_gain, a_known)
         else:
-            a = zem_acceleration(r_rel, v_rel, guidance.navigation_gain)
+            a = zem_acceleration(r_rel, v_rel, guidance.navigation_gain, a_known)
         a = lateral_limit(a, v_round, guidance.max_accel_mps2)
         a_lag = lag_step(a_lag, a, dt_s, guidance.time_constant_s)
         commands[i] = a[1]
@@ -113,6 +116,24 @@ def test_zarchan_zero_lag_pn_step_manoeuvre_acceleration(n_prime):
     early = t <= 0.98 * t_f
     assert np.max(np.abs(commands[early] / n_t - expected[early])) < 0.01
     assert commands[-1] / n_t == pytest.approx(n_prime / (n_prime - 2.0), rel=0.002)
+    assert abs(miss) < 1e-6
+
+
+@pytest.mark.parametrize("law", ["pn", "zem"])
+@pytest.mark.parametrize("n_prime", [3, 4, 5])
+def test_zarchan_zero_lag_augmented_step_manoeuvre_acceleration(law, n_prime):
+    """Zero-lag augmented PN (and ZEM, the same law in the linear engagement) against a 3 g step
+    target manoeuvre it knows, over 5 s (Zarchan, ch. 8, closed form): n_c / n_T =
+    N' / 2 (1 - t / t_F)^(N' - 2), the largest command at the start and N' / (N' - 2) / (N' / 2)
+    times smaller than plain PN's largest, and no miss. Measured: within 0.07 % of n_T along the
+    flight to 0.98 t_F, miss below 1e-9 m."""
+    n_t, t_f, dt = 3.0 * G0_MPS2, 5.0, 1e-3
+    guidance = Guidance(law=law, navigation_gain=n_prime, time_constant_s=0.0, max_accel_g=1e6)
+    miss, commands = linear_planar(guidance, t_f, target_accel_mps2=n_t, dt_s=dt, augmented=True)
+    t = dt * np.arange(commands.size)
+    expected = 0.5 * n_prime * (1.0 - t / t_f) ** (n_prime - 2)
+    early = t <= 0.98 * t_f
+    assert np.max(np.abs(commands[early] / n_t - expected[early])) < 0.01
     assert abs(miss) < 1e-6
 
 
@@ -306,6 +327,8 @@ def test_target_gone_stops_the_guidance():
     [
         ("kind", "laser"),
         ("law", "apn"),
+        ("track_model", "singer"),
+        ("target_jerk_psd_m2ps5", 0.0),
         ("navigation_gain", 0.0),
         ("navigation_gain", float("nan")),
         ("max_accel_g", -1.0),
@@ -333,3 +356,79 @@ def test_bad_step_and_target_shape():
         fly_guided(*SITE, AZ, EL, MUZZLE, Projectile(), Guidance(), r, v, 0.0, rng)
     with pytest.raises(ValueError, match="target_r_ecef and target_v_ecef"):
         fly_guided(*SITE, AZ, EL, MUZZLE, Projectile(), Guidance(), r[:, :2], v, DT, rng)
+
+
+# The terminal crossing: a round fired at 30 deg elevation meets, 3.0 s later and 5.8 km out
+# (the round's drag leaves it 1.7 km/s by then), a glide vehicle diving at 40 deg and 3 km/s
+# towards the battery that pulls 12 g of lift. The round is aimed where the target would be if
+# it kept its launch velocity (the fire-control prediction), 391 m from where it goes.
+CROSS_EL, CROSS_DT, CROSS_T_HIT, CROSS_ROUNDS = 30.0 * DEG, 0.05, 3.0, 100
+LIFT_MPS2 = 12.0 * G0_MPS2
+
+
+def _fly_crossing(guidance: Guidance, turn_rate_radps: float, rounds: int, seed: int = 1):
+    site = geodetic2ecef(*SITE)
+    k = round(CROSS_T_HIT / CROSS_DT) + 20
+    far = np.broadcast_to(site + 1e7, (k, 3))
+    probe = fly_guided(
+        *SITE, AZ, CROSS_EL, MUZZLE, Projectile(), Guidance(max_accel_g=0.0), far, 0.0 * far,
+        CROSS_DT, np.random.default_rng(0),
+    )  # fmt: skip
+    p_hit = probe.r_ecef[0, round(CROSS_T_HIT / CROSS_DT)]
+    up = p_hit / np.linalg.norm(p_hit)
+    toward = site - p_hit
+    toward -= (toward @ up) * up
+    toward /= np.linalg.norm(toward)
+    v0 = 3000.0 * (np.cos(40.0 * DEG) * toward - np.sin(40.0 * DEG) * up)
+    lift = np.cross(v0, np.cross(up, v0))
+    lift /= np.linalg.norm(lift)
+    side = np.cross(v0 / 3000.0, lift)
+    t = CROSS_DT * np.arange(k)[:, None]
+    r0 = p_hit - v0 * CROSS_T_HIT
+    if turn_rate_radps == 0.0:
+        target_r = r0 + v0 * t + 0.5 * LIFT_MPS2 * t * t * lift
+        target_v = v0 + LIFT_MPS2 * t * lift
+    else:  # the lift vector turns about the velocity at a constant rate (a slow bank)
+        w = turn_rate_radps
+        s, c = np.sin(w * t), np.cos(w * t)
+        target_r = r0 + v0 * t + LIFT_MPS2 / w**2 * ((1.0 - c) * lift + (w * t - s) * side)
+        target_v = v0 + LIFT_MPS2 / w * (s * lift + (1.0 - c) * side)
+    return fly_guided(
+        *SITE, np.full(rounds, AZ), CROSS_EL, MUZZLE, Projectile(), guidance, target_r,
+        target_v, CROSS_DT, np.random.default_rng(seed),
+    )  # fmt: skip
+
+
+MANOEUVRES = [0.0, 0.25]
+MANOEUVRE_IDS = ["steady-12g", "turning-12g"]
+
+
+@pytest.mark.parametrize("law", ["pn", "zem"])
+@pytest.mark.parametrize("turn_rate", MANOEUVRES, ids=MANOEUVRE_IDS)
+def test_acceleration_estimate_hits_a_12g_manoeuvring_glider(law, turn_rate):
+    """Against 12 g of lift, steady or turning at 0.25 rad/s, a radar with 1 cm of noise and
+    the default 30 g divert and 0.1 s lag, at 0.05 s steps: the constant-acceleration Kalman
+    filter (Bar-Shalom, Li & Kirubarajan, white-jerk model) and augmented PN / ZEM (Zarchan,
+    ch. 8) miss by less than 0.5 m; the old constant-velocity track and plain laws miss by
+    more than 5 m and ten times more. Measured (m, largest of 20 rounds, steady and turning):
+    augmented PN 0.10 and 0.10, ZEM 0.10 and 0.10; constant velocity PN 13.0 and 13.1, ZEM 10.7
+    and 11.2."""
+    quiet = Guidance(law=law, position_sigma_m=0.01)
+    new = _fly_crossing(quiet, turn_rate, 20)
+    old = _fly_crossing(replace(quiet, track_model="constant_velocity"), turn_rate, 20)
+    assert np.max(new.miss_m) < 0.5
+    assert np.min(old.miss_m) > max(5.0, 10.0 * np.max(new.miss_m))
+    assert np.nanmax(new.accel_cmd_mps2) <= quiet.max_accel_mps2 * (1.0 + 1e-12)
+
+
+@pytest.mark.parametrize("turn_rate", MANOEUVRES, ids=MANOEUVRE_IDS)
+def test_default_radar_noise_miss_against_a_12g_glider(turn_rate):
+    """The same crossing with the default 1 m radar noise on target and round (kaminari
+    assumption): the RMS miss of 100 rounds is below 2.5 m, against more than 10 m with the
+    constant-velocity track. Measured: 1.87 m (steady) and 1.95 m (turning), 15.5 m and 15.6 m
+    constant-velocity. The floor is the noise: 1.4 m per axis on the relative position at 20 Hz
+    leaves 1.5 m RMS even with 200 g of divert; the 30 g cap and 0.1 s lag add the rest."""
+    new = _fly_crossing(Guidance(), turn_rate, CROSS_ROUNDS, seed=3)
+    old = _fly_crossing(Guidance(track_model="constant_velocity"), turn_rate, CROSS_ROUNDS, 3)
+    assert np.sqrt(np.mean(new.miss_m**2)) < 2.5
+    assert np.sqrt(np.mean(old.miss_m**2)) > 10.0

@@ -9,32 +9,50 @@ acceleration that its guidance commands. Each time step:
 
    - ``"command"``: a fire-control radar tracks target and round; each step it measures both
      positions with independent Gaussian errors of ``position_sigma_m`` per axis, and the
-     guidance computer smooths their difference with a critically damped g-h (alpha-beta)
-     filter (E. Brookner, "Tracking and Kalman Filtering Made Easy", Wiley, 1998, sec. 1.2.6:
-     gains g = 1 - beta^2, h = (1 - beta)^2), beta = exp(-dt / ``track_smoothing_s``). The
-     filter predicts with the round's own acceleration (its ballistic acceleration and the
-     divert it flew, both known to the guidance) and a target that keeps its velocity. It
-     starts at launch from the fire-control solution (the true relative velocity then).
+     guidance computer filters their difference (``Guidance.track_model``):
+
+     * ``"constant_acceleration"`` (default): a Kalman filter per axis on relative position,
+       relative velocity and the target's acceleration, the target's acceleration driven by
+       white jerk of spectral density ``target_jerk_psd_m2ps5`` (the continuous Wiener-process
+       acceleration model, Y. Bar-Shalom, X. R. Li and T. Kirubarajan, "Estimation with
+       Applications to Tracking and Navigation", Wiley, 2001, sec. 6.2.3), measurement variance
+       2 ``position_sigma_m``^2. Its gains converge to the steady-state alpha-beta-gamma
+       (g-h-k) gains of that model. It starts at launch from the fire-control solution: the
+       true relative velocity and the target's true acceleration then, zero covariance on both
+       (kaminari assumption: the fire-control track before launch is long and good).
+     * ``"constant_velocity"``: the earlier model, a critically damped g-h (alpha-beta) filter
+       (E. Brookner, "Tracking and Kalman Filtering Made Easy", Wiley, 1998, sec. 1.2.6:
+       g = 1 - beta^2, h = (1 - beta)^2), beta = exp(-dt / ``track_smoothing_s``), for a target
+       that keeps its velocity. It lags a manoeuvring target (a T^2 (1 - g) / h, about 1 m at
+       12 g) and gives the laws no target acceleration.
+
+     Both predict with the round's own acceleration (its ballistic acceleration and the divert
+     it flew, both known to the guidance).
    - ``"seeker"``: the round's own seeker sees the target from ``acquisition_range_m``, inside
-     a cone of full angle ``field_of_view_rad`` about the round's velocity (a body-fixed seeker
-     on a round that flies at no angle of attack). It measures the line-of-sight direction with
+     a cone of full angle ``field_of_view_rad`` about the round's velocity (a gimballed seeker
+     whose gimbal limit is half that angle; the default +-45 deg is a kaminari assumption, wide
+     enough for a near head-on crossing). It measures the line-of-sight direction with
      Gaussian angle errors of ``angle_sigma_rad`` on two axes; range comes from the fire-control
-     uplink and is taken as exact (kaminari assumption). The same g-h filter smooths
-     range times direction. Before acquisition the round flies ballistically (no midcourse
-     correction: the railgun's aim is its midcourse); the filter starts at acquisition from the
-     uplinked track (the true relative velocity then). Outside the field of view the filter
-     coasts and the last estimate keeps steering.
+     uplink and is taken as exact (kaminari assumption). The same filter smooths range times
+     direction (the Kalman filter's measurement variance (range ``angle_sigma_rad``)^2 per
+     axis). Before acquisition the round flies ballistically (no midcourse correction: the
+     railgun's aim is its midcourse); the filter starts at acquisition from the uplinked track
+     (the true relative velocity and target acceleration then). Outside the field of view the
+     filter coasts and the last estimate keeps steering.
 
 2. the law (``Guidance.law``) turns the estimate into a commanded acceleration:
 
    - ``"pn"``: true proportional navigation, a = N' Vc (Omega x e_R), Omega = R x V / |R|^2 the
      line-of-sight rate, Vc = -R.V / |R| the closing speed, e_R = R / |R| (P. Zarchan, "Tactical
-     and Strategic Missile Guidance", 6th ed., AIAA, 2012, ch. 2).
+     and Strategic Missile Guidance", 6th ed., AIAA, 2012, ch. 2); with the
+     constant-acceleration track, augmented PN: plus N'/2 a_rel across the line of sight
+     (Zarchan, ch. 8), a_rel the estimated target acceleration less the round's own ballistic
+     acceleration (gravity and the frame terms act on both).
    - ``"zem"``: zero-effort-miss guidance, a = N' ZEM / t_go^2 with t_go = -R.V / |V|^2 the
      time to the closest approach of the straight-line relative motion and
-     ZEM = R + V t_go + a_rel t_go^2 / 2, a_rel the relative acceleration the guidance knows
-     (minus the round's own ballistic acceleration: a target that keeps its velocity; Zarchan,
-     ch. 8). With a_rel = 0 and t_go = |R| / Vc this is PN.
+     ZEM = R + V t_go + a_rel t_go^2 / 2 (Zarchan, ch. 8), a_rel as above (zero target
+     acceleration with the constant-velocity track). With a_rel = 0 and t_go = |R| / Vc this
+     is PN.
 
    Either command stops once the bodies pass (Vc <= 0 or t_go <= 0) or the target is gone.
 
@@ -56,7 +74,9 @@ powder guns, for defence against missiles among other missions); no divert accel
 time constant, seeker or tracking accuracy of it is public. The defaults below are therefore
 kaminari assumptions, chosen as plausible for a small hit-to-kill round (docs/assumptions.md):
 30 g of divert, a 0.1 s guidance lag, a fire-control radar that measures positions to 1 m per
-axis with 0.1 s of track smoothing, and a seeker that acquires at 5 km in a 20 deg cone with
+axis, a target jerk density of 1000 m^2/s^5 (its acceleration wanders by some 30 m/s^2, 3 g, in
+a second: a glide vehicle rolling its lift), 0.1 s of smoothing for the constant-velocity
+track, and a gimballed seeker that acquires at 5 km within 45 deg of the round's velocity with
 0.5 mrad of angle noise.
 """
 
@@ -84,6 +104,7 @@ __all__ = [
     "lag_step",
     "lateral_limit",
     "pn_acceleration",
+    "white_jerk_model",
     "zem_acceleration",
 ]
 
@@ -91,8 +112,10 @@ Array = NDArray[np.float64]
 
 GuidanceKind = Literal["command", "seeker"]
 GuidanceLaw = Literal["pn", "zem"]
+TrackModel = Literal["constant_acceleration", "constant_velocity"]
 _KINDS = ("command", "seeker")
 _LAWS = ("pn", "zem")
+_TRACK_MODELS = ("constant_acceleration", "constant_velocity")
 
 
 def _dot(a: Array, b: Array) -> Array:
@@ -106,35 +129,45 @@ class Guidance:
     ``kind``: "command" (a fire-control radar measures target and round) or "seeker" (the
     round's seeker, from ``acquisition_range_m`` inside ``field_of_view_rad``).
     ``law``: "pn" (proportional navigation) or "zem" (zero-effort miss).
+    ``track_model``: "constant_acceleration" (a Kalman filter that estimates the target's
+    acceleration; augmented PN / ZEM) or "constant_velocity" (the g-h filter; plain laws).
     ``navigation_gain``: N' (Zarchan, "Tactical and Strategic Missile Guidance", ch. 2: 3-5).
     ``max_accel_g``: the round's divert acceleration limit (kaminari assumption: 30 g).
     ``time_constant_s``: first-order lag of guidance and autopilot (kaminari assumption: 0.1 s).
     ``acquisition_range_m``, ``field_of_view_rad``: seeker reach and full cone angle (kaminari
-    assumption: 5 km, 20 deg).
+    assumption: 5 km, 90 deg, a +-45 deg gimbal).
     ``position_sigma_m``: command guidance, the radar's position error of target and of round,
     per axis (kaminari assumption: 1 m).
     ``angle_sigma_rad``: seeker, the line-of-sight angle error per axis (kaminari assumption:
     0.5 mrad).
-    ``track_smoothing_s``: time constant of the g-h filter on the relative state (kaminari
+    ``track_smoothing_s``: time constant of the constant-velocity g-h filter (kaminari
     assumption: 0.1 s; 0 takes each measurement as it comes).
+    ``target_jerk_psd_m2ps5``: white-jerk spectral density of the constant-acceleration filter
+    (kaminari assumption: 1000 m^2/s^5).
     """
 
     kind: GuidanceKind = "command"
     law: GuidanceLaw = "pn"
+    track_model: TrackModel = "constant_acceleration"
     navigation_gain: float = 4.0
     max_accel_g: float = 30.0
     time_constant_s: float = 0.1
     acquisition_range_m: float = 5000.0
-    field_of_view_rad: float = 0.3490658503988659  # 20 deg
+    field_of_view_rad: float = 1.5707963267948966  # 90 deg: a +-45 deg gimbal
     position_sigma_m: float = 1.0
     angle_sigma_rad: float = 5e-4
     track_smoothing_s: float = 0.1
+    target_jerk_psd_m2ps5: float = 1000.0
 
     def __post_init__(self) -> None:
         if self.kind not in _KINDS:
             raise ValueError(f"Guidance.kind must be one of {_KINDS}; got {self.kind!r}")
         if self.law not in _LAWS:
             raise ValueError(f"Guidance.law must be one of {_LAWS}; got {self.law!r}")
+        if self.track_model not in _TRACK_MODELS:
+            raise ValueError(
+                f"Guidance.track_model must be one of {_TRACK_MODELS}; got {self.track_model!r}"
+            )
         checks = (
             ("navigation_gain", False, "the navigation ratio N' (typically 3 to 5)"),
             ("max_accel_g", True, "the divert acceleration limit in g"),
@@ -143,6 +176,7 @@ class Guidance:
             ("position_sigma_m", True, "the radar's position error in m"),
             ("angle_sigma_rad", True, "the seeker's angle error in rad"),
             ("track_smoothing_s", True, "the track filter's time constant in s"),
+            ("target_jerk_psd_m2ps5", False, "the target's white-jerk PSD in m^2/s^5"),
         )
         for name, zero_ok, what in checks:
             value = getattr(self, name)
@@ -165,20 +199,33 @@ class Guidance:
         return self.max_accel_g * G0_MPS2
 
 
-def pn_acceleration(r_rel_m: ArrayLike, v_rel_mps: ArrayLike, navigation_gain: float) -> Array:
+def pn_acceleration(
+    r_rel_m: ArrayLike,
+    v_rel_mps: ArrayLike,
+    navigation_gain: float,
+    a_rel_mps2: ArrayLike = 0.0,
+) -> Array:
     """True proportional navigation, m/s^2 (..., 3): N' Vc (Omega x e_R) with the line-of-sight
     rate Omega = R x V / |R|^2 and closing speed Vc = -R.V / |R| (Zarchan, "Tactical and
-    Strategic Missile Guidance", ch. 2), zero once Vc <= 0.
+    Strategic Missile Guidance", ch. 2), plus N'/2 times the part of ``a_rel_mps2`` across the
+    line of sight: augmented PN (Zarchan, ch. 8); zero once Vc <= 0.
 
     ``r_rel_m`` and ``v_rel_mps`` (..., 3): target position and velocity relative to the round.
+    ``a_rel_mps2`` (..., 3 or scalar 0): the relative acceleration the guidance knows (target's
+    minus round's, the round's divert left out); 0 is plain PN.
     """
     r = np.asarray(r_rel_m, dtype=float)
     v = np.asarray(v_rel_mps, dtype=float)
+    a_rel = np.asarray(a_rel_mps2, dtype=float)
     r2 = np.maximum(_dot(r, r), 1e-12)
     rn = np.sqrt(r2)
     vc = -_dot(r, v) / rn
     omega = np.cross(r, v) / r2[..., None]
     a = (navigation_gain * vc / rn)[..., None] * np.cross(omega, r)
+    if np.any(a_rel):
+        e = r / rn[..., None]
+        a_rel = a_rel - _dot(a_rel, e)[..., None] * e
+        a = a + 0.5 * navigation_gain * a_rel
     return np.where((vc > 0.0)[..., None], a, 0.0)
 
 
@@ -254,6 +301,25 @@ class GuidedFlight:
         return ~np.isnan(self.r_ecef[..., 0])
 
 
+def white_jerk_model(dt_s: float, jerk_psd_m2ps5: float) -> tuple[Array, Array]:
+    """Transition F and process noise Q (3, 3) of one axis of a constant-acceleration state
+    (position, velocity, acceleration) over ``dt_s`` whose acceleration is driven by white jerk
+    of power spectral density ``jerk_psd_m2ps5`` (m^2/s^5): the continuous Wiener-process
+    acceleration model (Y. Bar-Shalom, X. R. Li and T. Kirubarajan, "Estimation with
+    Applications to Tracking and Navigation", Wiley, 2001, sec. 6.2.3),
+    Q = q [[T^5/20, T^4/8, T^3/6], [T^4/8, T^3/3, T^2/2], [T^3/6, T^2/2, T]]."""
+    t = dt_s
+    f = np.array([[1.0, t, 0.5 * t * t], [0.0, 1.0, t], [0.0, 0.0, 1.0]])
+    q = jerk_psd_m2ps5 * np.array(
+        [
+            [t**5 / 20.0, t**4 / 8.0, t**3 / 6.0],
+            [t**4 / 8.0, t**3 / 3.0, t**2 / 2.0],
+            [t**3 / 6.0, t**2 / 2.0, t],
+        ]
+    )
+    return f, q
+
+
 def _seeker_measurement(r_rel: Array, sigma_rad: float, draws: Array) -> Array:
     """Range times the line of sight turned by two Gaussian angles (``draws`` (M, 2) standard
     normal) about two axes perpendicular to it."""
@@ -314,8 +380,16 @@ def fly_guided(
     stop_alt = min(float(np.min(np.asarray(alt_m, dtype=float))), 0.0) - 1e-6
     cap = guidance.max_accel_mps2
     seeker = guidance.kind == "seeker"
+    augmented = guidance.track_model == "constant_acceleration"
     beta = math.exp(-dt_s / guidance.track_smoothing_s) if guidance.track_smoothing_s > 0 else 0.0
-    gain_g, gain_h = 1.0 - beta * beta, (1.0 - beta) ** 2
+    gain = np.broadcast_to([1.0 - beta * beta, (1.0 - beta) ** 2 / dt_s, 0.0], (m, 3))
+
+    # the target's acceleration along its path, for the uplinked track: the mean over the step
+    # ahead (the last sample repeats the step before)
+    a_t_path = np.zeros((m, k_steps, 3))
+    if augmented and k_steps > 1:
+        a_t_path[:, :-1] = np.diff(tv, axis=1) / dt_s
+        a_t_path[:, -1] = a_t_path[:, -2]
 
     t_s = dt_s * np.arange(k_steps)
     r_rec = np.full((m, k_steps, 3), np.nan)
@@ -329,6 +403,9 @@ def fly_guided(
     tracking = np.zeros(m, dtype=bool)
     r_hat = np.zeros((m, 3))
     v_hat = np.zeros((m, 3))
+    a_t_hat = np.zeros((m, 3))
+    f_mat, q_mat = white_jerk_model(dt_s, guidance.target_jerk_psd_m2ps5)
+    cov = np.zeros((m, 3, 3))
     a_ach = np.zeros((m, 3))
     a_known_prev = np.zeros((m, 3))
     for k in range(k_steps):
@@ -340,6 +417,7 @@ def fly_guided(
         # a gone target is put 1 m ahead (never seen nor steered at): the arithmetic stays finite
         r_true = np.where(exists[:, None], tr[:, k] - r, [1.0, 0.0, 0.0])
         v_true = np.where(exists[:, None], tv[:, k] - v, 0.0)
+        a_t_true = np.nan_to_num(a_t_path[:, k])
 
         # Measure: every live round draws, seen or not, so draws do not depend on geometry.
         if seeker:
@@ -359,26 +437,41 @@ def fly_guided(
 
         # Filter: predict the tracked ones over the last step, start the new ones, update.
         old = tracking & (k > 0)
-        a_rel = -(a_known_prev + a_ach)
+        a_rel = a_t_hat - (a_known_prev + a_ach)
         r_pred = r_hat + v_hat * dt_s + 0.5 * a_rel * dt_s * dt_s
         v_pred = v_hat + a_rel * dt_s
         r_hat = np.where(old[:, None], r_pred, r_hat)
         v_hat = np.where(old[:, None], v_pred, v_hat)
         new = seen & ~tracking
-        r_hat[new], v_hat[new] = z[new], v_true[new]
+        r_hat[new], v_hat[new], a_t_hat[new] = z[new], v_true[new], a_t_true[new]
         acquired_t[new] = t
-        upd = seen & old
+        upd = (seen & old)[:, None]
         res = z - r_hat
-        r_hat = np.where(upd[:, None], r_hat + gain_g * res, r_hat)
-        v_hat = np.where(upd[:, None], v_hat + (gain_h / dt_s) * res, v_hat)
+        if augmented:
+            if seeker:
+                noise_var = (np.linalg.norm(r_true, axis=-1) * guidance.angle_sigma_rad) ** 2
+            else:
+                noise_var = np.full(m, 2.0 * guidance.position_sigma_m**2)
+            cov = np.where(old[:, None, None], f_mat @ cov @ f_mat.T + q_mat, cov)
+            cov[new] = 0.0
+            cov[new, 0, 0] = noise_var[new]
+            gain = cov[:, :, 0] / np.maximum(cov[:, 0, 0] + noise_var, 1e-30)[:, None]
+            cov = np.where(upd[:, :, None], cov - gain[:, :, None] * cov[:, None, 0, :], cov)
+        r_hat = np.where(upd, r_hat + gain[:, 0:1] * res, r_hat)
+        v_hat = np.where(upd, v_hat + gain[:, 1:2] * res, v_hat)
+        a_t_hat = np.where(upd, a_t_hat + gain[:, 2:3] * res, a_t_hat)
         tracking |= seen
 
-        # Command, cap, lag.
+        # Command, cap, lag. What the guidance knows of the relative acceleration: the target's
+        # estimate less the round's own ballistic acceleration (gravity and the frame terms act
+        # on both; the divert is the law's to choose).
         steer = tracking & exists & flying
+        a_known = a_t_hat - a_ball
         if guidance.law == "pn":
-            a_cmd = pn_acceleration(r_hat, v_hat, guidance.navigation_gain)
+            a_aug = a_known if augmented else 0.0
+            a_cmd = pn_acceleration(r_hat, v_hat, guidance.navigation_gain, a_aug)
         else:
-            a_cmd = zem_acceleration(r_hat, v_hat, guidance.navigation_gain, -a_ball)
+            a_cmd = zem_acceleration(r_hat, v_hat, guidance.navigation_gain, a_known)
         a_cmd = np.where(steer[:, None], lateral_limit(a_cmd, v, cap), 0.0)
         a_ach = lateral_limit(lag_step(a_ach, a_cmd, dt_s, guidance.time_constant_s), v, cap)
         cmd_rec[flying, k] = np.linalg.norm(a_cmd[flying], axis=-1)

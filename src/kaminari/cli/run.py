@@ -33,6 +33,10 @@ from kaminari.report.summary import (
 )
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
+PREDICTORS = ("physics", "acceleration", "truth")
+"""``engagement.chain.PREDICTORS``, repeated so that checking the option imports no numerics
+(tests/test_cli_run.py checks that the two agree)."""
+
 if TYPE_CHECKING:
     from kaminari.campaign.engine import Backend
     from kaminari.campaign.run import CampaignInputs
@@ -148,10 +152,11 @@ def run(
     predictor: Annotated[
         str,
         typer.Option(
-            help="Fire-control prediction: track (the filter's model) or truth "
-            "(an oracle, for consistency checks)."
+            help="Fire-control prediction: physics (the track flown on with its "
+            "aerodynamic coefficients held), acceleration (its acceleration held) or "
+            "truth (an oracle, for consistency checks)."
         ),
-    ] = "track",
+    ] = "physics",
     workers: Annotated[
         int | None,
         typer.Option(
@@ -211,13 +216,13 @@ def run(
         )
         if workers is not None:
             require(workers >= 1, "run", "--workers", workers, "--workers >= 1")
-        if predictor not in ("track", "truth"):
+        if predictor not in PREDICTORS:
             raise UserInputError(
                 "kaminari run",
                 None,
                 "--predictor",
                 f"'{predictor}' is not a predictor",
-                "track, truth",
+                ", ".join(PREDICTORS),
             )
         loaded.require_kill_chain(str(scenario))
         writable_folder(out)

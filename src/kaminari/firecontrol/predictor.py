@@ -45,20 +45,24 @@ def state_at(
 ) -> tuple[Array, Array]:
     """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``."""
     q = jerk_psd(tracks, config)[slots]
-    return predict(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q)
+    return predict(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config.motion)
 
 
 @dataclass(frozen=True)
 class TrackExtrapolation:
-    """The filter's own motion model, flown from the track's state predicted to the firing
-    instant (acceleration held)."""
+    """The track's state predicted to the firing instant, flown on by ``motion``
+    (``ekf.MOTIONS``): "aero" holds the threat's aerodynamic coefficients (its acceleration
+    grows with the air's density and turns with its velocity), "acceleration" holds the
+    acceleration itself."""
+
+    motion: str = "aero"
 
     def path(
         self, tracks: Tracks, slots: NDArray[np.intp], x_fire: Array, t_fire_s: float,
         tau_s: Array,
     ) -> Array:
         coarse = np.arange(0.0, tau_s[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
-        r, v = extrapolate(x_fire, coarse)
+        r, v = extrapolate(x_fire, coarse, self.motion)
         pred, _ = hermite(coarse, r, v, np.broadcast_to(tau_s, (slots.size, tau_s.size)))
         pred[ecef2geodetic(pred).alt_m < 0.0] = np.nan
         return pred

@@ -69,6 +69,11 @@ class TrackerSettingsConfig(_Model):
         description="the fastest a target may have moved between two detections that start a "
         "track",
     )
+    motion: Literal["acceleration", "aero", "drag"] = Field(
+        default_factory=_default(_tracker_class, "motion"),
+        description="how the filter flies a track's acceleration between updates: held, its "
+        "aerodynamic coefficients held, or its drag coefficient and lift held",
+    )
     max_tracks: int = Field(
         default_factory=_default(_tracker_class, "max_tracks"),
         ge=1,

@@ -73,6 +73,7 @@ class TrackerConfig:
     max_speed_mps: float = 8_000.0
     max_tracks: int = 16
     max_coast_s: float = 20.0
+    motion: str = "acceleration"
 
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
@@ -101,6 +102,10 @@ class TrackerConfig:
             raise ValueError(
                 "need gate_nis > 0, max_speed_mps > 0 and max_tracks >= 1, got "
                 f"{self.gate_nis}, {self.max_speed_mps}, {self.max_tracks}"
+            )
+        if self.motion not in ("acceleration", "aero", "drag"):
+            raise ValueError(
+                f"motion must be 'acceleration', 'aero' or 'drag', got {self.motion!r}"
             )
         if not self.initial_accel_sigma_mps2 > 0.0:
             raise ValueError(

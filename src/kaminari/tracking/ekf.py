@@ -27,18 +27,23 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from kaminari.earth.atmosphere import _FAST_TABLE, density_and_sound_speed
 from kaminari.earth.constants import GM_M3PS2, OMEGA_EARTH_RPS
-from kaminari.earth.frames import aer2ecef, enu_rotation, geodetic2ecef
+from kaminari.earth.frames import aer2ecef, altitude_and_up, enu_rotation, geodetic2ecef
 from kaminari.earth.gravity import K_J2_M2
 from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
 from kaminari.tracking._kernels import (
     fly_held_acceleration,
+    fly_held_aero,
     predict_covariance,
     update_position,
 )
 
 __all__ = [
     "MAX_STEP_S",
+    "AERO_SIGMA_MPS2",
+    "MIN_AERO_RHO_V2",
+    "MOTIONS",
     "R_FLOOR",
     "extrapolate",
     "frame_acceleration",
@@ -65,6 +70,27 @@ R_FLOOR = np.diag([1e-3**2, 1e-9**2, 1e-9**2])
 """Added to every measurement covariance (range m^2, azimuth and elevation rad^2): 1 mm and
 1 nrad sigmas, so that perfect sensing (R = 0) keeps the innovation covariance invertible. It
 changes a realistic R (20 m, 1 mrad) by 1e-9 of itself."""
+
+MOTIONS = ("acceleration", "aero", "drag")
+"""How the mean flies the non-gravitational acceleration a: "acceleration" holds it in ECEF
+(the nearly-constant-acceleration model); "aero" holds its aerodynamic coefficients, a / (rho
+V^2) in the velocity frame (along the velocity, lift at bank 0, and to the right), so that a
+grows with the air's density and the square of the speed and turns with the velocity: held
+ballistic coefficient, lift-to-drag ratio and bank angle, the physics of a body that keeps its
+angle of attack and bank (lift and drag per unit mass are rho V^2 S C / (2 m); e.g. N. X. Vinh,
+"Hypersonic and Planetary Entry Flight Mechanics", 1980, ch. 2), in the US 1976 atmosphere."""
+
+MIN_AERO_RHO_V2 = 2_000.0
+"""rho V^2 (Pa, twice the dynamic pressure) below which the "aero" motion holds a in ECEF: in
+air that thin a CAV-H's lift and drag are below 0.5 m/s^2, so an acceleration there is thrust,
+not aerodynamic (the CAV-H skips to about 70 km, where rho V^2 is above 3 kPa at 6 km/s)."""
+
+AERO_SIGMA_MPS2 = 2.0
+"""Per-axis sigma (m/s^2) of a track's acceleration above which ``predict`` holds the
+acceleration whatever the motion: a new track's acceleration (50 m/s^2 sigma) is noise, and
+coefficients taken from it, with the transition linearised at them, made the aero filter
+overconfident for its first 30 s on a truth that follows its own model (NEES 15-17 against 9;
+tests/test_aero_motion.py)."""
 
 _OMEGA = np.array([0.0, 0.0, OMEGA_EARTH_RPS])
 _OMEGA_CROSS = np.array(
@@ -151,11 +177,18 @@ def _as_dt(dt_s: ArrayLike, batch_shape: tuple[int, ...]) -> Array:
     return dt
 
 
-def propagate_mean(x: ArrayLike, dt_s: ArrayLike) -> Array:
+def propagate_mean(x: ArrayLike, dt_s: ArrayLike, motion: str = "acceleration") -> Array:
     """States (..., 9) flown ``dt_s`` seconds (scalar or (...,), >= 0) by the nonlinear model
-    (RK4, sub-steps of at most MAX_STEP_S, acceleration held)."""
+    (RK4, sub-steps of at most MAX_STEP_S), the acceleration flown as ``motion`` says
+    (``MOTIONS``: held, or its aerodynamic coefficients held, the state's a then being the
+    acceleration at the end)."""
     x = np.asarray(x, dtype=float)
     dt = _as_dt(dt_s, x.shape[:-1])
+    if motion in ("aero", "drag"):
+        r, v, a = _fly_aero(x[..., 0:3], x[..., 3:6], x[..., 6:9], dt, motion == "aero")
+        return np.concatenate([r, v, a], axis=-1)
+    if motion != "acceleration":
+        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
     r, v = _fly(x[..., 0:3], x[..., 3:6], x[..., 6:9], dt)
     return np.concatenate([r, v, x[..., 6:9]], axis=-1)
 
@@ -242,12 +275,107 @@ def process_noise(dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike) -> Array:
     return full.reshape(dt.shape + (9, 9))
 
 
+def _rho_v2(r: Array, v: Array) -> Array:
+    """rho V^2 (N,) in Pa at ECEF positions and velocities (N, 3), US 1976 density."""
+    alt = altitude_and_up(r[:, 0], r[:, 1], r[:, 2])[0]
+    return density_and_sound_speed(alt)[0] * np.einsum("ni,ni->n", v, v)
+
+
+def _aero_basis(r: Array, v: Array, lift_scales: bool) -> tuple[Array, Array]:
+    """M (N, 3, 3), whose columns map held aerodynamic coefficients to the acceleration
+    (``MOTIONS``): rho V^2 u, k n and k l with k = rho V^2 where the lift scales, else 1; and
+    rho V^2 (N,)."""
+    alt, ux, uy, uz = altitude_and_up(r[:, 0], r[:, 1], r[:, 2])
+    s = density_and_sound_speed(alt)[0] * np.einsum("ni,ni->n", v, v)
+    u = v / np.linalg.norm(v, axis=-1, keepdims=True)
+    up = np.stack([ux, uy, uz], axis=-1)
+    n = up - np.einsum("ni,ni->n", up, u)[:, None] * u
+    n /= np.linalg.norm(n, axis=-1, keepdims=True)
+    l_ = np.cross(u, n)
+    k = s if lift_scales else np.ones_like(s)
+    return np.stack([s[:, None] * u, k[:, None] * n, k[:, None] * l_], axis=-1), s
+
+
+_DR_M = 1.0
+"""Finite-difference steps of the acceleration's Jacobians in position (m) and velocity
+(m/s): the acceleration changes by 1e-4 of itself over a metre of height (a 7 km density
+scale height) and by 1e-5 over 0.05 m/s at 5 km/s, far above rounding and far below any
+curvature."""
+_DV_MPS = 0.05
+
+
+def _aero_jacobians(
+    r: Array, v: Array, c: Array, lift_scales: bool
+) -> tuple[Array, Array, Array]:
+    """d a / d r, d a / d v (N, 3, 3) at held coefficients c (N, 3), by central differences
+    of a = M(r, v) c, and M (N, 3, 3) at (r, v)."""
+    m0, _ = _aero_basis(r, v, lift_scales)
+    jr = np.empty((r.shape[0], 3, 3))
+    jv = np.empty_like(jr)
+    for j in range(3):
+        e = np.zeros(3)
+        e[j] = _DR_M
+        plus = np.einsum("nij,nj->ni", _aero_basis(r + e, v, lift_scales)[0], c)
+        minus = np.einsum("nij,nj->ni", _aero_basis(r - e, v, lift_scales)[0], c)
+        jr[:, :, j] = (plus - minus) / (2.0 * _DR_M)
+        e = np.zeros(3)
+        e[j] = _DV_MPS
+        plus = np.einsum("nij,nj->ni", _aero_basis(r, v + e, lift_scales)[0], c)
+        minus = np.einsum("nij,nj->ni", _aero_basis(r, v - e, lift_scales)[0], c)
+        jv[:, :, j] = (plus - minus) / (2.0 * _DV_MPS)
+    return jr, jv, m0
+
+
+def _aero_transition(x0: Array, x1: Array, dt: Array, lift_scales: bool) -> Array:
+    """Transition F (N, 9, 9) of the "aero" or "drag" motion from states x0 to x1 (N, 9)
+    over dt (N,).
+
+    In the coordinates (r, v, c) of the held coefficients the motion is r' = v,
+    v' = g(r, v) + M(r, v) c, c' = 0, with Jacobian A = [[0, I, 0], [G + Jr, C + Jv, M],
+    [0, 0, 0]] (G, C of ``transition_matrix``; Jr, Jv the acceleration's derivatives at held
+    c); its transition over dt is the series I + A h + A^2 h^2/2 + A^3 h^3/6 + A^4 h^4/24
+    taken over sub-steps h of at most MAX_STEP_S with A held at the start. The state's
+    acceleration a = M c changes coordinates by T = [[I, 0, 0], [0, I, 0], [Jr, Jv, M]],
+    so F = T(x1) F_c T(x0)^-1."""
+    n = x0.shape[0]
+    r0, v0, a0 = x0[:, 0:3], x0[:, 3:6], x0[:, 6:9]
+    m0, _ = _aero_basis(r0, v0, lift_scales)
+    c = np.linalg.solve(m0, a0[..., None])[..., 0]
+    jr0, jv0, _ = _aero_jacobians(r0, v0, c, lift_scales)
+    jr1, jv1, m1 = _aero_jacobians(x1[:, 0:3], x1[:, 3:6], c, lift_scales)
+    a = np.zeros((n, 9, 9))
+    a[:, 0:3, 3:6] = _I3
+    a[:, 3:6, 0:3] = gravity_gradient(r0) + jr0
+    a[:, 3:6, 3:6] = _CORIOLIS + jv0
+    a[:, 3:6, 6:9] = m0
+    n_sub = max(1, int(np.ceil(np.max(dt, initial=0.0) / MAX_STEP_S - 1e-12)))
+    h = (dt / n_sub)[:, None, None]
+    ah = a * h
+    ah2 = ah @ ah
+    ah3 = ah2 @ ah
+    step = np.eye(9) + ah + ah2 / 2.0 + ah3 / 6.0 + (ah3 @ ah) / 24.0
+    f_c = step
+    for _ in range(n_sub - 1):
+        f_c = step @ f_c
+    t1 = np.zeros((n, 9, 9))
+    t1[:, 0:6, 0:6] = np.eye(6)
+    t1[:, 6:9, 0:3], t1[:, 6:9, 3:6], t1[:, 6:9, 6:9] = jr1, jv1, m1
+    m0_inv = np.linalg.inv(m0)
+    t0_inv = np.zeros((n, 9, 9))
+    t0_inv[:, 0:6, 0:6] = np.eye(6)
+    t0_inv[:, 6:9, 0:3] = -m0_inv @ jr0
+    t0_inv[:, 6:9, 3:6] = -m0_inv @ jv0
+    t0_inv[:, 6:9, 6:9] = m0_inv
+    return t1 @ f_c @ t0_inv
+
+
 def _symmetric(p: Array) -> Array:
     return 0.5 * (p + np.swapaxes(p, -1, -2))
 
 
 def predict(
-    x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike
+    x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike,
+    motion: str = "acceleration",
 ) -> tuple[Array, Array]:
     """EKF prediction of states (..., 9) and covariances (..., 9, 9) over ``dt_s`` seconds.
 
@@ -270,7 +398,30 @@ def predict(
         GM_M3PS2,
         OMEGA_EARTH_RPS,
     ).reshape(P.shape)
-    return propagate_mean(x, dt), p_new
+    if motion == "acceleration":
+        return propagate_mean(x, dt), p_new
+    flat_x, flat_dt = x.reshape(-1, 9), dt.reshape(-1)
+    sigma_a2 = np.trace(P.reshape(-1, 9, 9)[:, 6:9, 6:9], axis1=-2, axis2=-1) / 3.0
+    aero = (
+        (_rho_v2(flat_x[:, 0:3], flat_x[:, 3:6]) >= MIN_AERO_RHO_V2)
+        & (flat_dt > 0.0)
+        & (sigma_a2 <= AERO_SIGMA_MPS2**2)
+    )
+    x_new = np.empty_like(flat_x)
+    held = np.flatnonzero(~aero)
+    x_new[held] = propagate_mean(flat_x[held], flat_dt[held])
+    idx = np.flatnonzero(aero)
+    if idx.size:
+        x_new[idx] = propagate_mean(flat_x[idx], flat_dt[idx], motion)
+        f = _aero_transition(flat_x[idx], x_new[idx], flat_dt[idx], motion == "aero")
+        p_aero = f @ P.reshape(-1, 9, 9)[idx] @ np.swapaxes(f, -1, -2) + process_noise(
+            flat_dt[idx], q.reshape(-1)[idx]
+        )
+        p_flat = p_new.reshape(-1, 9, 9)
+        p_flat[idx] = _symmetric(p_aero)
+        p_new = p_flat.reshape(P.shape)
+    x_new = x_new.reshape(x.shape)
+    return x_new, p_new
 
 
 def _site(
@@ -417,14 +568,19 @@ def update(
     return x_out, p_out, nis
 
 
-def extrapolate(x: ArrayLike, times_s: ArrayLike) -> tuple[Array, Array]:
+def extrapolate(
+    x: ArrayLike, times_s: ArrayLike, motion: str = "acceleration"
+) -> tuple[Array, Array]:
     """Positions and velocities (..., K, 3) each that the filter's own model predicts at the
     relative times ``times_s`` (K,) (s after each member's state time, >= 0, any order).
 
-    The mean of ``predict`` without the covariance: RK4 of r' = v, v' = g(r, v) + a with the
-    non-gravitational acceleration a held, sub-steps of at most MAX_STEP_S. This is what fire
+    The mean of ``predict`` without the covariance: RK4 of r' = v, v' = g(r, v) + a, sub-steps
+    of at most MAX_STEP_S, with the non-gravitational acceleration a flown as ``motion`` says
+    (``MOTIONS``: held in ECEF, or its aerodynamic coefficients held). This is what fire
     control uses to predict where a threat will be.
     """
+    if motion not in MOTIONS:
+        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
     x = np.asarray(x, dtype=float)
     times = np.asarray(times_s, dtype=float).reshape(-1)
     if np.any(times < 0.0) or not np.all(np.isfinite(times)):
@@ -436,10 +592,35 @@ def extrapolate(x: ArrayLike, times_s: ArrayLike) -> tuple[Array, Array]:
     t_now = 0.0
     for k in order:
         step = np.full(x.shape[:-1], times[k] - t_now)
-        r, v = _fly(r, v, a, step)
+        if motion in ("aero", "drag"):
+            r, v, a = _fly_aero(r, v, a, step, motion == "aero")
+        else:
+            r, v = _fly(r, v, a, step)
         t_now = times[k]
         r_out[..., k, :], v_out[..., k, :] = r, v
     return r_out, v_out
+
+
+def _fly_aero(
+    r: Array, v: Array, a: Array, dt: Array, lift_scales: bool = True
+) -> tuple[Array, Array, Array]:
+    """``_fly`` with the aerodynamic coefficients of a held instead of a itself
+    (``_kernels.fly_held_aero``); returns the acceleration at the end too."""
+    n_sub = max(1, int(np.ceil(np.max(dt, initial=0.0) / MAX_STEP_S - 1e-12)))
+    shape = r.shape
+    r_out, v_out, a_out = fly_held_aero(
+        np.ascontiguousarray(r.reshape(-1, 3)),
+        np.ascontiguousarray(v.reshape(-1, 3)),
+        np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1, 3)),
+        np.ascontiguousarray(np.broadcast_to(dt, shape[:-1]).reshape(-1)),
+        n_sub,
+        OMEGA_EARTH_RPS,
+        K_J2_M2,
+        _FAST_TABLE,
+        MIN_AERO_RHO_V2,
+        lift_scales,
+    )
+    return r_out.reshape(shape), v_out.reshape(shape), a_out.reshape(shape)
 
 
 def rae_to_ecef(

@@ -284,7 +284,9 @@ def _update_filtered(
             f"scans must come in time order: scan at {t_s} s is before a track's state time "
             f"{np.max(tr.t_s[cand])} s"
         )
-    xp, pp = ekf.predict(tr.x[cand], tr.P[cand], dt, config.jerk_psd_m2ps5 * tr.q_scale[cand])
+    xp, pp = ekf.predict(
+        tr.x[cand], tr.P[cand], dt, config.jerk_psd_m2ps5 * tr.q_scale[cand], config.motion
+    )
     tr.x[cand], tr.P[cand], tr.t_s[cand] = xp, pp, t_s
     if dets.size == 0:
         return

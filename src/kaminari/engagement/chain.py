@@ -53,14 +53,17 @@ from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
 from kaminari.sensors.base import Sensor
 from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
+from kaminari.threats.debris import DEBRIS_BALLISTIC_COEFFICIENT_KGPM2, debris_impact
 from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
 from kaminari.weapons.battery import Battery
+from kaminari.weapons.guided import Guidance, fly_guided
 
 __all__ = [
+    "PREDICTORS",
     "ChainResult",
     "KillChain",
     "ballistic_tables",
@@ -72,13 +75,22 @@ __all__ = [
 
 Array = NDArray[np.float64]
 
+DEFAULT_KEEP_OUT_M = 1_000.0
+"""Keep-out radius of a defended point against a killed threat's debris, m: kaminari's
+assumption (docs/assumptions.md)."""
+
+PREDICTORS = ("physics", "acceleration", "truth")
+"""Fire control's predictors (``KillChain.predictor``)."""
+
 
 @dataclass(frozen=True)
 class KillChain:
     """Everything one run of the kill chain needs, in internal units.
 
-    ``predictor``: "track" (fire control extrapolates the track with the filter's own model,
-    the default) or "truth" (an oracle that knows the future path of the threat a track
+    ``predictor`` (``PREDICTORS``): "physics" (the default: fire control flies the track's
+    state on with its aerodynamic coefficients held, ``ekf.MOTIONS`` "aero"),
+    "acceleration" (the track's acceleration held: the nearly-constant-acceleration
+    extrapolation) or "truth" (an oracle that knows the future path of the threat a track
     follows: a check of aiming, ballistics and lethality with prediction error taken out).
     ``defended``: the defended points as (lat_rad, lon_rad, alt_m); fire control serves a
     raid's tracks in order of their distance to the nearest of them over their speed
@@ -91,6 +103,11 @@ class KillChain:
     without it and take 1 m^2).
     ``space_layer``: a space-based infrared tracking layer (``sensors.space``), whose frames
     reach the tracker after its latency as lines of sight (``tracking.angles``).
+    ``keep_out_m``: per defended point (or per battery site standing in for them), the radius
+    within which a killed threat's debris still counts against the defence (none:
+    ``DEFAULT_KEEP_OUT_M`` each); a threat is *defended* when it is killed and its debris, flown
+    ballistically from the kill with ``debris_ballistic_coefficient_kgpm2``
+    (``threats.debris``), lands beyond the keep-out radius of every point.
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -101,11 +118,13 @@ class KillChain:
     dt_s: float = 0.1
     t_max_s: float = 3600.0
     projectile_dt_s: float = 0.05
-    predictor: Literal["track", "truth"] = "track"
+    predictor: Literal["physics", "acceleration", "truth"] = "physics"
     defended: tuple[tuple[float, float, float], ...] = ()
     dispersions: tuple[Dispersion | None, ...] = ()
     rcs_m2: tuple[float | RcsTable, ...] = ()
     space_layer: SpaceLayer | None = None
+    keep_out_m: tuple[float, ...] = ()
+    debris_ballistic_coefficient_kgpm2: float = DEBRIS_BALLISTIC_COEFFICIENT_KGPM2
 
     @property
     def dispersed(self) -> bool:
@@ -123,6 +142,13 @@ class KillChain:
         d = [np.linalg.norm(np.asarray(self.radars[j].site_ecef()) - site)
              for j in sited]  # fmt: skip
         return sited[int(np.argmin(d))]
+
+    def keep_out(self) -> Array:
+        """(P,) keep-out radius of each point of ``defended_ecef``, m."""
+        n = len(self.defended) if self.defended else len(self.batteries)
+        if self.keep_out_m:
+            return np.array(self.keep_out_m, dtype=float)
+        return np.full(n, DEFAULT_KEEP_OUT_M)
 
     def defended_ecef(self) -> Array:
         """(P, 3) the defended points (lat_rad, lon_rad, alt_m) in ECEF; the batteries' sites
@@ -253,15 +279,17 @@ class _Engagement:
             self.rcs_m2 = np.array(
                 [1.0 if isinstance(v, RcsTable) else v for v in chain.rcs_m2], dtype=float
             )
+        self.threat_radius_m = np.array([t.vehicle.strike_radius_m for t in chain.threats])
         self.fcs = effectors_for(
-            chain.batteries, tables, chain.doctrine, chain.tracker, chain.projectile_dt_s
+            chain.batteries, tables, chain.doctrine, chain.tracker, chain.projectile_dt_s,
+            float(np.median(self.threat_radius_m)) if truth.n else 0.0,
         )
         self.batteries = _Batteries(reps, self.fcs)
         self.state = EngagementState(reps * self.slots, chain.doctrine)
         self.predictor: Predictor = (
             _TruthOracle(truth, self.records)
             if chain.predictor == "truth"
-            else TrackExtrapolation()
+            else TrackExtrapolation("acceleration" if chain.predictor == "acceleration" else "aero")
         )
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
@@ -422,14 +450,23 @@ class _Engagement:
             r_threats = self.truth.at(t_path)[0][0]  # (T, K, 3): every round's replication
         else:
             r_threats = self.truth.at_reps(rep, np.broadcast_to(t_path, (rep.size, t_path.size)))
-        self.rounds.add(
-            rep, rounds.t_fire_s, rounds.tau_s, rounds.r_ecef, r_threats, fc.lethal_radius_m
-        )
+        guidance = getattr(fc, "guidance", None)
+        if guidance is not None:
+            rounds = self._guide(fc, rounds, r_threats, guidance)
         m = rounds.size
+        damage, radii, own = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
+        certain = damage.kind in ("hit-to-kill", "cookie_cutter")  # Pk 0 or 1: no draw
+        self.rounds.add(
+            rep, rounds.t_fire_s, rounds.tau_s, rounds.r_ecef, r_threats,
+            lambda miss: damage.pk(miss, radii, own),
+            None if certain else self.rng.random(m),
+        )
         self.shots.append(
             {
                 "rep_index": rep,
                 "battery_index": np.full(m, b),
+                "effector": np.full(m, fc.kind, dtype=object),
+                "cost_usd": np.full(m, float(fc.cost_usd)),
                 "track_id": self.tracks.track_id[rounds.slots],
                 "threat_index": self.records.majority(rounds.slots),
                 "fire_t_s": np.full(m, rounds.t_fire_s),
@@ -444,6 +481,32 @@ class _Engagement:
                 "muzzle_velocity_mps": rounds.muzzle_velocity_mps,
             }
         )
+
+    def _guide(self, fc: Effector, rounds: Rounds, r_threats: Array, guidance: Guidance) -> Rounds:
+        """Guided rounds flown against the truth (``weapons.guided``): each homes on the
+        threat its track follows most (its seeker's or the fire-control radar's target; a
+        round fired at a false track has none and flies ballistically), from the shot as it
+        left the muzzle."""
+        battery = fc.battery  # type: ignore[attr-defined]
+        threat = self.records.majority(rounds.slots)
+        m, k = rounds.size, rounds.tau_s.size
+        r_t = np.full((m, k, 3), np.nan)
+        real = np.flatnonzero(threat >= 0)
+        if real.size:
+            paths = r_threats if r_threats.ndim == 4 else r_threats[None]
+            rows = real if r_threats.ndim == 4 else np.zeros(real.size, dtype=np.intp)
+            r_t[real] = paths[rows, threat[real]]
+        dt = rounds.tau_s[1] - rounds.tau_s[0]
+        v_t = np.gradient(r_t, dt, axis=1)
+        flight = fly_guided(
+            battery.lat_rad, battery.lon_rad, battery.alt_m, rounds.shot_az_rad,
+            rounds.shot_el_rad, rounds.muzzle_velocity_mps, battery.projectile, guidance,
+            r_t, v_t, dt, self.rng,
+        )
+        r = np.full_like(rounds.r_ecef, np.nan)
+        n = min(k, flight.r_ecef.shape[1])
+        r[:, :n] = flight.r_ecef[:, :n]
+        return dataclasses.replace(rounds, r_ecef=r)
 
     def results(self) -> ChainResult:
         self.rounds.resolve(np.inf, self.kill_t)
@@ -463,14 +526,15 @@ class _Engagement:
             dtype=object,
         )
         shot_keys = (
-            "rep_index", "battery_index", "track_id", "threat_index", "fire_t_s", "az_deg",
+            "rep_index", "battery_index", "effector", "cost_usd", "track_id", "threat_index",
+            "fire_t_s", "az_deg",
             "el_deg", "predicted_tof_s", "predicted_miss_m", "predicted_sigma_m",
             "predicted_pk", "shot_az_deg", "shot_el_deg", "muzzle_velocity_mps",
         )
         s = concat(self.shots, shot_keys)
         rep_i = s.pop("rep_index").astype(np.intp)
         thr = s.pop("threat_index").astype(np.intp)
-        miss, t_ca, killer = self.rounds.outcome(rep_i, self.kill_t)
+        miss, t_ca, killer, pk_given_miss, closing = self.rounds.outcome(rep_i, self.kill_t)
         shots = {
             "rep": rep_i + self.rep0,
             "battery": battery_names[s.pop("battery_index").astype(np.intp)],
@@ -480,15 +544,32 @@ class _Engagement:
             "miss_m": miss,
             "kill": killer,
             "intercept_t_s": t_ca,
+            "closing_speed_mps": closing,
+            "pk_given_miss": pk_given_miss,
         }
         r, t = self.n_reps, self.n_threats
         aimed = thr >= 0
         n_shots = np.zeros((r, t), dtype=np.int64)
         np.add.at(n_shots, (rep_i[aimed], thr[aimed]), 1)
+        spent = np.zeros((r, t))
+        np.add.at(spent, (rep_i[aimed], thr[aimed]), shots["cost_usd"][aimed])
         first_shot = np.full((r, t), np.inf)
         np.minimum.at(first_shot, (rep_i[aimed], thr[aimed]), shots["fire_t_s"][aimed])
         killed = np.isfinite(self.kill_t)
         place = kill_places(self.truth, np.where(killed, self.kill_t, np.nan))
+        debris_m = np.full((r, t), np.nan)
+        kr, kt = np.nonzero(killed)
+        if kr.size:
+            r_kill, v_kill = self.truth.state_of(kr, kt, self.kill_t[kr, kt])
+            impact_debris, _ = debris_impact(
+                r_kill, v_kill, self.chain.debris_ballistic_coefficient_kgpm2
+            )
+            gaps = np.linalg.norm(impact_debris[:, None] - self.defended[None], axis=-1)
+            debris_m[kr, kt] = gaps.min(axis=1)
+            clear = np.all(gaps > self.chain.keep_out()[None], axis=1)
+        defended = np.zeros((r, t), dtype=bool)
+        if kr.size:
+            defended[kr, kt] = clear
         impact_t = np.broadcast_to(self.truth.impact_t_s, (r, t))
         leaked = ~killed & np.isfinite(impact_t)
         impact = ecef2geodetic(self.truth.impact_r_ecef)  # (Rt, T), NaN: no impact
@@ -511,11 +592,14 @@ class _Engagement:
             "handover_error_m": self.records.handover_err.ravel(),
             "first_shot_t_s": np.where(np.isfinite(first_shot), first_shot, np.nan).ravel(),
             "shots": n_shots.ravel(),
+            "cost_usd": spent.ravel(),
             "killed": killed.ravel(),
             "kill_t_s": np.where(killed, self.kill_t, np.nan).ravel(),
             "kill_alt_m": place[2].ravel(),
             "kill_lat_deg": place[0].ravel(),
             "kill_lon_deg": place[1].ravel(),
+            "debris_distance_m": debris_m.ravel(),
+            "defended": defended.ravel(),
             "leaked": leaked.ravel(),
             "impact_t_s": np.where(leaked, impact_t, np.nan).ravel(),
             "impact_lat_deg": np.where(leaked, impact_lat, np.nan).ravel(),

@@ -12,10 +12,14 @@ actually fired; what they meet is the engagement's business (it holds the truth)
 Predicted single-shot Pk: the miss in the plane across the line of fire is taken as
 circular Gaussian with per-axis variance s^2 = tr(P_rr)/3 + (sigma_pointing rho)^2 (the
 track's position uncertainty at the intercept, spread over three axes, plus the pointing
-dispersion at the intercept's slant range rho), so Pk = 1 - exp(-R^2 / (2 s^2)) for a lethal
-radius R (the Rayleigh distribution of a circular Gaussian miss: e.g. Driels, "Weaponeering",
-AIAA 2004, ch. on delivery accuracy and single-shot kill probability). Muzzle-velocity
-dispersion, which moves the round mostly along its path, is left out of this estimate.
+dispersion at the intercept's slant range rho), and the round's damage function averaged
+over it (``weapons.damage.Lethality.expected``; for a cookie cutter of radius R,
+Pk = 1 - exp(-R^2 / (2 s^2)), the Rayleigh distribution of a circular Gaussian miss: e.g.
+Driels, "Weaponeering", AIAA 2004, ch. on delivery accuracy and single-shot kill
+probability). A hit-to-kill round's radius is taken against ``target_radius_m``, the body
+radius fire control assumes for the threats it expects (it cannot tell one from another).
+Muzzle-velocity dispersion, which moves the round mostly along its path, is left out of this
+estimate.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import predict
 from kaminari.tracking.tracker import Tracks, jerk_psd
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
+from kaminari.weapons.damage import Lethality
 from kaminari.weapons.projectile import fly_projectiles
 
 __all__ = ["Effector", "Engagements", "RailgunFireControl", "Rounds", "effectors_for"]
@@ -103,7 +108,10 @@ class Effector(Protocol):
     """What the engagement loop asks of a weapon's fire control."""
 
     name: str
-    lethal_radius_m: float
+    kind: str
+    lethality: Lethality
+    round_radius_m: float
+    cost_usd: float
     reaction_s: float
     shot_interval_s: float
     magazine: int
@@ -130,8 +138,10 @@ class RailgunFireControl:
         doctrine: Doctrine,
         tracker: TrackerConfig,
         dt_s: float,
+        target_radius_m: float = 0.0,
     ) -> None:
         self.battery = battery
+        self.target_radius_m = target_radius_m
         self.table = table
         self.doctrine = doctrine
         self.tracker = tracker
@@ -142,8 +152,12 @@ class RailgunFireControl:
         self.reach_m = _reach_m(table, self.k)
         self.site = battery.site_ecef()
 
+    kind = "railgun"
     name = property(lambda self: self.battery.name)
-    lethal_radius_m = property(lambda self: self.battery.lethal_radius_m)
+    guidance = property(lambda self: self.battery.guidance)
+    lethality = property(lambda self: self.battery.damage)
+    round_radius_m = property(lambda self: self.battery.round_radius_m)
+    cost_usd = property(lambda self: self.battery.cost_usd)
     reaction_s = property(lambda self: self.battery.reaction_s)
     shot_interval_s = property(lambda self: self.battery.shot_interval_s)
     magazine = property(lambda self: self.battery.magazine)
@@ -197,7 +211,9 @@ class RailgunFireControl:
         sigma = np.sqrt(trace)
         feasible &= sigma <= d.max_track_sigma_m
         s2 = trace / 3.0 + (b.sigma_pointing_rad * aer.range_m) ** 2
-        pk = 1.0 - np.exp(-(b.lethal_radius_m**2) / (2.0 * np.maximum(s2, 1e-12)))
+        pk = b.damage.expected(
+            np.sqrt(np.maximum(s2, 1e-12)), self.target_radius_m, b.round_radius_m
+        )
         keep = np.flatnonzero(feasible)
         return Engagements(
             slots[keep], t_fire, self.tau_s, pred[keep], aer.az_rad[keep], el0[keep],
@@ -253,13 +269,17 @@ def effectors_for(
     doctrine: Doctrine,
     tracker: TrackerConfig,
     dt_s: float,
+    target_radius_m: float = 0.0,
 ) -> list[Effector]:
     """The fire control of each weapon of a scenario, in its order: the one place that maps a
-    kind of weapon to its ``Effector`` (the engagement loop uses the protocol only)."""
+    kind of weapon to its ``Effector`` (the engagement loop uses the protocol only).
+    ``target_radius_m``: the threats' body radius fire control assumes."""
     out: list[Effector] = []
     for weapon, table in zip(weapons, tables, strict=True):
         if isinstance(weapon, Battery):
-            out.append(RailgunFireControl(weapon, table, doctrine, tracker, dt_s))
+            out.append(
+                RailgunFireControl(weapon, table, doctrine, tracker, dt_s, target_radius_m)
+            )
         else:
             raise TypeError(f"no fire control for a weapon of type {type(weapon).__name__}")
     return out

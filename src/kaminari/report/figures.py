@@ -384,7 +384,8 @@ def _finite_track_rows(tracks: Table) -> NDArray[np.bool_]:
 def miss_figure(scenario: Scenario, shots: Table) -> Figure:
     """Miss distances of every round, per battery: a histogram (log-spaced bins) and the
     empirical distribution function, against each battery's lethal radius."""
-    lethal = {b.name: b.lethal_radius_m for b in scenario.batteries}
+    threat_radius = scenario.threats[0].strike_radius_m()
+    lethal = {b.name: b.kill_radius_m(threat_radius) for b in scenario.batteries}
     with _style():
         miss_all = np.asarray(shots["miss_m"], dtype=float)
         if not np.isfinite(miss_all).any():
@@ -429,13 +430,13 @@ def miss_figure(scenario: Scenario, shots: Table) -> Figure:
                 color=colour,
                 linewidth=1.6,
                 label=f"{name}: {np.mean(miss <= lethal.get(name, np.nan)):.1%} within "
-                f"{lethal.get(name, np.nan):g} m",
+                f"{lethal.get(name, np.nan):.3g} m",
             )
         for value in sorted(set(lethal.values())):
             for ax in (hist_ax, cdf_ax):
                 ax.axvline(value, color=KILL_COLOUR, linewidth=1.6, linestyle="--")
             hist_ax.annotate(
-                f"lethal radius {value:g} m",
+                f"lethal radius {value:.3g} m",
                 (value, 0.97),
                 xycoords=("data", "axes fraction"),
                 rotation=90,

@@ -656,7 +656,7 @@ def _brief_html(
                     "rounds/min",
                     "magazine",
                     "round",
-                    "lethal radius m",
+                    "lethality",
                     "reaction s",
                 ],
                 [
@@ -667,7 +667,9 @@ def _brief_html(
                         f"{b.rate_of_fire_rpm:g}",
                         f"{b.magazine}",
                         f"{b.projectile.mass_kg:g} kg, {b.projectile.diameter_m * 1e3:g} mm",
-                        f"{b.lethal_radius_m:g}",
+                        b.lethality_text()
+                        + ("" if b.projectile.guidance is None
+                           else f", guided ({b.projectile.guidance.kind})"),
                         f"{b.reaction_s:g}",
                     ]
                     for b in s.batteries

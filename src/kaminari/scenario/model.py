@@ -46,12 +46,21 @@ _UNIQUE = (
 
 
 class DefendedConfig(_LatLon, _Model):
-    """A defended point, which a dive may name as its target."""
+    """A defended point, which a dive may name as its target; a threat killed with its debris
+    landing within ``keep_out_km`` of it does not count as defended."""
 
     name: Name
     lat_deg: LatDeg
     lon_deg: LonDeg
     alt_m: SiteAltM = 0.0
+    keep_out_km: float = Field(default=1.0, ge=0, le=1_000)
+
+
+class DebrisConfig(_Model):
+    """A killed threat's heaviest remains, flown ballistically from the kill
+    (``kaminari.threats.debris``)."""
+
+    ballistic_coefficient_kgpm2: float = Field(default=1_000.0, gt=0, le=1e6)
 
 
 class Scenario(_Model):
@@ -66,6 +75,7 @@ class Scenario(_Model):
     fire_control: FireControlConfig = Field(default_factory=FireControlConfig)
     defended: list[DefendedConfig] = []
     space_layer: SpaceLayerConfig | None = None
+    debris: DebrisConfig = DebrisConfig()
     run: RunConfig = RunConfig()
     _folder: str = PrivateAttr(default="")
     """The folder of the file the scenario was read from (a TLE file is relative to it)."""
@@ -202,7 +212,7 @@ class Scenario(_Model):
                 "one or more radars and one or more batteries",
             )
 
-    def kill_chain(self, predictor: str = "track") -> KillChain:
+    def kill_chain(self, predictor: str = "physics") -> KillChain:
         """Everything the kill chain needs, in SI: threats, radars, batteries, tracker,
         doctrine, the run's time step and limit, and the defended points (which order fire
         control's service of a raid)."""
@@ -216,11 +226,13 @@ class Scenario(_Model):
             doctrine=self.doctrine(),
             dt_s=self.run.dt_s,
             t_max_s=self.run.t_max_s,
-            predictor="truth" if predictor == "truth" else "track",
+            predictor=predictor,  # type: ignore[arg-type]
             defended=tuple((d.lat_rad, d.lon_rad, d.alt_m) for d in self.defended),
             dispersions=tuple(self.threat_dispersions()),
             rcs_m2=tuple(self.threat_rcs()),
             space_layer=self.space_layer_model(),
+            keep_out_m=tuple(d.keep_out_km * 1e3 for d in self.defended),
+            debris_ballistic_coefficient_kgpm2=self.debris.ballistic_coefficient_kgpm2,
         )
 
     def as_stored(self) -> tuple[Scenario, tuple[tuple[str, str], ...]]:

@@ -306,6 +306,15 @@ class ThreatConfig(_Model):
             self.guidance._limits = self.limits
         return self
 
+    def strike_radius_m(self) -> float:
+        """The radius of the vehicle's body that a kinetic round must strike, m
+        (``GlideVehicle.strike_radius_m``)."""
+        if self.vehicle == REENTRY_VEHICLE:
+            from kaminari.threats.ballistic import RV_BODY_RADIUS_M
+
+            return RV_BODY_RADIUS_M
+        return VEHICLES[self.vehicle].strike_radius_m
+
     @field_validator("vehicle")
     @classmethod
     def _known_vehicle(cls, value: str) -> str:

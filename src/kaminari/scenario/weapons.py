@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
@@ -13,6 +13,8 @@ from kaminari.scenario.yaml_lines import FieldProblem
 
 if TYPE_CHECKING:
     from kaminari.weapons.battery import Battery
+    from kaminari.weapons.damage import Lethality
+    from kaminari.weapons.guided import Guidance
     from kaminari.weapons.projectile import Projectile
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "BatteryConfig",
     "DispersionConfig",
     "ElevationLimitsConfig",
+    "GuidanceConfig",
+    "LethalityConfig",
     "ProjectileConfig",
 ]
 
@@ -30,9 +34,81 @@ def _battery_class() -> type[Battery]:
     return Battery
 
 
+def _guidance_class() -> type[Guidance]:
+    from kaminari.weapons.guided import Guidance
+
+    return Guidance
+
+
+class GuidanceConfig(_Model):
+    """A guided round (``kaminari.weapons.guided``): command guidance from the fire-control
+    radar's measurements of target and round, or a seeker with an acquisition range and field
+    of view; proportional navigation or zero-effort miss; the divert it may pull and the lag of
+    its response."""
+
+    kind: Literal["command", "seeker"] = Field(default_factory=_default(_guidance_class, "kind"))
+    law: Literal["pn", "zem"] = Field(default_factory=_default(_guidance_class, "law"))
+    navigation_gain: float = Field(
+        default_factory=_default(_guidance_class, "navigation_gain"), gt=0, le=20
+    )
+    max_accel_g: float = Field(
+        default_factory=_default(_guidance_class, "max_accel_g"), ge=0, le=1_000
+    )
+    time_constant_s: float = Field(
+        default_factory=_default(_guidance_class, "time_constant_s"), ge=0, le=10
+    )
+    acquisition_range_km: float = Field(
+        default_factory=_default(_guidance_class, "acquisition_range_m", 1e-3), gt=0
+    )
+    field_of_view_deg: float = Field(
+        default_factory=_default(_guidance_class, "field_of_view_rad", _DEG_PER_RAD), gt=0,
+        le=180,
+    )
+    position_sigma_m: float = Field(
+        default_factory=_default(_guidance_class, "position_sigma_m"), ge=0
+    )
+    angle_sigma_mrad: float = Field(
+        default_factory=_default(_guidance_class, "angle_sigma_rad", _MRAD_PER_RAD), ge=0
+    )
+
+    def to_guidance(self) -> Guidance:
+        from kaminari.weapons.guided import Guidance
+
+        return Guidance(
+            kind=self.kind,
+            law=self.law,
+            navigation_gain=self.navigation_gain,
+            max_accel_g=self.max_accel_g,
+            time_constant_s=self.time_constant_s,
+            acquisition_range_m=self.acquisition_range_km * 1e3,
+            field_of_view_rad=math.radians(self.field_of_view_deg),
+            position_sigma_m=self.position_sigma_m,
+            angle_sigma_rad=self.angle_sigma_mrad / _MRAD_PER_RAD,
+        )
+
+
 class ProjectileConfig(_Model):
     mass_kg: float = Field(gt=0, le=1_000)
     diameter_m: float = Field(gt=0, le=1)
+    guidance: GuidanceConfig | None = None
+
+
+class LethalityConfig(_Model):
+    """The round's Pk against miss distance (``kaminari.weapons.damage.Lethality``):
+    hit-to-kill (a strike on the threat's body), or a damage function of ``radius_m``
+    (cookie_cutter or carleton: R; gaussian: sigma_d) with the ``source`` of that figure."""
+
+    kind: Literal["hit-to-kill", "cookie_cutter", "carleton", "gaussian"] = "hit-to-kill"
+    radius_m: float | None = Field(default=None, gt=0, le=1_000)
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _radius_for_a_damage_function(self) -> LethalityConfig:
+        if self.kind != "hit-to-kill" and self.radius_m is None:
+            raise FieldProblem(
+                ("radius_m",), f"a {self.kind} damage function needs its radius_m", "radius_m > 0"
+            )
+        return self
 
 
 class ElevationLimitsConfig(_Model):
@@ -86,8 +162,10 @@ class DispersionConfig(_Model):
 
 
 class BatteryConfig(_Model):
-    """A railgun battery: site, muzzle velocity, rate of fire, magazine, projectile, lethality,
-    the elevations and the sector it fires into, its reaction time and its dispersion."""
+    """A railgun battery: site, muzzle velocity, rate of fire, magazine, projectile (guided or
+    not), lethality (hit-to-kill unless given; ``lethal_radius_m`` is a cookie cutter of a
+    user's radius instead), cost per round, the elevations and the sector it fires into, its
+    reaction time and its dispersion."""
 
     name: Name
     site: SiteConfig
@@ -95,7 +173,12 @@ class BatteryConfig(_Model):
     rate_of_fire_rpm: float = Field(gt=0, le=600)
     magazine: int = Field(ge=1)
     projectile: ProjectileConfig
-    lethal_radius_m: float = Field(gt=0, le=1_000)
+    lethal_radius_m: float | None = Field(default=None, gt=0, le=1_000)
+    lethality: LethalityConfig = Field(default_factory=LethalityConfig)
+    cost_usd: float | None = Field(
+        default=None, ge=0, description="cost of one round; default: an unguided or a guided "
+        "round's public figure",
+    )
     elevation_deg: ElevationLimitsConfig = Field(default_factory=ElevationLimitsConfig)
     azimuth_deg: AzimuthSectorConfig = Field(default_factory=AzimuthSectorConfig)
     reaction_s: float = Field(
@@ -105,14 +188,51 @@ class BatteryConfig(_Model):
     )
     dispersion: DispersionConfig = Field(default_factory=DispersionConfig)
 
+    def kill_radius_m(self, threat_radius_m: float) -> float:
+        """The radius of the round's damage function against a threat of this body radius:
+        the cookie cutter's or damage function's own, or the threat's plus the round's for
+        hit-to-kill (the figure a miss is read against on the report)."""
+        if self.lethal_radius_m is not None:
+            return self.lethal_radius_m
+        if self.lethality.kind == "hit-to-kill" or self.lethality.radius_m is None:
+            return threat_radius_m + 0.5 * self.projectile.diameter_m
+        return self.lethality.radius_m
+
+    def lethality_text(self) -> str:
+        """What the round's lethality is, in a few words, for the report."""
+        if self.lethal_radius_m is not None:
+            return f"cookie cutter {self.lethal_radius_m:g} m (scenario)"
+        c = self.lethality
+        if c.kind == "hit-to-kill":
+            return "hit-to-kill"
+        return f"{c.kind.replace('_', ' ')} {c.radius_m:g} m"
+
     def to_projectile(self) -> Projectile:
         from kaminari.weapons.projectile import Projectile  # numerics only when shooting
 
         return Projectile(mass_kg=self.projectile.mass_kg, diameter_m=self.projectile.diameter_m)
 
+    def to_lethality(self) -> Lethality:
+        from kaminari.weapons.damage import Lethality
+
+        c = self.lethality
+        if c.kind == "hit-to-kill":
+            return Lethality()
+        assert c.radius_m is not None
+        return Lethality(c.kind, c.radius_m, c.source or "the scenario's figure")
+
     def to_battery(self) -> Battery:
         """The battery in SI: radians, metres, seconds."""
-        from kaminari.weapons.battery import Battery  # numerics only when shooting
+        from kaminari.weapons.battery import (  # numerics only when shooting
+            GUIDED_ROUND_COST_USD,
+            UNGUIDED_ROUND_COST_USD,
+            Battery,
+        )
+
+        guidance = self.projectile.guidance
+        cost = self.cost_usd
+        if cost is None:
+            cost = UNGUIDED_ROUND_COST_USD if guidance is None else GUIDED_ROUND_COST_USD
 
         return Battery(
             name=self.name,
@@ -124,6 +244,9 @@ class BatteryConfig(_Model):
             rate_of_fire_rpm=self.rate_of_fire_rpm,
             magazine=self.magazine,
             lethal_radius_m=self.lethal_radius_m,
+            lethality=self.to_lethality(),
+            cost_usd=cost,
+            guidance=None if guidance is None else guidance.to_guidance(),
             min_elevation_rad=math.radians(self.elevation_deg.min),
             max_elevation_rad=math.radians(self.elevation_deg.max),
             min_azimuth_rad=math.radians(self.azimuth_deg.min),

@@ -23,7 +23,7 @@ from kaminari.threats.flyout import GlideStart, ThreatSpec
 from kaminari.threats.guidance import GuidancePlan
 from kaminari.threats.vehicles import GlideVehicle
 
-__all__ = ["BALLISTIC", "ConstantDragAero", "reentry_specs", "reentry_vehicle"]
+__all__ = ["BALLISTIC", "RV_BODY_RADIUS_M", "ConstantDragAero", "reentry_specs", "reentry_vehicle"]
 
 Array = NDArray[np.float64]
 
@@ -55,12 +55,18 @@ class ConstantDragAero:
         return (0.0, 0.0, 0.0, 0.0, 0.0, self.cd, 0.0, 0.0, 0.0, 0.0)
 
 
+RV_BODY_RADIUS_M = 0.3
+"""Radius of a re-entry vehicle's body that a kinetic round must strike, m: a generic cone of
+0.6 m base diameter (kaminari assumption, docs/assumptions.md)."""
+
+
 def reentry_vehicle(beta_kgpm2: float, name: str = "rv") -> GlideVehicle:
     """A drag-only body of ballistic coefficient ``beta_kgpm2`` = m / (C_D A), kg/m^2."""
     if not beta_kgpm2 > 0.0:
         raise ValueError(f"a ballistic coefficient must be > 0 kg/m^2 (got {beta_kgpm2})")
     return GlideVehicle(
-        name=name, mass_kg=float(beta_kgpm2), ref_area_m2=1.0, aero=ConstantDragAero()
+        name=name, mass_kg=float(beta_kgpm2), ref_area_m2=1.0, aero=ConstantDragAero(),
+        body_radius_m=RV_BODY_RADIUS_M,
     )
 
 

@@ -118,13 +118,23 @@ assumption (no public figure found; docs/assumptions.md)."""
 @dataclass(frozen=True)
 class GlideVehicle:
     """A point-mass lifting body: name, mass (kg), aerodynamic reference area (m^2), aero model,
-    and the effective nose radius (m) of its stagnation-point heat rate."""
+    the effective nose radius (m) of its stagnation-point heat rate, and the radius of the body
+    a kinetic round must strike (m; None: that of a disc of the reference area,
+    sqrt(S / pi), 0.39 m for the CAV-H: kaminari's assumption, docs/assumptions.md)."""
 
     name: str
     mass_kg: float
     ref_area_m2: float
     aero: AeroModel
     nose_radius_m: float = CAV_H_NOSE_RADIUS_M
+    body_radius_m: float | None = None
+
+    @property
+    def strike_radius_m(self) -> float:
+        """The body radius a hit-to-kill round must come within (with its own radius)."""
+        if self.body_radius_m is not None:
+            return float(self.body_radius_m)
+        return float(np.sqrt(self.ref_area_m2 / np.pi))
 
 
 CAV_H = GlideVehicle(

@@ -12,11 +12,28 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.frames import geodetic2ecef
+from kaminari.weapons.damage import Lethality
+from kaminari.weapons.guided import Guidance
 from kaminari.weapons.projectile import DEFAULT_MUZZLE_VELOCITY_MPS, Projectile
 
-__all__ = ["Battery", "azimuth_allowed", "dispersed_shots", "elevation_allowed"]
+__all__ = [
+    "GUIDED_ROUND_COST_USD",
+    "UNGUIDED_ROUND_COST_USD",
+    "Battery",
+    "azimuth_allowed",
+    "dispersed_shots",
+    "elevation_allowed",
+]
 
 Array = NDArray[np.float64]
+
+UNGUIDED_ROUND_COST_USD = 25_000.0
+"""Cost of one unguided railgun round, US$: the order of the figure publicly quoted by the US
+Navy's railgun programme for its projectiles (some US$25,000 a round; R. O'Rourke, CRS report
+R44175, "Navy Lasers, Railgun, and Gun-Launched Guided Projectile"); docs/assumptions.md."""
+GUIDED_ROUND_COST_USD = 85_000.0
+"""Cost of one guided hypervelocity projectile, US$: the Navy's estimate of roughly US$85,000
+per HVP reported in CRS R44175 (same report); docs/assumptions.md."""
 
 _TWO_PI = 2.0 * np.pi
 # Floor on cos(elevation) in the azimuth-error scaling: at the zenith an azimuth error moves the
@@ -30,8 +47,12 @@ class Battery:
 
     Dispersion, shot to shot: ``sigma_muzzle_velocity_mps`` and ``sigma_pointing_rad`` (in both
     azimuth and elevation), independent Gaussian. ``reaction_s``: from the decision to fire to
-    the round leaving the muzzle. ``lethal_radius_m``: a kill when the closest approach of round
-    and threat is within it. The azimuth sector runs clockwise from ``min_azimuth_rad`` to
+    the round leaving the muzzle. ``lethality``: the round's Pk against miss distance (default
+    hit-to-kill: a kill when the round strikes the threat's body); ``lethal_radius_m``, where
+    given, replaces it with a cookie cutter of that radius (a user's figure). ``cost_usd``: the
+    cost of one round (``UNGUIDED_ROUND_COST_USD`` by default). ``guidance``: a guided round
+    (``weapons.guided``), flown against the threat by the engagement; None: unguided. The
+    azimuth sector runs clockwise from ``min_azimuth_rad`` to
     ``max_azimuth_rad``; ``min > max`` (after reduction to [0, 2 pi)) means it crosses north.
     """
 
@@ -43,7 +64,10 @@ class Battery:
     projectile: Projectile = field(default_factory=Projectile)
     rate_of_fire_rpm: float = 10.0
     magazine: int = 40
-    lethal_radius_m: float = 5.0
+    lethal_radius_m: float | None = None
+    lethality: Lethality = field(default_factory=Lethality)
+    cost_usd: float = UNGUIDED_ROUND_COST_USD
+    guidance: Guidance | None = None
     min_elevation_rad: float = 0.08726646259971647  # 5 deg
     max_elevation_rad: float = 1.4835298641951802  # 85 deg
     min_azimuth_rad: float = 0.0
@@ -58,6 +82,18 @@ class Battery:
     @property
     def shot_interval_s(self) -> float:
         return 60.0 / self.rate_of_fire_rpm
+
+    @property
+    def damage(self) -> Lethality:
+        """The round's Pk against miss: ``lethality``, or the cookie cutter of
+        ``lethal_radius_m`` where that is given."""
+        if self.lethal_radius_m is not None:
+            return Lethality("cookie_cutter", self.lethal_radius_m, "the scenario's lethal radius")
+        return self.lethality
+
+    @property
+    def round_radius_m(self) -> float:
+        return 0.5 * self.projectile.diameter_m
 
 
 def dispersed_shots(

@@ -29,12 +29,16 @@ numpy scalar for scalar input).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.stats import ncx2, norm
 
 __all__ = [
     "DAMAGE_KINDS",
+    "LETHALITY_KINDS",
+    "Lethality",
     "carleton",
     "cookie_cutter",
     "expected_pk",
@@ -181,3 +185,57 @@ def expected_pk(
         v = sd2 + s**2
         pk = sd2 / v * np.exp(-0.5 * b**2 / v)
     return _out(np.asarray(pk, dtype=float))
+
+
+LETHALITY_KINDS = ("hit-to-kill", *DAMAGE_KINDS)
+
+
+@dataclass(frozen=True)
+class Lethality:
+    """An effector's Pk against miss distance, with its source.
+
+    ``kind``: "hit-to-kill" (a kinetic body that kills by striking: a cookie cutter of the
+    threat's body radius plus the round's, ``hit_to_kill_radius_m``), or a damage function of
+    its own size ``radius_m`` ("cookie_cutter" R, "carleton" R, "gaussian" sigma_d: a
+    fragmenting payload or a lethal radius given by the user). ``source`` names where the
+    figure comes from; it goes on the report.
+    """
+
+    kind: str = "hit-to-kill"
+    radius_m: float = 0.0
+    source: str = "body contact: the threat's body radius plus the round's"
+
+    def __post_init__(self) -> None:
+        if self.kind not in LETHALITY_KINDS:
+            raise ValueError(f"Lethality.kind must be one of {LETHALITY_KINDS}, got {self.kind!r}")
+        if self.kind != "hit-to-kill" and not (np.isfinite(self.radius_m) and self.radius_m > 0):
+            raise ValueError(f"Lethality.radius_m must be > 0 for {self.kind}, got {self.radius_m}")
+
+    def size_m(self, threat_radius_m: ArrayLike, round_radius_m: float) -> Array:
+        """The damage function's size against threats of these body radii (m)."""
+        if self.kind == "hit-to-kill":
+            return np.asarray(hit_to_kill_radius_m(threat_radius_m, round_radius_m), dtype=float)
+        return np.broadcast_to(float(self.radius_m), np.shape(threat_radius_m)).astype(float)
+
+    def pk(self, miss_m: ArrayLike, threat_radius_m: ArrayLike, round_radius_m: float) -> Array:
+        """P(kill | miss) for misses (...) against threats of body radii broadcast with them."""
+        size = self.size_m(threat_radius_m, round_radius_m)
+        miss = np.asarray(miss_m, dtype=float)
+        safe = np.where(np.isfinite(miss), miss, np.inf)
+        if self.kind in ("hit-to-kill", "cookie_cutter"):
+            return np.where(safe <= size, 1.0, 0.0)
+        if self.kind == "carleton":
+            return np.exp(-((safe / size) ** 2))
+        return np.exp(-0.5 * (safe / size) ** 2)
+
+    def expected(
+        self, miss_sigma_m: ArrayLike, threat_radius_m: ArrayLike, round_radius_m: float
+    ) -> Array:
+        """The expected Pk of an unbiased circular normal miss of per-axis sigma
+        (``expected_pk``); 0 where the sigma is not finite (no aim)."""
+        kind = "cookie_cutter" if self.kind == "hit-to-kill" else self.kind
+        size = self.size_m(threat_radius_m, round_radius_m)
+        sigma = np.asarray(miss_sigma_m, dtype=float)
+        finite = np.isfinite(sigma)
+        pk = expected_pk(kind, size, np.where(finite, sigma, 1.0))
+        return np.where(finite, pk, 0.0)

@@ -48,11 +48,22 @@ Model:
 - **Guidance** (``InterceptorGuidance``): a vertical rise; then midcourse steering of the
   velocity towards a predicted intercept point (the target extrapolated in a straight line over
   the time the missile needs at ``midcourse_speed_mps``), with gravity cancelled across the
-  velocity; within ``terminal_range_m`` of the target, true proportional navigation
-  a = N V_c (Omega x e_los) (P. Zarchan, "Tactical and Strategic Missile Guidance", 6th ed.,
-  AIAA, 2012, ch. 2 and 8), again with gravity cancelled. The seeker is perfect (guidance reads
-  the target's true position and velocity at each step). The command is held over a step and
-  limited to a_max as the state changes within it.
+  velocity; within ``terminal_range_m`` of the target, or ``terminal_time_s`` of it at the
+  present closing speed (a 3 km/s glide vehicle meets a Mach 3 missile at 4-5 km/s, so 20 km is
+  only 4 s of homing), augmented proportional navigation
+  a = N' V_c (Omega x e_los) + N'/2 a_rel across the line of sight (P. Zarchan, "Tactical and
+  Strategic Missile Guidance", 6th ed., AIAA, 2012, ch. 2 and 8;
+  ``kaminari.weapons.guided.pn_acceleration``), a_rel the target's acceleration less the
+  missile's own uncontrolled acceleration (gravity, the frame terms, thrust less zero-lift
+  drag along its velocity), which compensates gravity across the line of sight. The missile
+  can only pull across its own velocity e_v, so the law's command a_c (across the line of sight
+  e_los) is flown as a_c - (a_c . e_v) / (e_los . e_v) e_los: across e_v, with the same part
+  across the line of sight; plain PN less the projection loses the part along e_v, which is
+  large at the lead angles of a slow missile against a fast target. The seeker is perfect: the
+  guidance reads the target's true position and velocity at each step, and its acceleration as
+  the second-order backward difference of the velocities it has read (standing for the
+  seeker's or track's estimate). The command is held over a step and limited to a_max as the
+  state changes within it.
 - **Integration.** Classical RK4 on the batch, numpy over members and a Python loop over time
   steps. A step that straddles an event of a member (launch, burnout, ignition) is split at the
   event, so no RK4 stage sees a jump in thrust or mass.
@@ -79,6 +90,7 @@ from kaminari.dynamics.forces import EARTH, AirState, Environment, air_state, fr
 from kaminari.earth.constants import DEG, G0_MPS2
 from kaminari.earth.frames import ecef2geodetic, enu_rotation, geodetic2ecef
 from kaminari.earth.geodesy import ground_range_m
+from kaminari.weapons.guided import pn_acceleration
 from kaminari.weapons.lethality import closest_approach
 
 __all__ = [
@@ -276,9 +288,10 @@ SM6_CLASS = InterceptorSpec(
 class InterceptorGuidance:
     """Guidance of an interceptor: vertical rise (s) before any turn; midcourse heading gain
     (1/s: the turn rate per radian of heading error) and the speed (m/s) the predicted
-    intercept point is computed with; proportional-navigation gain N and the range (m) from
-    the target within which it takes over. ``pitch_gain_ps`` is the heading gain of the pitch
-    programmes ``fly_programmes`` flies."""
+    intercept point is computed with; proportional-navigation gain N' and the range (m) from
+    the target, or the time (s) to it at the present closing speed (range / closing speed),
+    within which it takes over, whichever comes first. ``pitch_gain_ps`` is the heading gain of
+    the pitch programmes ``fly_programmes`` flies."""
 
     vertical_rise_s: float = 1.0
     midcourse_gain_ps: float = 1.0
@@ -286,11 +299,12 @@ class InterceptorGuidance:
     nav_gain: float = 4.0
     terminal_range_m: float = 20_000.0
     pitch_gain_ps: float = 1.0
+    terminal_time_s: float = 10.0
 
     def __post_init__(self) -> None:
         for name in (
             "midcourse_gain_ps", "midcourse_speed_mps", "nav_gain", "terminal_range_m",
-            "pitch_gain_ps",
+            "pitch_gain_ps", "terminal_time_s",
         ):  # fmt: skip
             value = getattr(self, name)
             if not (math.isfinite(value) and value > 0.0):
@@ -472,6 +486,7 @@ class _Snapshot(NamedTuple):
     mass_kg: Array
     a_max_mps2: Array
     frame: Array
+    axial_mps2: Array
 
 
 def _snapshot(model: _Model, tau_s: Array, y: Array) -> _Snapshot:
@@ -481,7 +496,11 @@ def _snapshot(model: _Model, tau_s: Array, y: Array) -> _Snapshot:
     a_max = available_acceleration_mps2(
         model.spec, air.q_pa, p.mass_kg, p.area_m2, p.thrust_n, p.tvc_rad
     )
-    return _Snapshot(air, _velocity_direction(y, air), p.mass_kg, a_max, np.stack(model.frame(y)))
+    cd = np.interp(air.mach, model.cd_m, model.cd_v)
+    axial = (p.thrust_n - air.q_pa * cd * p.area_m2) / p.mass_kg
+    return _Snapshot(
+        air, _velocity_direction(y, air), p.mass_kg, a_max, np.stack(model.frame(y)), axial
+    )
 
 
 def _across(a: Array, ev: Array) -> Array:
@@ -534,8 +553,9 @@ def fly_interceptors(
     (m) and velocity (m/s) in ECEF at the times ``t0_s + dt_s * arange(K)``, which are the
     missile's steps; NaN where the target is not there. ``launch_t_s`` (M,) or a number: launch
     times on the same clock. Each missile rises vertically, turns towards its predicted intercept
-    point and homes by proportional navigation (module docstring) until it reaches the ground,
-    starts to open from its target after the terminal phase, or the target samples end."""
+    point and homes by augmented proportional navigation (module docstring) until it reaches
+    the ground, starts to open from its target after the terminal phase, or the target samples
+    end."""
     guidance = guidance or InterceptorGuidance()
     if not (math.isfinite(dt_s) and dt_s > 0.0):
         raise ValueError(f"dt_s must be a finite number > 0; got {dt_s!r}")
@@ -556,6 +576,7 @@ def fly_interceptors(
     n_t = tr.shape[1]
     t = t0_s + dt_s * np.arange(n_t)
 
+    ta = _target_acceleration(tv, dt_s)
     model = _Model(spec, env, gravity=True)
     r0, _ = _site(lat_rad, lon_rad, alt_m)
     y = np.zeros((6, n))
@@ -575,13 +596,15 @@ def fly_interceptors(
         rng = np.sqrt(np.einsum("in,in->n", rel_r, rel_r))
         closing = -np.einsum("in,in->n", rel_r, rel_v) / np.maximum(rng, 1e-9)
         was_terminal = terminal.copy()
-        terminal |= (rng < guidance.terminal_range_m) & (tau >= guidance.vertical_rise_s)
+        near = (rng < guidance.terminal_range_m) | (rng < guidance.terminal_time_s * closing)
+        terminal |= near & (tau >= guidance.vertical_rise_s)
+        a_rel = ta[:, k].T - snap.frame - snap.axial_mps2 * snap.ev
+        midcourse = _midcourse_command(y, snap, tr[:, k].T, tv[:, k].T, guidance)
         cmd = np.where(
             terminal,
-            _pn_command(rel_r, rel_v, rng, closing, guidance.nav_gain),
-            _midcourse_command(y, snap, tr[:, k].T, tv[:, k].T, guidance),
+            _homing_command(rel_r, rel_v, a_rel, snap.ev, guidance.nav_gain),
+            _across(midcourse - snap.frame, snap.ev),
         )
-        cmd = _across(cmd - snap.frame, snap.ev)
         cmd = np.where((tau >= guidance.vertical_rise_s) & np.isfinite(cmd), cmd, 0.0)
         y_new = _step(model, tau, y, dt_s, cmd)
         alt_new = air_state(*y_new, env).alt_m
@@ -606,13 +629,38 @@ def fly_interceptors(
     )
 
 
-def _pn_command(rel_r: Array, rel_v: Array, rng: Array, closing: Array, nav_gain: float) -> Array:
-    """True proportional navigation a = N V_c (Omega x e_los), Omega = (r x v) / |r|^2 the
-    line-of-sight rate (Zarchan 2012, ch. 2), for relative positions and velocities (3, N)."""
-    r2 = np.maximum(rng * rng, 1e-9)
-    omega = np.cross(rel_r, rel_v, axis=0) / r2
-    e_los = rel_r / np.sqrt(r2)
-    return nav_gain * closing * np.cross(omega, e_los, axis=0)  # type: ignore[no-any-return]
+def _target_acceleration(tv: Array, dt_s: float) -> Array:
+    """The target's acceleration (M, K, 3) at each step from the velocities (M, K, 3) read up to
+    it: the second-order backward difference (3 v_k - 4 v_k-1 + v_k-2) / (2 dt), exact for a
+    velocity quadratic in time; the first-order one where v_k-2 is missing, zero at the first
+    sample (or where v_k-1 is missing too)."""
+    a = np.zeros_like(tv)
+    with np.errstate(invalid="ignore"):
+        first = (tv[:, 1:] - tv[:, :-1]) / dt_s
+        second = (3.0 * tv[:, 2:] - 4.0 * tv[:, 1:-1] + tv[:, :-2]) / (2.0 * dt_s)
+    a[:, 1:] = np.where(np.isfinite(first), first, 0.0)
+    a[:, 2:] = np.where(np.isfinite(second), second, a[:, 2:])
+    return a
+
+
+_MIN_LOS_COS = 0.2
+"""Least |e_los . e_v| the projection of the homing command across the missile's velocity
+divides by (the command grows as 1 / cos(lead angle); beyond about 78 deg the cap a_max rules
+anyway): a kaminari assumption."""
+
+
+def _homing_command(rel_r: Array, rel_v: Array, a_rel: Array, ev: Array, nav_gain: float) -> Array:
+    """Augmented true PN, a_c = N' V_c (Omega x e_los) + N'/2 (a_rel across e_los) (Zarchan
+    2012, ch. 8; ``kaminari.weapons.guided.pn_acceleration``), flown across the missile's
+    velocity ``ev``: a_c - (a_c . e_v) / (e_los . e_v) e_los, whose part across the line of
+    sight is a_c. Relative positions, velocities and accelerations (target less missile) and
+    ``ev`` (3, N); the command (3, N) across ``ev``."""
+    a_c = pn_acceleration(rel_r.T, rel_v.T, nav_gain, a_rel.T).T
+    rng = np.sqrt(np.einsum("in,in->n", rel_r, rel_r))
+    e_los = rel_r / np.maximum(rng, 1e-9)
+    cos = np.einsum("in,in->n", e_los, ev)
+    cos = np.where(cos >= 0.0, np.maximum(cos, _MIN_LOS_COS), np.minimum(cos, -_MIN_LOS_COS))
+    return _across(a_c - np.einsum("in,in->n", a_c, ev) / cos * e_los, ev)
 
 
 def _midcourse_command(

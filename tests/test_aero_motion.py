@@ -5,15 +5,27 @@ the physics predictor that fire control flies with it."""
 import numpy as np
 import pytest
 from scipy.stats import chi2
-from test_tracking import SLOTS, first_slots, glide_state, measure, scan_one_each
+from test_tracking import (
+    R_RADAR,
+    SLOTS,
+    T_TRACK_S,
+    _track_glide,
+    first_slots,
+    glide,  # noqa: F401 - the fixture, shared
+    glide_state,
+    measure,
+    scan_one_each,
+)
 
 from kaminari.dynamics.integrator import PointMassModel
 from kaminari.earth.frames import enu_rotation, geodetic2ecef
 from kaminari.threats.flyout import GlideController, GlideStart, ThreatSpec, fly_threats
-from kaminari.threats.guidance import GuidancePlan
+from kaminari.threats.guidance import BankPlan, GuidancePlan
 from kaminari.threats.vehicles import CAV_H
 from kaminari.tracking import ekf
 from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.measurement import RangeAzimuthElevation
+from kaminari.tracking.pcrlb import Look, pcrlb, position_bound_m
 from kaminari.tracking.tracker import CONFIRMED, new_tracks
 
 DEG = np.pi / 180.0
@@ -132,3 +144,47 @@ def test_motion_must_be_known():
         TrackerConfig(motion="jerk")
     with pytest.raises(ValueError, match="motion"):
         ekf.propagate_mean(np.zeros(9) + 7e6, 1.0, "jerk")
+
+
+def _weave(glide_fixture):
+    """The glide fixture's start and radars with a 30 deg, 40 s bank weave."""
+    spec = ThreatSpec(
+        "weave", CAV_H, GlideStart(33.0 * DEG, 128.0 * DEG, 50e3, 5000.0, 0.0, 60.0 * DEG),
+        GuidancePlan(10.0 * DEG, bank=BankPlan("weave", amplitude_rad=30 * DEG, period_s=40.0)),
+    )
+    traj = fly_threats([spec], dt_s=0.1, t_max_s=T_TRACK_S + 1.0)
+    controller = GlideController.from_specs([spec])
+    model = PointMassModel(controller.area_over_mass, controller)
+    r, v = traj.r_ecef[0], traj.v_ecef[0]
+    total = model.derivative(traj.t_s[:, None], np.concatenate([r, v], -1).T[:, :, None])
+    a_ng = total[3:6, :, 0].T - ekf.frame_acceleration(r, v)
+    return {**glide_fixture, "x": np.concatenate([r, v, a_ng], axis=1)}
+
+
+def _rmse_over_bound(truth, motion):
+    """Per scan after confirmation: the position RMSE of 100 replications of the tracker
+    (radar A of test_tracking, 1 Hz, 20 m and 1 mrad) over the square root of the PCRLB of
+    the same looks, with the tracker's default jerk PSD."""
+    q = TrackerConfig().jerk_psd_m2ps5
+    rows = _track_glide(truth, [("A", 0.0)], motion=motion)
+    t = np.arange(0.0, T_TRACK_S + 1e-9, 1.0)
+    x = truth["x"][np.round(t * 10).astype(int)]
+    looks = [[Look(RangeAzimuthElevation(*truth["A"], R_RADAR))] for _ in t]
+    p0 = np.diag([1e8] * 3 + [1e6] * 3 + [2500.0] * 3)
+    bound = position_bound_m(pcrlb(t, x, looks, p0, q))
+    return rows[:, 3] / bound[np.round(rows[:, 0]).astype(int)]
+
+
+def test_aero_filter_error_stays_near_the_pcrlb_on_a_free_glide_and_a_weave(glide):  # noqa: F811
+    """Issue acceptance: with the aero motion the tracker's position RMSE over 100
+    replications is at most 1.25 times the square root of the posterior Cramer-Rao bound
+    (Tichavsky, Muravchik & Nehorai 1998) at every scan of a free glide (measured: median
+    0.93, worst 1.10), and at most 2 times on a 30 deg, 40 s weave (median 1.09, worst 1.98).
+    The nearly-constant-acceleration filter (the default) is within 1.25 at the median of the
+    glide but reaches 1.40 at the phugoid's turns, and 2.03 on the weave."""
+    free = _rmse_over_bound(glide, "aero")
+    assert np.max(free) <= 1.25 and np.median(free) <= 1.0
+    weave = _rmse_over_bound(_weave(glide), "aero")
+    assert np.max(weave) <= 2.0 and np.median(weave) <= 1.25
+    held = _rmse_over_bound(glide, "acceleration")
+    assert np.max(held) > np.max(free)

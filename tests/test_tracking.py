@@ -621,14 +621,16 @@ def glide():
     return {"t": traj.t_s, "x": np.concatenate([r, v, a_ng], axis=1), "A": site_a, "B": site_b}
 
 
-def _track_glide(glide, radars, q=None, seed=11):
+def _track_glide(glide, radars, q=None, seed=11, motion="acceleration"):
     """Track the glide in N_REPS replications with the radars [(site, first scan s)] at 1 Hz,
     scans merged in time order, each replication reporting its one detection per scan (the
     tracker finds its track by gating). Returns per scan after confirmation: time, 9-state and
     6-state NEES averaged over the replications, position RMSE (m) and the single-detection
     position error sqrt(trace(converted covariance)) (m) of that scan's radar."""
     rng = np.random.default_rng(seed)
-    config = TrackerConfig() if q is None else TrackerConfig(jerk_psd_m2ps5=q)
+    config = TrackerConfig(motion=motion) if q is None else TrackerConfig(
+        jerk_psd_m2ps5=q, motion=motion
+    )
     scans = sorted(
         (t, glide[name]) for name, t0 in radars for t in np.arange(t0, T_TRACK_S + 1e-9, 1.0)
     )

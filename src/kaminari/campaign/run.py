@@ -4,7 +4,7 @@ tables. The campaign itself (chunks, seeds, backends, the store) is in ``engine`
 from __future__ import annotations
 
 from kaminari.engagement.chain import KillChain, ballistic_tables
-from kaminari.firecontrol.envelope import BallisticTable
+from kaminari.firecontrol.effectors import WeaponTable
 from kaminari.threats.flyout import ThreatTrajectories, fly_threats
 
 __all__ = ["CampaignInputs", "prepare"]
@@ -13,7 +13,7 @@ __all__ = ["CampaignInputs", "prepare"]
 class CampaignInputs:
     """What every chunk of a campaign shares: the flown threats and the ballistic tables."""
 
-    def __init__(self, truth: ThreatTrajectories, tables: list[BallisticTable]) -> None:
+    def __init__(self, truth: ThreatTrajectories, tables: list[WeaponTable]) -> None:
         self.truth = truth
         self.tables = tables
 

@@ -121,6 +121,7 @@ def _raid_table(raid: RaidSummary) -> Table | None:
 
 def _envelope_table(batteries, tables, max_tof_s: float) -> Table:  # type: ignore[no-untyped-def]
     from kaminari.firecontrol.envelope import envelope, max_altitude_m
+    from kaminari.firecontrol.interceptor import ReachTable, reach_band, reach_ceiling_m
 
     table = Table(
         title=f"Engagement envelope: ground range (km) reachable within {max_tof_s:g} s",
@@ -130,14 +131,26 @@ def _envelope_table(batteries, tables, max_tof_s: float) -> Table:  # type: igno
     for battery in batteries:
         table.add_column(battery.name, justify="right")
     alts = np.array(ENVELOPE_ALTITUDES_KM) * 1e3
-    bands = [envelope(tab, max_tof_s, alts) for tab in tables]
+    def tof(battery) -> float:  # type: ignore[no-untyped-def]
+        return getattr(battery, "max_time_of_flight_s", max_tof_s)
+
+    bands = [
+        reach_band(tab, tof(b), alts) if isinstance(tab, ReachTable)
+        else envelope(tab, max_tof_s, alts)
+        for b, tab in zip(batteries, tables, strict=True)
+    ]  # fmt: skip
     for i, alt in enumerate(ENVELOPE_ALTITUDES_KM):
         cells = []
         for lo, hi in bands:
             ok = np.isfinite(lo[i])
             cells.append(f"{lo[i] / 1e3:.1f}-{hi[i] / 1e3:.1f}" if ok else "out of reach")
         table.add_row(f"{alt:g}", *cells)
-    table.add_row("highest", *[f"{max_altitude_m(tab, max_tof_s) / 1e3:.1f} km" for tab in tables])
+    ceilings = [
+        reach_ceiling_m(tab, tof(b)) if isinstance(tab, ReachTable)
+        else max_altitude_m(tab, max_tof_s)
+        for b, tab in zip(batteries, tables, strict=True)
+    ]  # fmt: skip
+    table.add_row("highest", *[f"{c / 1e3:.1f} km" for c in ceilings])
     return table
 
 
@@ -264,7 +277,7 @@ def run(
         result = run_campaign(spec, out, backend, resume=resume, progress=advance, inputs=inputs)
     replications = read_table(result.replications, COLUMNS["replications"])
     shots = read_table(result.shots, COLUMNS["shots"])
-    summaries = summarize(replications, shots, dive_targets(as_run))
+    summaries = summarize(replications, shots, dive_targets(as_run), as_run.threat_costs())
     console.print(_summary_table(summaries))
     sensing = _sensing_table(summaries)
     if sensing is not None:

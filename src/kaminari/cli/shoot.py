@@ -34,14 +34,14 @@ SLANT_RANGES_M = (10_000.0, 20_000.0, 30_000.0, 40_000.0)
 
 
 def _choose_battery(loaded: Scenario, scenario: Path, name: str | None) -> str:
-    """The battery named by ``--battery``; without it, the scenario's only battery."""
-    names = [b.name for b in loaded.batteries]
+    """The railgun battery named by ``--battery``; without it, the scenario's only one."""
+    names = [b.name for b in loaded.batteries if b.kind == "railgun"]
     if name in names:
         return name
     if name is None and len(names) == 1:
         return names[0]
     if not names:
-        message, allowed = "the scenario lists no batteries", "a scenario with batteries"
+        message, allowed = "the scenario lists no railgun batteries", "a scenario with one"
     elif name is None:
         message, allowed = "required: the scenario has several batteries", ", ".join(names)
     else:

@@ -35,7 +35,7 @@ from kaminari.campaign.sweep import (
 )
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
 from kaminari.errors import UserInputError
-from kaminari.report.summary import ThreatSummary, _fmt, summarize, wilson_interval
+from kaminari.report.summary import ThreatSummary, _fmt, _money, summarize, wilson_interval
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 from kaminari.scenario.yaml_lines import field_path
 
@@ -242,7 +242,7 @@ def _run_points(
                 run_campaign(spec, folder, backend, resume=resume, progress=advance)
             replications = read_table(folder / RESULT_FILES[0])
             shots = read_table(folder / RESULT_FILES[1])
-            summaries.append(summarize(replications, shots))
+            summaries.append(summarize(replications, shots, None, scenario.threat_costs()))
     return summaries
 
 
@@ -293,6 +293,38 @@ def _threat_table(grid: SweepGrid, threat: str, rows: Sequence[ThreatSummary | N
             cells = (f"{s.pk:.3f}", f"{s.pk_low:.3f}-{s.pk_high:.3f}", f"{s.kills}/{s.reps}",
                      _fmt(s.detect_t_s, ".0f"), _fmt(s.fc_track_t_s, ".1f"),
                      _fmt(s.handover_error_m, ".0f"))  # fmt: skip
+            table.add_row(str(point.index), *grid.texts(point).values(), *cells)
+    return table
+
+
+def _outcome_table(
+    grid: SweepGrid, threat: str, rows: Sequence[ThreatSummary | None]
+) -> Table | None:
+    """One row per point: where the kills happened, where their debris fell, the share of
+    defended outcomes and what the rounds cost (None for tables without costs)."""
+    if not any(s is not None and np.isfinite(s.cost_usd) for s in rows):
+        return None
+    names = [axis.name for axis in grid.axes]
+    table = Table(
+        title=f"{threat}: outcome and cost per point",
+        caption="kill km: median kill altitude; debris km: median distance of a kill's debris "
+        "from the nearest defended point; defended: share killed with debris beyond the "
+        "keep-out; US$ of the rounds fired at the threat per replication and per kill; "
+        "exchange: cost per kill over the threat's own cost",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("point", justify="right")
+    for short in _short_names(names):
+        table.add_column(short, justify="right")
+    for header in ("kill km", "debris km", "defended", "$/rep", "$/kill", "exchange"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for point, s in zip(grid.points(), rows, strict=True):
+        if s is not None:
+            defended = f"{s.defended / s.reps:.3f}" if s.defended >= 0 and s.reps else "–"
+            cells = (_fmt(s.kill_alt_m / 1e3, ".1f"), _fmt(s.debris_median_m / 1e3, ".2f"),
+                     defended, _money(s.cost_per_rep_usd), _money(s.cost_per_kill_usd),
+                     _fmt(s.cost_exchange, ".3g"))  # fmt: skip
             table.add_row(str(point.index), *grid.texts(point).values(), *cells)
     return table
 
@@ -402,7 +434,8 @@ def _write_sweep_table(
     columns["reps"] = np.array([s.reps for _, s in rows], dtype=np.int64)
     columns["kills"] = np.array([s.kills for _, s in rows], dtype=np.int64)
     for name in ("pk", "pk_low", "pk_high", "detect_t_s", "fc_track_t_s", "handover_t_s",
-                 "handover_error_m"):  # fmt: skip
+                 "handover_error_m", "kill_alt_m", "debris_median_m", "cost_usd",
+                 "cost_per_rep_usd", "cost_per_kill_usd", "cost_exchange"):  # fmt: skip
         columns[name] = np.array([getattr(s, name) for _, s in rows], dtype=float)
     write_table(columns, path)
 
@@ -485,6 +518,9 @@ def sweep(
     for threat in _threat_names(summaries):
         rows = _by_threat(summaries, threat)
         console.print(_threat_table(grid, threat, rows))
+        outcome = _outcome_table(grid, threat, rows)
+        if outcome is not None:
+            console.print(outcome)
         note = _resolution_note(threat, rows)
         if note:
             console.print(note, soft_wrap=True)

@@ -41,15 +41,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
+from kaminari.engagement.bound import track_bounds
 from kaminari.engagement.records import Records, concat, kill_places
 from kaminari.engagement.rounds import RoundBook
 from kaminari.engagement.signature import Signatures
 from kaminari.engagement.truth import Truth
 from kaminari.firecontrol.assignment import assign_weapons
 from kaminari.firecontrol.doctrine import Doctrine, EngagementState
-from kaminari.firecontrol.envelope import BallisticTable, ballistic_table
+from kaminari.firecontrol.effectors import Weapon, WeaponTable, effectors_for, weapon_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
-from kaminari.firecontrol.railgun import Effector, Rounds, effectors_for
+from kaminari.firecontrol.railgun import Effector, Rounds
 from kaminari.sensors.base import Sensor
 from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
@@ -59,8 +60,8 @@ from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
-from kaminari.weapons.battery import Battery
 from kaminari.weapons.guided import Guidance, fly_guided
+from kaminari.weapons.interceptor import fly_interceptors
 
 __all__ = [
     "PREDICTORS",
@@ -74,6 +75,10 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+
+INTERCEPTOR_DT_S = 0.02
+"""Step of an interceptor's flight against the truth, s: its proportional navigation closes
+at 3-5 km/s, 60-100 m a step."""
 
 DEFAULT_KEEP_OUT_M = 1_000.0
 """Keep-out radius of a defended point against a killed threat's debris, m: kaminari's
@@ -112,7 +117,7 @@ class KillChain:
 
     threats: tuple[ThreatSpec, ...]
     radars: tuple[Sensor, ...]
-    batteries: tuple[Battery, ...]
+    batteries: tuple[Weapon, ...]
     tracker: TrackerConfig = field(default_factory=TrackerConfig)
     doctrine: Doctrine = field(default_factory=Doctrine)
     dt_s: float = 0.1
@@ -171,10 +176,11 @@ class ChainResult:
     dispersion: every replication then flies the nominal paths of ``truth_table``)."""
 
 
-def ballistic_tables(chain: KillChain) -> list[BallisticTable]:
-    """Each battery's ballistic table, long enough for the doctrine's time of flight."""
-    t_max = chain.doctrine.max_time_of_flight_s + 5.0
-    return [ballistic_table(b, t_max_s=t_max, dt_s=chain.projectile_dt_s) for b in chain.batteries]
+def ballistic_tables(chain: KillChain) -> list[WeaponTable]:
+    """Each weapon's table: a railgun's ballistic table, long enough for the doctrine's time of
+    flight, or a launcher's reach table (``firecontrol.effectors.weapon_table``)."""
+    tof = chain.doctrine.max_time_of_flight_s
+    return [weapon_table(b, tof, chain.projectile_dt_s) for b in chain.batteries]
 
 
 def sights(
@@ -255,7 +261,7 @@ class _Engagement:
         rep0: int,
         track_reps: int,
         truth: Truth,
-        tables: Sequence[BallisticTable],
+        tables: Sequence[WeaponTable],
     ) -> None:
         self.chain, self.rng, self.rep0 = chain, rng, rep0
         self.truth = truth
@@ -264,6 +270,7 @@ class _Engagement:
         self.track_reps = track_reps
         self.tracks = new_tracks(reps, self.slots)
         self.records = Records(reps, truth.n, self.slots)
+        self.records.log_reps = track_reps
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
         self.rcs_m2: Array | None = None
@@ -445,11 +452,9 @@ class _Engagement:
         self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
-        t_path = rounds.t_fire_s + rounds.tau_s
-        if self.truth.shared:
-            r_threats = self.truth.at(t_path)[0][0]  # (T, K, 3): every round's replication
-        else:
-            r_threats = self.truth.at_reps(rep, np.broadcast_to(t_path, (rep.size, t_path.size)))
+        if fc.kind == "interceptor":
+            rounds = self._launch(fc, rounds)
+        r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
         guidance = getattr(fc, "guidance", None)
         if guidance is not None:
             rounds = self._guide(fc, rounds, r_threats, guidance)
@@ -482,22 +487,79 @@ class _Engagement:
             }
         )
 
-    def _guide(self, fc: Effector, rounds: Rounds, r_threats: Array, guidance: Guidance) -> Rounds:
-        """Guided rounds flown against the truth (``weapons.guided``): each homes on the
-        threat its track follows most (its seeker's or the fire-control radar's target; a
-        round fired at a false track has none and flies ballistically), from the shot as it
-        left the muzzle."""
-        battery = fc.battery  # type: ignore[attr-defined]
+    def _bounds(self, tracks: dict[str, NDArray]) -> Array:
+        """The PCRLB of position (m) on each track row that follows a threat, at the last scan
+        that detected it up to the row's time (``engagement.bound``); NaN elsewhere."""
+        out = np.full(np.size(tracks["t_s"]), np.nan)
+        if out.size == 0:
+            return out
+        rep, thr, times, bound = track_bounds(
+            self.records, self.truth, self.chain.radars, self.chain.tracker.jerk_psd_m2ps5
+        )
+        if rep.size == 0:
+            return out
+        pair = np.full((self.track_reps, self.n_threats), -1, dtype=np.intp)
+        pair[rep, thr] = np.arange(rep.size)
+        row_rep = np.asarray(tracks["rep"], dtype=np.intp) - self.rep0
+        row_thr = np.asarray(tracks["threat_index"], dtype=np.intp)
+        ok = (row_thr >= 0) & (row_rep >= 0) & (row_rep < self.track_reps)
+        p = np.full(out.size, -1, dtype=np.intp)
+        p[ok] = pair[row_rep[ok], row_thr[ok]]
+        k = np.searchsorted(times, np.asarray(tracks["t_s"], dtype=float) + 1e-9) - 1
+        use = (p >= 0) & (k >= 0)
+        out[use] = bound[p[use], k[use]]
+        return out
+
+    def _threat_paths(self, rep: NDArray[np.intp], t_path: Array) -> Array:
+        """Every threat's true path at the times ``t_path`` (K,): (T, K, 3) where all
+        replications share the paths, else (M, T, K, 3) for the replications ``rep`` (M,)."""
+        if self.truth.shared:
+            return self.truth.at(t_path)[0][0]
+        return self.truth.at_reps(rep, np.broadcast_to(t_path, (rep.size, t_path.size)))
+
+    def _homing_targets(self, rounds: Rounds, r_threats: Array) -> tuple[Array, Array]:
+        """The true path (M, K, 3) and velocity of the threat each round's track follows most
+        (NaN for a false track), from the threats' paths (``_threat_paths``)."""
         threat = self.records.majority(rounds.slots)
-        m, k = rounds.size, rounds.tau_s.size
+        m, k = rounds.size, r_threats.shape[-2]
         r_t = np.full((m, k, 3), np.nan)
         real = np.flatnonzero(threat >= 0)
         if real.size:
             paths = r_threats if r_threats.ndim == 4 else r_threats[None]
             rows = real if r_threats.ndim == 4 else np.zeros(real.size, dtype=np.intp)
             r_t[real] = paths[rows, threat[real]]
+        return r_t, np.gradient(r_t, rounds.tau_s[1] - rounds.tau_s[0], axis=1)
+
+    def _launch(self, fc: Effector, rounds: Rounds) -> Rounds:
+        """Interceptors flown against the truth (``weapons.interceptor.fly_interceptors``):
+        midcourse on the threat their track follows most, then proportional navigation (its
+        seeker), at ``INTERCEPTOR_DT_S`` until a few seconds past the predicted intercept."""
+        launcher = fc.launcher  # type: ignore[attr-defined]
+        end = min(float(np.max(rounds.tof_s, initial=0.0)) + 10.0,
+                  launcher.max_time_of_flight_s)  # fmt: skip
+        tau = np.arange(0.0, end + INTERCEPTOR_DT_S, INTERCEPTOR_DT_S)
+        rep = rounds.slots // self.slots
+        r_t, v_t = self._homing_targets(
+            dataclasses.replace(rounds, tau_s=tau), self._threat_paths(rep, rounds.t_fire_s + tau)
+        )
+        flight = fly_interceptors(
+            launcher.lat_rad, launcher.lon_rad, launcher.alt_m, r_t, v_t, INTERCEPTOR_DT_S,
+            spec=launcher.spec,
+        )
+        r = np.full((rounds.size, tau.size, 3), np.nan)
+        n = min(tau.size, flight.r_ecef.shape[1])
+        r[:, :n] = np.where(flight.valid[:, :n, None], flight.r_ecef[:, :n], np.nan)
+        return dataclasses.replace(rounds, tau_s=tau, r_ecef=r)
+
+    def _guide(self, fc: Effector, rounds: Rounds, r_threats: Array, guidance: Guidance) -> Rounds:
+        """Guided rounds flown against the truth (``weapons.guided``): each homes on the
+        threat its track follows most (its seeker's or the fire-control radar's target; a
+        round fired at a false track has none and flies ballistically), from the shot as it
+        left the muzzle."""
+        battery = fc.battery  # type: ignore[attr-defined]
+        k = rounds.tau_s.size
+        r_t, v_t = self._homing_targets(rounds, r_threats)
         dt = rounds.tau_s[1] - rounds.tau_s[0]
-        v_t = np.gradient(r_t, dt, axis=1)
         flight = fly_guided(
             battery.lat_rad, battery.lon_rad, battery.alt_m, rounds.shot_az_rad,
             rounds.shot_el_rad, rounds.muzzle_velocity_mps, battery.projectile, guidance,
@@ -616,6 +678,7 @@ class _Engagement:
             "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps", "true_vz_mps", "sensor",
         )
         tracks = concat(self.records.track_rows, track_keys)
+        tracks["pcrlb_m"] = self._bounds(tracks)
         tracks["threat"] = named(tracks.pop("threat_index"))
         tracks["rep"] = tracks["rep"].astype(np.int64)
         tracks["track_id"] = tracks["track_id"].astype(np.int64)
@@ -654,7 +717,7 @@ def run_chain(
     rep0: int = 0,
     track_reps: int = 0,
     truth: ThreatTrajectories | None = None,
-    tables: Sequence[BallisticTable] | None = None,
+    tables: Sequence[WeaponTable] | None = None,
     progress: Callable[[float], None] | None = None,
     seed: int = 0,
 ) -> ChainResult:

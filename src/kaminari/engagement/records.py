@@ -43,6 +43,11 @@ class Records:
         self.updates = np.zeros(n_reps, dtype=np.int64)
         self.updates_own = np.zeros(n_reps, dtype=np.int64)
         self.track_rows: list[dict[str, NDArray]] = []
+        self.log_reps = 0
+        """Replications whose detections are logged (``looks``): the recorded ones."""
+        self.looks: list[tuple[float, int, IntArray, IntArray]] = []
+        """(time, sensor index, replications, threats) of each scan's detections of threats in
+        the first ``log_reps`` replications: what the PCRLB of their tracks is computed from."""
 
     def majority(self, slots: NDArray[np.intp]) -> IntArray:
         """The threat each slot's track followed most (-1: a false alarm, or no update)."""
@@ -153,6 +158,10 @@ class Records:
         the index of the sensor that made each."""
         real = label >= 0
         r, lab = rep[real], label[real]
+        if self.log_reps:
+            logged = r < self.log_reps
+            if logged.any():
+                self.looks.append((t_s, sensor, r[logged], lab[logged]))
         first = np.isnan(self.detect_t[r, lab])
         self.detect_t[r[first], lab[first]] = t_s
         self.detect_sensor[r[first], lab[first]] = sensor

@@ -24,7 +24,6 @@ estimate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -43,7 +42,12 @@ from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, 
 from kaminari.weapons.damage import Lethality
 from kaminari.weapons.projectile import fly_projectiles
 
-__all__ = ["Effector", "Engagements", "RailgunFireControl", "Rounds", "effectors_for"]
+__all__ = ["GUIDED_MISS_SIGMA_M", "Effector", "Engagements", "RailgunFireControl", "Rounds"]
+
+GUIDED_MISS_SIGMA_M = 1.5
+"""Per-axis miss sigma fire control expects of a guided round, m (kaminari assumption: the
+command-guided round's RMS miss against a 12 g dive is 1.9 m with the default 1 m radar
+error; tests/test_guided.py)."""
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -211,6 +215,8 @@ class RailgunFireControl:
         sigma = np.sqrt(trace)
         feasible &= sigma <= d.max_track_sigma_m
         s2 = trace / 3.0 + (b.sigma_pointing_rad * aer.range_m) ** 2
+        if b.guidance is not None:  # a guided round takes out the aim's error in flight
+            s2 = np.full_like(s2, GUIDED_MISS_SIGMA_M**2)
         pk = b.damage.expected(
             np.sqrt(np.maximum(s2, 1e-12)), self.target_radius_m, b.round_radius_m
         )
@@ -261,25 +267,3 @@ class RailgunFireControl:
             muzzle_velocity_mps=v_s,
             r_ecef=r,
         )
-
-
-def effectors_for(
-    weapons: Sequence[Battery],
-    tables: Sequence[BallisticTable],
-    doctrine: Doctrine,
-    tracker: TrackerConfig,
-    dt_s: float,
-    target_radius_m: float = 0.0,
-) -> list[Effector]:
-    """The fire control of each weapon of a scenario, in its order: the one place that maps a
-    kind of weapon to its ``Effector`` (the engagement loop uses the protocol only).
-    ``target_radius_m``: the threats' body radius fire control assumes."""
-    out: list[Effector] = []
-    for weapon, table in zip(weapons, tables, strict=True):
-        if isinstance(weapon, Battery):
-            out.append(
-                RailgunFireControl(weapon, table, doctrine, tracker, dt_s, target_radius_m)
-            )
-        else:
-            raise TypeError(f"no fire control for a weapon of type {type(weapon).__name__}")
-    return out

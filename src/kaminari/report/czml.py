@@ -176,7 +176,7 @@ def write_czml(run_dir: str | Path, reps: int = 3) -> Path:
     threats = _threat_flights(truth, table, shown, own)
     max_tof_s = scenario.fire_control.max_time_of_flight_s
     rounds = _round_flights(scenario.battery_models(), shots, max_tof_s)
-    ends = [f.end_t_s for f in threats.values()] + [f.end_t_s for f in rounds]
+    ends = [f.end_t_s for f in threats.values()] + [f.end_t_s for f in rounds if f is not None]
     clock_end_s = max(ends)
     epoch = scenario.epoch
     packets = [_document(scenario, epoch, clock_end_s, shown.size)]
@@ -345,7 +345,7 @@ def _round_end_s(kill: bool, intercept_t_s: float, fire_t_s: float, max_tof_s: f
 
 def _round_flights(
     batteries: Sequence[Battery], shots: dict[str, NDArray], max_tof_s: float
-) -> list[_Flight]:
+) -> list[_Flight | None]:
     """Each shot's round (in the order of ``shots``), flown again from its battery (one batch
     per battery), from its firing to its end (see ``_round_end_s``) or its impact, whichever
     comes first."""
@@ -389,7 +389,8 @@ def _round_flights(
             end_r = traj.impact_r_ecef[j] if hits_ground else None
             path = _sampled(traj.t_s, traj.r_ecef[j], traj.v_ecef[j], tau, end_r)
             flights[k] = _Flight(np.round(fire[k] + path.t_s, 6), path.r_ecef)
-    return [flights[k] for k in range(n)]  # every battery is known: every shot is flown
+    # an interceptor launcher's missiles are not flown again here (no railgun round to fly)
+    return [flights.get(k) for k in range(n)]
 
 
 # --- packets -------------------------------------------------------------------------------
@@ -460,7 +461,11 @@ def _site_packets(scenario: Scenario) -> list[Packet]:
         ("radar", r.name, r.site, f"radar, range {r.max_range_km:g} km") for r in scenario.radars
     ]
     sites += [
-        ("battery", b.name, b.site, f"railgun battery, {b.muzzle_velocity_mps:g} m/s")
+        (
+            "battery", b.name, b.site,
+            f"railgun battery, {b.muzzle_velocity_mps:g} m/s" if b.kind == "railgun"
+            else "interceptor battery (SM-6 class)",
+        )
         for b in scenario.batteries
     ]
     sites += [("defended", d.name, d, "defended point") for d in scenario.defended]
@@ -505,7 +510,7 @@ def _threat_packets(
 
 
 def _round_packets(
-    epoch: dt.datetime, r: int, shots: dict[str, NDArray], flights: list[_Flight]
+    epoch: dt.datetime, r: int, shots: dict[str, NDArray], flights: list[_Flight | None]
 ) -> list[Packet]:
     packets = []
     count: dict[str, int] = {}
@@ -514,6 +519,8 @@ def _round_packets(
         battery = str(shots["battery"][k])
         number = count[battery] = count.get(battery, -1) + 1
         flight = flights[k]
+        if flight is None:
+            continue
         miss = float(shots["miss_m"][k])
         outcome = "the kill" if bool(shots["kill"][k]) else "no kill"
         packets.append(

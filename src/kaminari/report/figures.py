@@ -269,9 +269,12 @@ def track_error_figure(
             var = sum(np.asarray(tracks[f"var_{a}_m2"], float)[sel] for a in "xyz")
             err = np.linalg.norm(est - true, axis=-1)
             sigma = np.sqrt(np.maximum(var, 0.0))
+            bound = (np.asarray(tracks["pcrlb_m"], float)[sel] if "pcrlb_m" in tracks
+                     else np.full(err.shape, np.nan))  # fmt: skip
             has_sigma = sigma > 0.0
             ratio = np.divide(err, sigma, out=np.full(err.shape, np.nan), where=has_sigma)
             order = np.lexsort((t, ids, reps))  # each track's scans in time order
+            bound = bound[order]
             reps, ids, t = reps[order], ids[order], t[order]
             err, sigma, ratio, has_sigma = err[order], sigma[order], ratio[order], has_sigma[order]
             starts = np.flatnonzero(np.r_[True, (reps[1:] != reps[:-1]) | (ids[1:] != ids[:-1])])
@@ -287,6 +290,9 @@ def track_error_figure(
                     linestyle="--",
                     alpha=0.7,
                 )
+                if np.isfinite(bound[one]).any():
+                    err_ax.plot(t[one], _positive(bound[one]), color="black", linewidth=0.9,
+                                linestyle=":", alpha=0.8)  # fmt: skip
                 ratio_ax.plot(
                     t[one], _positive(ratio[one]), color=colour, linewidth=0.7, alpha=0.35
                 )
@@ -311,6 +317,9 @@ def track_error_figure(
                             linestyle="--",
                             label="filter 1σ: √(σx² + σy² + σz²)",
                         ),
+                        *([Line2D([], [], color="black", linestyle=":",
+                                  label="PCRLB: the least 1σ any tracker could reach")]
+                          if np.isfinite(bound).any() else []),
                     ],
                     loc="lower left",
                 )

@@ -123,8 +123,13 @@ SWEEP_SENSING = (
     ("detect_t_s", "first detection, s", ".0f"),
     ("fc_track_t_s", "fire-control track, s", ".1f"),
     ("handover_error_m", "cue error, m", ".0f"),
+    ("kill_alt_m", "kill altitude, m", ".0f"),
+    ("debris_median_m", "debris from defended point, m", ".0f"),
+    ("cost_per_kill_usd", "US$ per kill", ",.0f"),
+    ("cost_exchange", "cost exchange", ".3g"),
 )
-"""Sensing medians a sweep table has from the space layer on (optional)."""
+"""Sensing medians a sweep table has from the space layer on, and outcome and cost from
+effectors with costs on (optional)."""
 
 FOLDER_ALLOWED = (
     "a run folder (kaminari run --out DIR) or a sweep folder (kaminari sweep --out DIR)"
@@ -645,7 +650,29 @@ def _brief_html(
                 left=(0, 1),
             ),
         ]
-    if s.batteries:
+    railguns = [b for b in s.batteries if b.kind == "railgun"]
+    launchers = [b for b in s.batteries if b.kind == "interceptor"]
+    if launchers:
+        parts += [
+            "<h3>Interceptor batteries</h3>",
+            _table_html(
+                ["battery", "site", "missile", "magazine", "lethality", "reaction s", "cost"],
+                [
+                    [
+                        b.name,
+                        _site(b.site.lat_deg, b.site.lon_deg),
+                        "SM-6 class (open figures)",
+                        "missile's" if b.magazine is None else f"{b.magazine}",
+                        b.lethality_text(),
+                        "missile's" if b.reaction_s is None else f"{b.reaction_s:g}",
+                        "missile's" if b.cost_usd is None else f"${b.cost_usd:,.0f}",
+                    ]
+                    for b in launchers
+                ],
+                left=(0, 1, 2, 4),
+            ),
+        ]
+    if railguns:
         parts += [
             "<h3>Railgun batteries</h3>",
             _table_html(
@@ -658,6 +685,7 @@ def _brief_html(
                     "round",
                     "lethality",
                     "reaction s",
+                    "cost",
                 ],
                 [
                     [
@@ -666,13 +694,15 @@ def _brief_html(
                         f"{b.muzzle_velocity_mps:,.0f}",
                         f"{b.rate_of_fire_rpm:g}",
                         f"{b.magazine}",
-                        f"{b.projectile.mass_kg:g} kg, {b.projectile.diameter_m * 1e3:g} mm",
-                        b.lethality_text()
+                        f"{b.projectile.mass_kg:g} kg, {b.projectile.diameter_m * 1e3:g} mm"
                         + ("" if b.projectile.guidance is None
                            else f", guided ({b.projectile.guidance.kind})"),
-                        f"{b.reaction_s:g}",
+                        b.lethality_text(),
+                        f"{b.to_battery().reaction_s:g}",
+                        f"${b.to_battery().cost_usd:,.0f}",
                     ]
-                    for b in s.batteries
+                    for b in railguns
+                    if b.projectile is not None
                 ],
                 left=(0, 1, 5),
             ),
@@ -803,7 +833,10 @@ def _captions(
             "<b>Track accuracy.</b> For the replications whose tracks were recorded "
             "(run.tracks_reps), one line per track, at the scans where a detection of the "
             "threat updated it: the distance between the track's position and the "
-            "truth, beside the filter's own 1σ, √(σx² + σy² + σz²). Right: their "
+            "truth, beside the filter's own 1σ, √(σx² + σy² + σz²), and the posterior "
+            "Cramér-Rao bound (dotted): the least 1σ any tracker with the filter's motion "
+            "model could reach from the radar detections made (Tichavsky, Muravchik & "
+            "Nehorai 1998). Right: their "
             "ratio, about 1 when the filter's covariance is honest, above 1 when it "
             "is over-confident. Tracks on false alarms have no truth and are left out.",
         ),
@@ -828,7 +861,7 @@ def _raid_html(rows: Sequence[tuple[str, str]]) -> str:
 def _render_run(run: RunFolder) -> RenderedReport:
     s = run.scenario
     targets = dive_targets(s)
-    rows = summarize(run.replications, run.shots, targets)
+    rows = summarize(run.replications, run.shots, targets, s.threat_costs())
     raid = summarize_raid(run.replications, run.shots, {b.name: b.magazine for b in s.batteries})
     reps = int(np.unique(np.asarray(run.replications["rep"])).size)
     figures = run_figures(s, run.replications, run.shots, run.tracks, run.truth, run.paths)

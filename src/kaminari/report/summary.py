@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 __all__ = [
     "COLUMNS",
     "FLIGHT_IMPACT",
+    "OUTCOME",
     "SENSING",
     "BatteryRounds",
     "ImpactSpread",
@@ -50,11 +51,15 @@ SENSING = ("detect_sensor", "fc_track_t_s", "handover_t_s", "handover_error_m")
 for fire control, when the battery's radar first saw it and how far off the track cued it.
 Read where a table has them (a run from before the space layer has not)."""
 
+OUTCOME = ("cost_usd", "defended", "debris_distance_m")
+"""What each threat's engagement cost and whether its kill defended: read where a table has
+them (a run from before effectors had costs has not)."""
+
 COLUMNS: dict[str, tuple[str, ...]] = {
     "replications": (
         "rep", "threat", "killed", "leaked", "shots", "detect_t_s", "track_t_s",
         "first_shot_t_s", "kill_t_s", "kill_alt_m", "false_tracks", "flight_impact_lat_deg",
-        "flight_impact_lon_deg", *SENSING,
+        "flight_impact_lon_deg", *SENSING, *OUTCOME,
     ),
     "shots": ("rep", "battery", "threat", "fire_t_s", "miss_m"),
 }  # fmt: skip
@@ -126,6 +131,33 @@ class ThreatSummary:
     """Median time the handover radar (nearest the first battery) first saw the threat."""
     handover_error_m: float = float("nan")
     """Median error of the track's cue to the handover radar then."""
+    defended: int = -1
+    """Replications in which the threat was killed with its debris beyond every keep-out
+    radius (-1: not known)."""
+    debris_median_m: float = float("nan")
+    """Median distance of a kill's debris from the nearest defended point."""
+    cost_usd: float = float("nan")
+    """Total cost of the rounds fired at the threat over the replications."""
+    threat_cost_usd: float = float("nan")
+    """What one such threat costs its owner (scenario ``threats[].cost_usd``)."""
+
+    @property
+    def cost_per_rep_usd(self) -> float:
+        return self.cost_usd / self.reps if self.reps else float("nan")
+
+    @property
+    def cost_per_kill_usd(self) -> float:
+        return self.cost_usd / self.kills if self.kills else float("nan")
+
+    @property
+    def cost_per_defended_usd(self) -> float:
+        return self.cost_usd / self.defended if self.defended > 0 else float("nan")
+
+    @property
+    def cost_exchange(self) -> float:
+        """The defence's cost per threat killed over one threat's cost: below 1, the defence
+        spends less than the attacker loses."""
+        return self.cost_per_kill_usd / self.threat_cost_usd
 
 
 # --- a dispersed threat's impact points ----------------------------------------------------
@@ -239,10 +271,12 @@ def summarize(
     replications: Mapping[str, NDArray],
     shots: Mapping[str, NDArray],
     targets: Mapping[str, tuple[float, float, str]] | None = None,
+    threat_costs: Mapping[str, float] | None = None,
 ) -> list[ThreatSummary]:
     """One summary per threat, in the order the threats first appear; a dispersed threat's
     with the CEP of its flight impact points (``impact_spreads``: about its dive target in
-    ``targets``, else about their mean point)."""
+    ``targets``, else about their mean point); ``threat_costs``: each threat's own cost (for
+    the cost-exchange ratio)."""
     names = list(dict.fromkeys(replications["threat"].tolist()))
     spreads = impact_spreads(replications, targets)
     out = []
@@ -282,8 +316,22 @@ def summarize(
                 impact_about=spread.about if spread else "",
                 impact_n=spread.lat_deg.size if spread else 0,
                 **sensing,
+                **_outcome(replications, r),
+                threat_cost_usd=float((threat_costs or {}).get(name, float("nan"))),
             )
         )
+    return out
+
+
+def _outcome(replications: Mapping[str, NDArray], r: NDArray[np.bool_]) -> dict[str, Any]:
+    """The ``OUTCOME`` fields of one threat's rows ``r``, those the table has."""
+    out: dict[str, Any] = {}
+    if "cost_usd" in replications:
+        out["cost_usd"] = float(np.sum(np.asarray(replications["cost_usd"][r], dtype=float)))
+    if "defended" in replications:
+        out["defended"] = int(np.count_nonzero(np.asarray(replications["defended"][r], bool)))
+    if "debris_distance_m" in replications:
+        out["debris_median_m"] = _median(replications["debris_distance_m"][r])
     return out
 
 
@@ -306,6 +354,13 @@ def _sensing(replications: Mapping[str, NDArray], r: NDArray[np.bool_]) -> dict[
 
 def _fmt(x: float | None, spec: str = ".1f") -> str:
     return "–" if x is None or not np.isfinite(x) else format(x, spec)
+
+
+def _money(x: float) -> str:
+    """US$ in a few digits: 25,000; 1.2 M; 41 M."""
+    if not np.isfinite(x):
+        return "–"
+    return f"{x / 1e6:.3g} M" if x >= 1e6 else f"{x:,.0f}"
 
 
 def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
@@ -339,6 +394,22 @@ def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
         rows_out.append(
             ("cue error at handover, m", [_fmt(s.handover_error_m, ".0f") for s in rows])
         )
+    if any(s.defended >= 0 for s in rows):
+        rows_out += [
+            ("defended (debris clear of keep-out)",
+             [f"{s.defended / s.reps:.3f}" if s.defended >= 0 and s.reps else "–"
+              for s in rows]),
+            ("debris from defended point, median km",
+             [_fmt(s.debris_median_m / 1e3, ".2f") for s in rows]),
+        ]  # fmt: skip
+    if any(np.isfinite(s.cost_usd) for s in rows):
+        rows_out += [
+            ("cost (US$, rounds fired at it):", ["" for _ in rows]),
+            ("  per replication", [_money(s.cost_per_rep_usd) for s in rows]),
+            ("  per kill", [_money(s.cost_per_kill_usd) for s in rows]),
+            ("  per defended outcome", [_money(s.cost_per_defended_usd) for s in rows]),
+            ("  cost-exchange ratio", [_fmt(s.cost_exchange, ".3g") for s in rows]),
+        ]
     if any(s.impact_n for s in rows):
         rows_out += [
             ("flight impact (dispersed):", ["" for _ in rows]),

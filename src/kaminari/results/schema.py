@@ -120,6 +120,8 @@ TRACKS = _schema(
     *_STATE,
     *_TRUE,
     ("sensor", _s, "the sensor whose detection updated the track at this scan, empty if none"),
+    ("pcrlb_m", _f, "posterior Cramer-Rao bound on the position sigma (root of the trace) of the "
+     "threat the row follows, from the radar detections of it up to then (NaN: none)"),
 )
 
 TRUTH = _schema(

@@ -119,9 +119,21 @@ class FireControlConfig(_Model):
         default_factory=_default(_doctrine_class, "perfect_kill_assessment"),
         description="fire control knows a kill at once instead of looking: a shortcut",
     )
+    use: str | list[str] | None = Field(
+        default=None,
+        description="the batteries that fight, by name (left out: all); a sweep over names "
+        "compares defences",
+    )
 
     def to_doctrine(self) -> Doctrine:
         from kaminari.firecontrol.doctrine import Doctrine  # numerics only when firing
 
-        fields = self.model_dump()
+        fields = self.model_dump(exclude={"use"})
         return Doctrine(kind=fields.pop("doctrine"), **fields)
+
+    def used(self, names: list[str]) -> list[str]:
+        """The battery names of ``names`` that fight (``use``), in their order."""
+        if self.use is None:
+            return names
+        chosen = {self.use} if isinstance(self.use, str) else set(self.use)
+        return [n for n in names if n in chosen]

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from kaminari.threats.flyout import ThreatSpec
     from kaminari.tracking.config import TrackerConfig
     from kaminari.weapons.battery import Battery
+    from kaminari.weapons.launcher import Launcher
     from kaminari.weapons.projectile import Projectile
 
 __all__ = ["MAX_SCANS_PER_REPLICATION", "DefendedConfig", "Scenario"]
@@ -106,6 +107,13 @@ class Scenario(_Model):
                 )
                 allowed = ", ".join(names) if names else "a name listed under defended (none are)"
                 raise FieldProblem(loc, message, allowed)
+        use = self.fire_control.use
+        batteries = [b.name for b in self.batteries]
+        for k, name in enumerate([use] if isinstance(use, str) else use or []):
+            if name not in batteries:
+                loc = ("fire_control", "use") + (() if isinstance(use, str) else (k,))
+                message = f"no battery named {name!r}" + did_you_mean(name, batteries)
+                raise FieldProblem(loc, message, ", ".join(batteries) or "a battery's name")
         return self
 
     @model_validator(mode="after")
@@ -189,8 +197,18 @@ class Scenario(_Model):
         return [radar.to_radar() for radar in self.radars]
 
     def battery_models(self) -> list[Battery]:
-        """The railgun batteries in SI (radians, metres, seconds), in the order of the file."""
-        return [battery.to_battery() for battery in self.batteries]
+        """The railgun batteries in SI (radians, metres, seconds), in the order of the file
+        (interceptor launchers left out)."""
+        return [b.to_battery() for b in self.fighting() if b.kind == "railgun"]
+
+    def fighting(self) -> list[BatteryConfig]:
+        """The batteries that fight (``fire_control.use``; all by default), in file order."""
+        used = set(self.fire_control.used([b.name for b in self.batteries]))
+        return [b for b in self.batteries if b.name in used]
+
+    def weapon_models(self) -> list[Battery | Launcher]:
+        """The fighting batteries in SI, railguns and interceptor launchers, in file order."""
+        return [battery.to_weapon() for battery in self.fighting()]
 
     def tracker_config(self) -> TrackerConfig:
         """The tracker's configuration."""
@@ -221,7 +239,7 @@ class Scenario(_Model):
         return KillChain(
             threats=tuple(self.threat_specs()),
             radars=tuple(self.radar_models()),
-            batteries=tuple(self.battery_models()),
+            batteries=tuple(self.weapon_models()),
             tracker=self.tracker_config(),
             doctrine=self.doctrine(),
             dt_s=self.run.dt_s,
@@ -306,6 +324,10 @@ class Scenario(_Model):
             d = t.dispersion.to_dispersion() if t.dispersion is not None else None
             out += [d] * t.count
         return out
+
+    def threat_costs(self) -> dict[str, float]:
+        """What each threat (a raid's by member name) costs its owner, US$."""
+        return {n: t.cost_usd for t in self.threats for n in t.names()}
 
     def dive_plan(self, threat: ThreatConfig) -> DivePlan | None:
         """The threat's terminal dive in SI, its target resolved, or None without a dive."""

@@ -34,6 +34,12 @@ __all__ = [
 REENTRY_VEHICLE = "rv"
 """The vehicle name of a drag-only re-entry vehicle (``threats.ballistic``)."""
 
+THREAT_COST_USD = 41e6
+"""Cost of one hypersonic glide missile, US$: the Congressional Budget Office's estimate of
+about US$41 million for a US intermediate-range hypersonic missile with its glide body (CBO,
+"U.S. Hypersonic Weapons and Alternatives", January 2023), the open figure nearest a generic
+glide threat; used for the cost-exchange ratio (docs/assumptions.md)."""
+
 MAX_RAID_COUNT = 1_000
 """The most threats one entry may stand for."""
 
@@ -259,6 +265,9 @@ class ThreatConfig(_Model):
     spacing_s: float = Field(0.0, ge=0, description="s from one's start to the next's")
     lateral_spacing_km: float = Field(
         0.0, ge=0, le=1_000, description="km between neighbours' starts, across the heading"
+    )
+    cost_usd: float = Field(
+        THREAT_COST_USD, ge=0, description="what one threat costs its owner (cost exchange)"
     )
     rcs_m2: float | RcsTableConfig = Field(
         1.0, description="radar cross-section, m^2: a constant, or {aspect_deg, m2}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from kaminari.weapons.battery import Battery
     from kaminari.weapons.damage import Lethality
     from kaminari.weapons.guided import Guidance
+    from kaminari.weapons.launcher import Launcher
     from kaminari.weapons.projectile import Projectile
 
 __all__ = [
@@ -161,18 +162,34 @@ class DispersionConfig(_Model):
     )
 
 
+_RAILGUN_FIELDS = ("muzzle_velocity_mps", "rate_of_fire_rpm", "magazine", "projectile")
+INTERCEPTOR_REACTION_S = 8.0
+"""``weapons.interceptor.SM6_CLASS.reaction_time_s``, repeated so that reading a scenario imports
+no numerics."""
+INTERCEPTOR_MAGAZINE = 8
+"""``weapons.interceptor.SM6_CLASS.magazine``, likewise."""
+
+
 class BatteryConfig(_Model):
-    """A railgun battery: site, muzzle velocity, rate of fire, magazine, projectile (guided or
-    not), lethality (hit-to-kill unless given; ``lethal_radius_m`` is a cookie cutter of a
-    user's radius instead), cost per round, the elevations and the sector it fires into, its
-    reaction time and its dispersion."""
+    """A railgun battery (``kind: railgun``, the default): site, muzzle velocity, rate of fire,
+    magazine, projectile (guided or not), lethality (hit-to-kill unless given;
+    ``lethal_radius_m`` is a cookie cutter of a user's radius instead), cost per round, the
+    elevations and the sector it fires into, its reaction time and its dispersion.
+
+    Or an interceptor launcher (``kind: interceptor``, ``kaminari.weapons.launcher``): a
+    generic SM-6-class missile from open figures, its magazine, reaction time and cost the
+    missile's unless given, ``launch_interval_s`` between launches, ``max_time_of_flight_s``,
+    and a lethality (a 5 m Carleton warhead unless given)."""
 
     name: Name
     site: SiteConfig
-    muzzle_velocity_mps: float = Field(gt=0, lt=12_000)
-    rate_of_fire_rpm: float = Field(gt=0, le=600)
-    magazine: int = Field(ge=1)
-    projectile: ProjectileConfig
+    kind: Literal["railgun", "interceptor"] = "railgun"
+    muzzle_velocity_mps: float | None = Field(default=None, gt=0, lt=12_000)
+    rate_of_fire_rpm: float | None = Field(default=None, gt=0, le=600)
+    magazine: int | None = Field(default=None, ge=1)
+    projectile: ProjectileConfig | None = None
+    launch_interval_s: float | None = Field(default=None, gt=0, le=600)
+    max_time_of_flight_s: float | None = Field(default=None, gt=0, le=1_000)
     lethal_radius_m: float | None = Field(default=None, gt=0, le=1_000)
     lethality: LethalityConfig = Field(default_factory=LethalityConfig)
     cost_usd: float | None = Field(
@@ -181,12 +198,42 @@ class BatteryConfig(_Model):
     )
     elevation_deg: ElevationLimitsConfig = Field(default_factory=ElevationLimitsConfig)
     azimuth_deg: AzimuthSectorConfig = Field(default_factory=AzimuthSectorConfig)
-    reaction_s: float = Field(
-        default_factory=_default(_battery_class, "reaction_s"),
+    reaction_s: float | None = Field(
+        default=None,
         ge=0,
         description="from the decision to fire to the round leaving the muzzle",
     )
     dispersion: DispersionConfig = Field(default_factory=DispersionConfig)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _defaults_of_the_kind(cls, data: Any) -> Any:
+        """Fill a railgun's reaction time (``Battery``'s) or an interceptor battery's reaction
+        time and magazine (``SM6_CLASS``'s: 8 s and 8 rounds; tests/test_comparison.py checks
+        they agree) where the file leaves them out, so that the scenario as run says them."""
+        if not isinstance(data, dict):
+            return data
+        if data.get("kind", "railgun") == "interceptor":
+            return {"reaction_s": INTERCEPTOR_REACTION_S, "magazine": INTERCEPTOR_MAGAZINE,
+                    **data}  # fmt: skip
+        return {"reaction_s": _default(_battery_class, "reaction_s")(), **data}
+
+    @model_validator(mode="after")
+    def _fields_of_the_kind(self) -> BatteryConfig:
+        if self.kind == "railgun":
+            for name in _RAILGUN_FIELDS:
+                if getattr(self, name) is None:
+                    raise FieldProblem((name,), "required but missing", "required for a railgun")
+            for name in ("launch_interval_s", "max_time_of_flight_s"):
+                if getattr(self, name) is not None:
+                    raise FieldProblem(
+                        (name,), "is for an interceptor battery", "kind: interceptor"
+                    )
+        else:
+            for name in ("muzzle_velocity_mps", "rate_of_fire_rpm", "projectile"):
+                if getattr(self, name) is not None:
+                    raise FieldProblem((name,), "is for a railgun battery", "kind: railgun")
+        return self
 
     def kill_radius_m(self, threat_radius_m: float) -> float:
         """The radius of the round's damage function against a threat of this body radius:
@@ -194,15 +241,20 @@ class BatteryConfig(_Model):
         hit-to-kill (the figure a miss is read against on the report)."""
         if self.lethal_radius_m is not None:
             return self.lethal_radius_m
-        if self.lethality.kind == "hit-to-kill" or self.lethality.radius_m is None:
-            return threat_radius_m + 0.5 * self.projectile.diameter_m
-        return self.lethality.radius_m
+        if self.lethality.radius_m is not None and self.lethality.kind != "hit-to-kill":
+            return self.lethality.radius_m
+        if self.kind == "interceptor" and self.lethality.kind != "hit-to-kill":
+            return 5.0  # the launcher's default warhead (weapons.launcher.WARHEAD_LETHALITY)
+        diameter = 0.0 if self.projectile is None else self.projectile.diameter_m
+        return threat_radius_m + 0.5 * diameter
 
     def lethality_text(self) -> str:
         """What the round's lethality is, in a few words, for the report."""
         if self.lethal_radius_m is not None:
             return f"cookie cutter {self.lethal_radius_m:g} m (scenario)"
         c = self.lethality
+        if self.kind == "interceptor" and c == LethalityConfig():
+            return "carleton 5 m warhead (assumption)"
         if c.kind == "hit-to-kill":
             return "hit-to-kill"
         return f"{c.kind.replace('_', ' ')} {c.radius_m:g} m"
@@ -210,6 +262,7 @@ class BatteryConfig(_Model):
     def to_projectile(self) -> Projectile:
         from kaminari.weapons.projectile import Projectile  # numerics only when shooting
 
+        assert self.projectile is not None
         return Projectile(mass_kg=self.projectile.mass_kg, diameter_m=self.projectile.diameter_m)
 
     def to_lethality(self) -> Lethality:
@@ -221,6 +274,40 @@ class BatteryConfig(_Model):
         assert c.radius_m is not None
         return Lethality(c.kind, c.radius_m, c.source or "the scenario's figure")
 
+    def to_launcher(self) -> Launcher:
+        """The interceptor launcher in SI."""
+        from kaminari.weapons.launcher import WARHEAD_LETHALITY, Launcher
+
+        optional = {
+            "launch_interval_s": self.launch_interval_s,
+            "max_time_of_flight_s": self.max_time_of_flight_s,
+        }
+        return Launcher(
+            name=self.name,
+            lat_rad=self.site.lat_rad,
+            lon_rad=self.site.lon_rad,
+            alt_m=self.site.alt_m,
+            magazine_rounds=self.magazine,
+            reaction_time_s=self.reaction_s,
+            lethality=(
+                WARHEAD_LETHALITY if self.lethality == LethalityConfig() and
+                self.lethal_radius_m is None else self._lethality_model()
+            ),
+            cost_per_round_usd=self.cost_usd,
+            **{k: v for k, v in optional.items() if v is not None},
+        )
+
+    def _lethality_model(self) -> Lethality:
+        from kaminari.weapons.damage import Lethality
+
+        if self.lethal_radius_m is not None:
+            return Lethality("cookie_cutter", self.lethal_radius_m, "the scenario's lethal radius")
+        return self.to_lethality()
+
+    def to_weapon(self) -> Battery | Launcher:
+        """The weapon in SI: a railgun ``Battery`` or an interceptor ``Launcher``."""
+        return self.to_launcher() if self.kind == "interceptor" else self.to_battery()
+
     def to_battery(self) -> Battery:
         """The battery in SI: radians, metres, seconds."""
         from kaminari.weapons.battery import (  # numerics only when shooting
@@ -229,6 +316,9 @@ class BatteryConfig(_Model):
             Battery,
         )
 
+        assert self.projectile is not None and self.muzzle_velocity_mps is not None
+        assert self.rate_of_fire_rpm is not None and self.magazine is not None
+        reaction = {} if self.reaction_s is None else {"reaction_s": self.reaction_s}
         guidance = self.projectile.guidance
         cost = self.cost_usd
         if cost is None:
@@ -251,7 +341,7 @@ class BatteryConfig(_Model):
             max_elevation_rad=math.radians(self.elevation_deg.max),
             min_azimuth_rad=math.radians(self.azimuth_deg.min),
             max_azimuth_rad=math.radians(self.azimuth_deg.max),
-            reaction_s=self.reaction_s,
+            **reaction,
             sigma_muzzle_velocity_mps=self.dispersion.muzzle_velocity_mps,
             sigma_pointing_rad=self.dispersion.pointing_mrad / _MRAD_PER_RAD,
         )

@@ -283,8 +283,8 @@ def _aero_frame(
     and l = u x n (to the right of the flight)."""
     alt, slat, clat, p = _geodetic_kernel(x, y, z)
     upx, upy, upz = clat * x / p, clat * y / p, slat
-    w = alt * _INV_DH - _H0_OVER_DH
-    i = min(max(int(w), 0), table.shape[0] - 2)
+    w = max(alt * _INV_DH - _H0_OVER_DH, 0.0)  # held below the grid's -5 km: a prediction
+    i = min(int(w), table.shape[0] - 2)  # flown underground stays finite
     w -= i
     rho = math.exp(table[i, 0] + w * table[i, 1])
     v2 = vx * vx + vy * vy + vz * vz

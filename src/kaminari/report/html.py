@@ -56,6 +56,7 @@ from kaminari.report.figures import (
 from kaminari.report.maps import threat_entry, threat_paths
 from kaminari.report.summary import (
     FLIGHT_IMPACT,
+    OUTCOME,
     SENSING,
     ThreatSummary,
     dive_targets,
@@ -103,9 +104,12 @@ COLUMNS = {
 }  # fmt: skip
 """The columns the report reads from each table of a run folder."""
 
-OPTIONAL_COLUMNS = {"replications.parquet": FLIGHT_IMPACT + SENSING}
-"""Columns read where a table has them: a run from before dispersion (or the space layer)
-has not."""
+OPTIONAL_COLUMNS = {
+    "replications.parquet": FLIGHT_IMPACT + SENSING + OUTCOME,
+    "tracks.parquet": ("pcrlb_m",),
+}
+"""Columns read where a table has them: a run from before dispersion (or the space layer, or
+effectors with costs, or the PCRLB) has not."""
 
 PATHS_FILE = "paths.parquet"
 PATHS_COLUMNS = ("rep", "threat", "t_s", "lat_deg", "lon_deg", "alt_m")

@@ -18,7 +18,13 @@ from kaminari.earth.atmosphere import _GRID_DH_M, _GRID_H0_M
 from kaminari.earth.frames import _geodetic_kernel
 from kaminari.earth.gravity import frame_kernel
 
-__all__ = ["fly_held_acceleration", "fly_held_aero", "predict_covariance", "update_position"]
+__all__ = [
+    "fly_held_acceleration",
+    "fly_held_aero",
+    "fly_held_aero_path",
+    "predict_covariance",
+    "update_position",
+]
 
 _INV_DH = 1.0 / _GRID_DH_M
 _H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
@@ -317,14 +323,101 @@ def _aero_acceleration(
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """The aerodynamic acceleration of held coefficients: rho V^2 (cu u + cn n + cl l), or,
     where the lift does not scale (``lift_scales`` False), rho V^2 cu u + cn n + cl l (drag
-    of a held ballistic coefficient, lift of a held size in the velocity frame)."""
+    of a held ballistic coefficient, lift of a held size in the velocity frame). A positive
+    ``cu`` is no drag coefficient but a push along the velocity (thrust, or an estimate's
+    noise: drag never pushes), held as an acceleration (``_coefficients``)."""
     s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
     k = s if lift_scales else 1.0
+    along = s * cu if cu <= 0.0 else cu
     return (
-        s * cu * ux + k * (cn * nx + cl * lx),
-        s * cu * uy + k * (cn * ny + cl * ly),
-        s * cu * uz + k * (cn * nz + cl * lz),
+        along * ux + k * (cn * nx + cl * lx),
+        along * uy + k * (cn * ny + cl * ly),
+        along * uz + k * (cn * nz + cl * lz),
     )
+
+
+@numba.njit(cache=True, inline="always")
+def _coefficients(
+    ax: float,
+    ay: float,
+    az: float,
+    s: float,
+    ux: float,
+    uy: float,
+    uz: float,
+    nx: float,
+    ny: float,
+    nz: float,
+    lx: float,
+    ly: float,
+    lz: float,
+    lift_scales: bool,
+) -> tuple[float, float, float]:  # pragma: no cover - compiled
+    """(cu, cn, cl) of an acceleration in the velocity frame (``_aero_acceleration``): drag
+    over rho V^2 where the acceleration opposes the velocity, else the push itself."""
+    along = ax * ux + ay * uy + az * uz
+    k = s if lift_scales else 1.0
+    cu = along / s if along <= 0.0 else along
+    return cu, (ax * nx + ay * ny + az * nz) / k, (ax * lx + ay * ly + az * lz) / k
+
+
+@numba.njit(cache=True, inline="always")
+def _aero_rk4(
+    x: float,
+    y: float,
+    z: float,
+    vx: float,
+    vy: float,
+    vz: float,
+    ax: float,
+    ay: float,
+    az: float,
+    h: float,
+    aero: bool,
+    cu: float,
+    cn: float,
+    cl: float,
+    omega: float,
+    k_j2: float,
+    table: np.ndarray,
+    lift_scales: bool,
+) -> tuple[float, float, float, float, float, float]:  # pragma: no cover - compiled
+    """One RK4 step of ``fly_held_aero``'s motion (the held acceleration ax, ay, az where
+    ``aero`` is False)."""
+    g1 = frame_kernel(x, y, z, vx, vy, vz, omega, k_j2)
+    if aero:
+        ax, ay, az = _aero_acceleration(x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales)
+    k1v = (g1[0] + ax, g1[1] + ay, g1[2] + az)
+    x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
+    vx2, vy2, vz2 = vx + 0.5 * h * k1v[0], vy + 0.5 * h * k1v[1], vz + 0.5 * h * k1v[2]
+    g2 = frame_kernel(x2, y2, z2, vx2, vy2, vz2, omega, k_j2)
+    if aero:
+        ax, ay, az = _aero_acceleration(x2, y2, z2, vx2, vy2, vz2, cu, cn, cl, table, lift_scales)
+    k2v = (g2[0] + ax, g2[1] + ay, g2[2] + az)
+    x3, y3, z3 = x + 0.5 * h * vx2, y + 0.5 * h * vy2, z + 0.5 * h * vz2
+    vx3, vy3, vz3 = vx + 0.5 * h * k2v[0], vy + 0.5 * h * k2v[1], vz + 0.5 * h * k2v[2]
+    g3 = frame_kernel(x3, y3, z3, vx3, vy3, vz3, omega, k_j2)
+    if aero:
+        ax, ay, az = _aero_acceleration(x3, y3, z3, vx3, vy3, vz3, cu, cn, cl, table, lift_scales)
+    k3v = (g3[0] + ax, g3[1] + ay, g3[2] + az)
+    x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
+    vx4, vy4, vz4 = vx + h * k3v[0], vy + h * k3v[1], vz + h * k3v[2]
+    g4 = frame_kernel(x4, y4, z4, vx4, vy4, vz4, omega, k_j2)
+    if aero:
+        ax, ay, az = _aero_acceleration(x4, y4, z4, vx4, vy4, vz4, cu, cn, cl, table, lift_scales)
+    k4v = (g4[0] + ax, g4[1] + ay, g4[2] + az)
+    s6 = h / 6.0
+    x, y, z = (
+        x + s6 * (vx + 2.0 * (vx2 + vx3) + vx4),
+        y + s6 * (vy + 2.0 * (vy2 + vy3) + vy4),
+        z + s6 * (vz + 2.0 * (vz2 + vz3) + vz4),
+    )
+    vx, vy, vz = (
+        vx + s6 * (k1v[0] + 2.0 * (k2v[0] + k3v[0]) + k4v[0]),
+        vy + s6 * (k1v[1] + 2.0 * (k2v[1] + k3v[1]) + k4v[1]),
+        vz + s6 * (k1v[2] + 2.0 * (k2v[2] + k3v[2]) + k4v[2]),
+    )
+    return x, y, z, vx, vy, vz
 
 
 @numba.njit(cache=True)
@@ -358,50 +451,30 @@ def fly_held_aero(
         aero = s >= min_rho_v2 and dt[i] > 0.0
         cu = cn = cl = 0.0
         if aero:
-            cu = (ax * ux + ay * uy + az * uz) / s
-            k = s if lift_scales else 1.0
-            cn = (ax * nx + ay * ny + az * nz) / k
-            cl = (ax * lx + ay * ly + az * lz) / k
+            cu, cn, cl = _coefficients(
+                ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales
+            )
         h = dt[i] / n_sub
         for _ in range(n_sub):
-            g1 = frame_kernel(x, y, z, vx, vy, vz, omega, k_j2)
-            if aero:
-                ax, ay, az = _aero_acceleration(x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales)
-            k1v = (g1[0] + ax, g1[1] + ay, g1[2] + az)
-            x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
-            vx2, vy2, vz2 = vx + 0.5 * h * k1v[0], vy + 0.5 * h * k1v[1], vz + 0.5 * h * k1v[2]
-            g2 = frame_kernel(x2, y2, z2, vx2, vy2, vz2, omega, k_j2)
-            if aero:
-                ax, ay, az = _aero_acceleration(
-                    x2, y2, z2, vx2, vy2, vz2, cu, cn, cl, table, lift_scales
-                )
-            k2v = (g2[0] + ax, g2[1] + ay, g2[2] + az)
-            x3, y3, z3 = x + 0.5 * h * vx2, y + 0.5 * h * vy2, z + 0.5 * h * vz2
-            vx3, vy3, vz3 = vx + 0.5 * h * k2v[0], vy + 0.5 * h * k2v[1], vz + 0.5 * h * k2v[2]
-            g3 = frame_kernel(x3, y3, z3, vx3, vy3, vz3, omega, k_j2)
-            if aero:
-                ax, ay, az = _aero_acceleration(
-                    x3, y3, z3, vx3, vy3, vz3, cu, cn, cl, table, lift_scales
-                )
-            k3v = (g3[0] + ax, g3[1] + ay, g3[2] + az)
-            x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
-            vx4, vy4, vz4 = vx + h * k3v[0], vy + h * k3v[1], vz + h * k3v[2]
-            g4 = frame_kernel(x4, y4, z4, vx4, vy4, vz4, omega, k_j2)
-            if aero:
-                ax, ay, az = _aero_acceleration(
-                    x4, y4, z4, vx4, vy4, vz4, cu, cn, cl, table, lift_scales
-                )
-            k4v = (g4[0] + ax, g4[1] + ay, g4[2] + az)
-            s6 = h / 6.0
-            x, y, z = (
-                x + s6 * (vx + 2.0 * (vx2 + vx3) + vx4),
-                y + s6 * (vy + 2.0 * (vy2 + vy3) + vy4),
-                z + s6 * (vz + 2.0 * (vz2 + vz3) + vz4),
-            )
-            vx, vy, vz = (
-                vx + s6 * (k1v[0] + 2.0 * (k2v[0] + k3v[0]) + k4v[0]),
-                vy + s6 * (k1v[1] + 2.0 * (k2v[1] + k3v[1]) + k4v[1]),
-                vz + s6 * (k1v[2] + 2.0 * (k2v[2] + k3v[2]) + k4v[2]),
+            x, y, z, vx, vy, vz = _aero_rk4(
+                x,
+                y,
+                z,
+                vx,
+                vy,
+                vz,
+                ax,
+                ay,
+                az,
+                h,
+                aero,
+                cu,
+                cn,
+                cl,
+                omega,
+                k_j2,
+                table,
+                lift_scales,
             )
         if aero:
             ax, ay, az = _aero_acceleration(x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales)
@@ -409,3 +482,67 @@ def fly_held_aero(
         vo[i, 0], vo[i, 1], vo[i, 2] = vx, vy, vz
         ao[i, 0], ao[i, 1], ao[i, 2] = ax, ay, az
     return ro, vo, ao
+
+
+@numba.njit(cache=True)
+def fly_held_aero_path(
+    r: np.ndarray,
+    v: np.ndarray,
+    a: np.ndarray,
+    times: np.ndarray,
+    max_step: float,
+    omega: float,
+    k_j2: float,
+    table: np.ndarray,
+    min_rho_v2: float,
+    lift_scales: bool,
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``fly_held_aero`` through increasing times (K,) >= 0 from each member's state (N, 3),
+    recording r and v (N, K, 3) at each: the coefficients are taken once, at the start, as
+    successive calls would (the acceleration at each time is theirs), in sub-steps of at most
+    ``max_step`` between consecutive times."""
+    n, k = r.shape[0], times.size
+    ro = np.empty((n, k, 3))
+    vo = np.empty((n, k, 3))
+    for i in range(n):
+        x, y, z = r[i, 0], r[i, 1], r[i, 2]
+        vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
+        ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
+        s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
+        aero = s >= min_rho_v2
+        cu = cn = cl = 0.0
+        if aero:
+            cu, cn, cl = _coefficients(
+                ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales
+            )
+        t = 0.0
+        for j in range(k):
+            span = times[j] - t
+            if span > 0.0:
+                n_sub = max(1, int(math.ceil(span / max_step - 1e-12)))
+                h = span / n_sub
+                for _ in range(n_sub):
+                    x, y, z, vx, vy, vz = _aero_rk4(
+                        x,
+                        y,
+                        z,
+                        vx,
+                        vy,
+                        vz,
+                        ax,
+                        ay,
+                        az,
+                        h,
+                        aero,
+                        cu,
+                        cn,
+                        cl,
+                        omega,
+                        k_j2,
+                        table,
+                        lift_scales,
+                    )
+                t = times[j]
+            ro[i, j, 0], ro[i, j, 1], ro[i, j, 2] = x, y, z
+            vo[i, j, 0], vo[i, j, 1], vo[i, j, 2] = vx, vy, vz
+    return ro, vo

@@ -35,6 +35,7 @@ from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleratio
 from kaminari.tracking._kernels import (
     fly_held_acceleration,
     fly_held_aero,
+    fly_held_aero_path,
     predict_covariance,
     update_position,
 )
@@ -281,19 +282,23 @@ def _rho_v2(r: Array, v: Array) -> Array:
     return density_and_sound_speed(alt)[0] * np.einsum("ni,ni->n", v, v)
 
 
-def _aero_basis(r: Array, v: Array, lift_scales: bool) -> tuple[Array, Array]:
+def _aero_basis(
+    r: Array, v: Array, lift_scales: bool, drag: NDArray[np.bool_] | None = None
+) -> tuple[Array, Array]:
     """M (N, 3, 3), whose columns map held aerodynamic coefficients to the acceleration
-    (``MOTIONS``): rho V^2 u, k n and k l with k = rho V^2 where the lift scales, else 1; and
-    rho V^2 (N,)."""
+    (``MOTIONS``): rho V^2 u (u alone where ``drag`` is False: a push along the velocity is
+    held as it is, ``_kernels._aero_acceleration``), k n and k l with k = rho V^2 where the
+    lift scales, else 1; and rho V^2 (N,)."""
     alt, ux, uy, uz = altitude_and_up(r[:, 0], r[:, 1], r[:, 2])
-    s = density_and_sound_speed(alt)[0] * np.einsum("ni,ni->n", v, v)
+    s = density_and_sound_speed(np.maximum(alt, -5_000.0))[0] * np.einsum("ni,ni->n", v, v)
     u = v / np.linalg.norm(v, axis=-1, keepdims=True)
     up = np.stack([ux, uy, uz], axis=-1)
     n = up - np.einsum("ni,ni->n", up, u)[:, None] * u
     n /= np.linalg.norm(n, axis=-1, keepdims=True)
     l_ = np.cross(u, n)
     k = s if lift_scales else np.ones_like(s)
-    return np.stack([s[:, None] * u, k[:, None] * n, k[:, None] * l_], axis=-1), s
+    ks = s if drag is None else np.where(drag, s, 1.0)
+    return np.stack([ks[:, None] * u, k[:, None] * n, k[:, None] * l_], axis=-1), s
 
 
 _DR_M = 1.0
@@ -305,23 +310,23 @@ _DV_MPS = 0.05
 
 
 def _aero_jacobians(
-    r: Array, v: Array, c: Array, lift_scales: bool
+    r: Array, v: Array, c: Array, lift_scales: bool, drag: NDArray[np.bool_]
 ) -> tuple[Array, Array, Array]:
     """d a / d r, d a / d v (N, 3, 3) at held coefficients c (N, 3), by central differences
     of a = M(r, v) c, and M (N, 3, 3) at (r, v)."""
-    m0, _ = _aero_basis(r, v, lift_scales)
+    m0, _ = _aero_basis(r, v, lift_scales, drag)
     jr = np.empty((r.shape[0], 3, 3))
     jv = np.empty_like(jr)
     for j in range(3):
         e = np.zeros(3)
         e[j] = _DR_M
-        plus = np.einsum("nij,nj->ni", _aero_basis(r + e, v, lift_scales)[0], c)
-        minus = np.einsum("nij,nj->ni", _aero_basis(r - e, v, lift_scales)[0], c)
+        plus = np.einsum("nij,nj->ni", _aero_basis(r + e, v, lift_scales, drag)[0], c)
+        minus = np.einsum("nij,nj->ni", _aero_basis(r - e, v, lift_scales, drag)[0], c)
         jr[:, :, j] = (plus - minus) / (2.0 * _DR_M)
         e = np.zeros(3)
         e[j] = _DV_MPS
-        plus = np.einsum("nij,nj->ni", _aero_basis(r, v + e, lift_scales)[0], c)
-        minus = np.einsum("nij,nj->ni", _aero_basis(r, v - e, lift_scales)[0], c)
+        plus = np.einsum("nij,nj->ni", _aero_basis(r, v + e, lift_scales, drag)[0], c)
+        minus = np.einsum("nij,nj->ni", _aero_basis(r, v - e, lift_scales, drag)[0], c)
         jv[:, :, j] = (plus - minus) / (2.0 * _DV_MPS)
     return jr, jv, m0
 
@@ -339,10 +344,11 @@ def _aero_transition(x0: Array, x1: Array, dt: Array, lift_scales: bool) -> Arra
     so F = T(x1) F_c T(x0)^-1."""
     n = x0.shape[0]
     r0, v0, a0 = x0[:, 0:3], x0[:, 3:6], x0[:, 6:9]
-    m0, _ = _aero_basis(r0, v0, lift_scales)
+    drag = np.einsum("ni,ni->n", a0, v0) <= 0.0
+    m0, _ = _aero_basis(r0, v0, lift_scales, drag)
     c = np.linalg.solve(m0, a0[..., None])[..., 0]
-    jr0, jv0, _ = _aero_jacobians(r0, v0, c, lift_scales)
-    jr1, jv1, m1 = _aero_jacobians(x1[:, 0:3], x1[:, 3:6], c, lift_scales)
+    jr0, jv0, _ = _aero_jacobians(r0, v0, c, lift_scales, drag)
+    jr1, jv1, m1 = _aero_jacobians(x1[:, 0:3], x1[:, 3:6], c, lift_scales, drag)
     a = np.zeros((n, 9, 9))
     a[:, 0:3, 3:6] = _I3
     a[:, 3:6, 0:3] = gravity_gradient(r0) + jr0
@@ -587,6 +593,25 @@ def extrapolate(
         raise ValueError(f"times_s must be finite and >= 0 (got min {times.min()} s)")
     order = np.argsort(times, kind="stable")
     r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]
+    if motion != "acceleration":  # one compiled pass through every time
+        shape = x.shape[:-1]
+        r_path, v_path = fly_held_aero_path(
+            np.ascontiguousarray(r.reshape(-1, 3)),
+            np.ascontiguousarray(v.reshape(-1, 3)),
+            np.ascontiguousarray(a.reshape(-1, 3)),
+            np.ascontiguousarray(times[order]),
+            MAX_STEP_S,
+            OMEGA_EARTH_RPS,
+            K_J2_M2,
+            _FAST_TABLE,
+            MIN_AERO_RHO_V2,
+            motion == "aero",
+        )
+        r_out = np.empty(shape + (times.size, 3))
+        v_out = np.empty_like(r_out)
+        r_out[..., order, :] = r_path.reshape(shape + (times.size, 3))
+        v_out[..., order, :] = v_path.reshape(shape + (times.size, 3))
+        return r_out, v_out
     r_out = np.empty(x.shape[:-1] + (times.size, 3))
     v_out = np.empty_like(r_out)
     t_now = 0.0

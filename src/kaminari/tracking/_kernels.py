@@ -26,6 +26,8 @@ __all__ = [
     "update_position",
 ]
 
+_NO_TABLE = np.zeros((2, 4))
+"""A stand-in atmosphere table for ``_aero_rk4`` with the acceleration held (it reads none)."""
 _INV_DH = 1.0 / _GRID_DH_M
 _H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
 
@@ -247,30 +249,9 @@ def fly_held_acceleration(
         ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
         h = dt[i] / n_sub
         for _ in range(n_sub):
-            g1 = frame_kernel(x, y, z, vx, vy, vz, omega, k_j2)
-            k1v = (g1[0] + ax, g1[1] + ay, g1[2] + az)
-            x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
-            vx2, vy2, vz2 = vx + 0.5 * h * k1v[0], vy + 0.5 * h * k1v[1], vz + 0.5 * h * k1v[2]
-            g2 = frame_kernel(x2, y2, z2, vx2, vy2, vz2, omega, k_j2)
-            k2v = (g2[0] + ax, g2[1] + ay, g2[2] + az)
-            x3, y3, z3 = x + 0.5 * h * vx2, y + 0.5 * h * vy2, z + 0.5 * h * vz2
-            vx3, vy3, vz3 = vx + 0.5 * h * k2v[0], vy + 0.5 * h * k2v[1], vz + 0.5 * h * k2v[2]
-            g3 = frame_kernel(x3, y3, z3, vx3, vy3, vz3, omega, k_j2)
-            k3v = (g3[0] + ax, g3[1] + ay, g3[2] + az)
-            x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
-            vx4, vy4, vz4 = vx + h * k3v[0], vy + h * k3v[1], vz + h * k3v[2]
-            g4 = frame_kernel(x4, y4, z4, vx4, vy4, vz4, omega, k_j2)
-            k4v = (g4[0] + ax, g4[1] + ay, g4[2] + az)
-            s = h / 6.0
-            x, y, z = (
-                x + s * (vx + 2.0 * (vx2 + vx3) + vx4),
-                y + s * (vy + 2.0 * (vy2 + vy3) + vy4),
-                z + s * (vz + 2.0 * (vz2 + vz3) + vz4),
-            )
-            vx, vy, vz = (
-                vx + s * (k1v[0] + 2.0 * (k2v[0] + k3v[0]) + k4v[0]),
-                vy + s * (k1v[1] + 2.0 * (k2v[1] + k3v[1]) + k4v[1]),
-                vz + s * (k1v[2] + 2.0 * (k2v[2] + k3v[2]) + k4v[2]),
+            x, y, z, vx, vy, vz = _aero_rk4(
+                x, y, z, vx, vy, vz, ax, ay, az, h, False, 0.0, 0.0, 0.0, omega, k_j2,
+                _NO_TABLE, False,
             )
         ro[i, 0], ro[i, 1], ro[i, 2] = x, y, z
         vo[i, 0], vo[i, 1], vo[i, 2] = vx, vy, vz
@@ -362,6 +343,20 @@ def _coefficients(
 
 
 @numba.njit(cache=True, inline="always")
+def _held(
+    x: float, y: float, z: float, vx: float, vy: float, vz: float, ax: float, ay: float,
+    az: float, table: np.ndarray, min_rho_v2: float, lift_scales: bool,
+) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
+    """Whether a state's acceleration is aerodynamic (rho V^2 at least ``min_rho_v2``), and
+    its held coefficients (``_coefficients``; zeros where it is not)."""
+    s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
+    if s < min_rho_v2:
+        return False, 0.0, 0.0, 0.0
+    cu, cn, cl = _coefficients(ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales)
+    return True, cu, cn, cl
+
+
+@numba.njit(cache=True, inline="always")
 def _aero_rk4(
     x: float,
     y: float,
@@ -447,33 +442,14 @@ def fly_held_aero(
         x, y, z = r[i, 0], r[i, 1], r[i, 2]
         vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
         ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
-        aero = s >= min_rho_v2 and dt[i] > 0.0
-        cu = cn = cl = 0.0
-        if aero:
-            cu, cn, cl = _coefficients(
-                ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales
-            )
+        aero, cu, cn, cl = _held(
+            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales
+        )
+        aero = aero and dt[i] > 0.0
         h = dt[i] / n_sub
         for _ in range(n_sub):
             x, y, z, vx, vy, vz = _aero_rk4(
-                x,
-                y,
-                z,
-                vx,
-                vy,
-                vz,
-                ax,
-                ay,
-                az,
-                h,
-                aero,
-                cu,
-                cn,
-                cl,
-                omega,
-                k_j2,
-                table,
+                x, y, z, vx, vy, vz, ax, ay, az, h, aero, cu, cn, cl, omega, k_j2, table,
                 lift_scales,
             )
         if aero:
@@ -508,13 +484,9 @@ def fly_held_aero_path(
         x, y, z = r[i, 0], r[i, 1], r[i, 2]
         vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
         ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
-        aero = s >= min_rho_v2
-        cu = cn = cl = 0.0
-        if aero:
-            cu, cn, cl = _coefficients(
-                ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales
-            )
+        aero, cu, cn, cl = _held(
+            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales
+        )
         t = 0.0
         for j in range(k):
             span = times[j] - t
@@ -523,23 +495,7 @@ def fly_held_aero_path(
                 h = span / n_sub
                 for _ in range(n_sub):
                     x, y, z, vx, vy, vz = _aero_rk4(
-                        x,
-                        y,
-                        z,
-                        vx,
-                        vy,
-                        vz,
-                        ax,
-                        ay,
-                        az,
-                        h,
-                        aero,
-                        cu,
-                        cn,
-                        cl,
-                        omega,
-                        k_j2,
-                        table,
+                        x, y, z, vx, vy, vz, ax, ay, az, h, aero, cu, cn, cl, omega, k_j2, table,
                         lift_scales,
                     )
                 t = times[j]

@@ -22,7 +22,7 @@ from kaminari.earth.frames import enu_rotation, geodetic2ecef
 from kaminari.threats.flyout import GlideController, GlideStart, ThreatSpec, fly_threats
 from kaminari.threats.guidance import BankPlan, GuidancePlan
 from kaminari.threats.vehicles import CAV_H
-from kaminari.tracking import ekf
+from kaminari.tracking import ekf, imm
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.measurement import RangeAzimuthElevation
 from kaminari.tracking.pcrlb import Look, pcrlb, position_bound_m
@@ -188,3 +188,44 @@ def test_aero_filter_error_stays_near_the_pcrlb_on_a_free_glide_and_a_weave(glid
     assert np.max(weave) <= 2.0 and np.median(weave) <= 1.25
     held = _rmse_over_bound(glide, "acceleration")
     assert np.max(held) > np.max(free)
+
+
+def test_imm_mixes_and_combines_by_its_textbook_moments():
+    """Blom & Bar-Shalom (1988): the combination is the mixture's mean and covariance (the
+    models' covariances plus their spread about the mean), checked against sampling the
+    mixture; and a track all in one model whose step is too short to switch predicts exactly
+    as that model's filter does."""
+    rng = np.random.default_rng(0)
+    mu = np.array([[0.3, 0.7]])
+    xm = rng.normal(size=(1, 2, 9))
+    a = rng.normal(size=(1, 2, 9, 9)) * 0.3
+    pm = a @ np.swapaxes(a, -1, -2) + 0.1 * np.eye(9)
+    x, p = imm.combine(mu, xm, pm)
+    pick = rng.random(400_000) < mu[0, 1]
+    draws = np.where(pick[:, None], 1, 0)
+    samples = np.where(
+        draws.astype(bool),
+        rng.multivariate_normal(xm[0, 1], pm[0, 1], pick.size),
+        rng.multivariate_normal(xm[0, 0], pm[0, 0], pick.size),
+    )
+    assert np.allclose(samples.mean(0), x[0], atol=0.01)
+    assert np.allclose(np.cov(samples.T), p[0], atol=0.02)
+    state = imm.ImmState.empty(1)
+    x0 = glide_state(1)
+    p0 = np.diag([1e4] * 3 + [1e2] * 3 + [1.0] * 3)[None]
+    state.xm[:] = x0[:, None]
+    state.Pm[:] = p0[:, None]
+    state.mu[:] = [1.0, 0.0]
+    state.xc[:] = x0
+    xc, pc, *_ = imm.imm_predict(state, x0.copy(), p0.copy(), np.array([0]), np.array([1e-9]),
+                                 np.array([0.045]))  # fmt: skip
+    ref_x, ref_p = ekf.predict(x0, p0, 1e-9, 0.045)
+    assert np.allclose(xc, ref_x, rtol=0, atol=1e-6) and np.allclose(pc, ref_p, atol=1e-6)
+
+
+def test_imm_tracks_a_free_glide_near_the_pcrlb(glide):  # noqa: F811
+    """The IMM over the held acceleration and the held coefficients keeps the free glide's
+    position RMSE within 1.25 of the PCRLB (measured: median 0.94, worst 1.10, like the aero
+    motion alone; the held acceleration alone reaches 1.40)."""
+    ratio = _rmse_over_bound(glide, "imm")
+    assert np.max(ratio) <= 1.25 and np.median(ratio) <= 1.0

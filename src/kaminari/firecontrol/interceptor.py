@@ -196,7 +196,8 @@ class InterceptorFireControl:
         rows = np.arange(slots.size)
         q = jerk_psd(tracks, self.tracker)[slots]
         _, p_int = predict(
-            x_fire, p_fire, np.where(feasible, self.tau_s[first], 0.0), q, self.tracker.motion
+            x_fire, p_fire, np.where(feasible, self.tau_s[first], 0.0), q,
+            self.tracker.prediction_motion,
         )
         sigma = np.sqrt(np.trace(p_int[:, :3, :3], axis1=-2, axis2=-1))
         feasible &= sigma <= MAX_TRACK_SIGMA_M

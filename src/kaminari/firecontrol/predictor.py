@@ -45,7 +45,9 @@ def state_at(
 ) -> tuple[Array, Array]:
     """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``."""
     q = jerk_psd(tracks, config)[slots]
-    return predict(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config.motion)
+    return predict(
+        tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config.prediction_motion
+    )
 
 
 @dataclass(frozen=True)

@@ -69,10 +69,11 @@ class TrackerSettingsConfig(_Model):
         description="the fastest a target may have moved between two detections that start a "
         "track",
     )
-    motion: Literal["acceleration", "aero", "drag"] = Field(
+    motion: Literal["acceleration", "aero", "drag", "imm"] = Field(
         default_factory=_default(_tracker_class, "motion"),
         description="how the filter flies a track's acceleration between updates: held, its "
-        "aerodynamic coefficients held, or its drag coefficient and lift held",
+        "aerodynamic coefficients held, its drag coefficient and lift held, or an IMM of the "
+        "first two",
     )
     max_tracks: int = Field(
         default_factory=_default(_tracker_class, "max_tracks"),

@@ -75,6 +75,12 @@ class TrackerConfig:
     max_coast_s: float = 20.0
     motion: str = "acceleration"
 
+    @property
+    def prediction_motion(self) -> str:
+        """The motion a single prediction of a track's combined state flies
+        (``ekf.MOTIONS``): the IMM's combined state is flown with held coefficients."""
+        return "aero" if self.motion == "imm" else self.motion
+
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
             raise ValueError(f"jerk_psd_m2ps5 must be >= 0 m^2/s^5, got {self.jerk_psd_m2ps5}")
@@ -103,9 +109,9 @@ class TrackerConfig:
                 "need gate_nis > 0, max_speed_mps > 0 and max_tracks >= 1, got "
                 f"{self.gate_nis}, {self.max_speed_mps}, {self.max_tracks}"
             )
-        if self.motion not in ("acceleration", "aero", "drag"):
+        if self.motion not in ("acceleration", "aero", "drag", "imm"):
             raise ValueError(
-                f"motion must be 'acceleration', 'aero' or 'drag', got {self.motion!r}"
+                f"motion must be 'acceleration', 'aero', 'drag' or 'imm', got {self.motion!r}"
             )
         if not self.initial_accel_sigma_mps2 > 0.0:
             raise ValueError(

@@ -60,6 +60,7 @@ from numpy.typing import ArrayLike, NDArray
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
 from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.imm import ImmState, imm_predict, imm_update
 from kaminari.tracking.measurement import MeasurementModel
 
 __all__ = [
@@ -116,6 +117,8 @@ class Tracks:
     track_id: IntArray
     next_id: IntArray
     overflow: IntArray
+    imm: ImmState | None = None
+    """The IMM's per-model states, where the tracker runs one (``tracker.motion: imm``)."""
 
     @property
     def n(self) -> int:
@@ -284,10 +287,16 @@ def _update_filtered(
             f"scans must come in time order: scan at {t_s} s is before a track's state time "
             f"{np.max(tr.t_s[cand])} s"
         )
-    xp, pp = ekf.predict(
-        tr.x[cand], tr.P[cand], dt, config.jerk_psd_m2ps5 * tr.q_scale[cand], config.motion
-    )
+    q = config.jerk_psd_m2ps5 * tr.q_scale[cand]
+    if config.motion == "imm":
+        if tr.imm is None:
+            tr.imm = ImmState.empty(tr.n)
+        xp, pp, *_ = imm_predict(tr.imm, tr.x, tr.P, cand, dt, q)
+    else:
+        xp, pp = ekf.predict(tr.x[cand], tr.P[cand], dt, q, config.motion)
     tr.x[cand], tr.P[cand], tr.t_s[cand] = xp, pp, t_s
+    if tr.imm is not None:
+        tr.imm.xc[cand] = xp
     if dets.size == 0:
         return
     rows, cols = _pairs(cand // tr.slots, dets.rep, tr.n_reps)
@@ -321,6 +330,17 @@ def _update_filtered(
     rows, cols, nu, jac = rows[chosen], cols[chosen], nu[chosen], jac[chosen]
     slot = cand[rows]
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, model.R)
+    if config.motion == "imm":
+        assert tr.imm is not None
+        z = dets.z[cols]
+
+        def residual(x: Array) -> tuple[Array, Array]:
+            if pair_residual is not None:
+                return pair_residual(x, z)
+            z_pred, h = model.predict(x)
+            return model.residual(z, z_pred), h
+
+        tr.x[slot], tr.P[slot] = imm_update(tr.imm, slot, residual, model.R)
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = t_s
     surprised = nis > g_man

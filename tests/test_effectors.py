@@ -12,6 +12,7 @@ from kaminari.engagement.chain import run_chain
 from kaminari.scenario import load_scenario
 from kaminari.threats.flyout import fly_threats
 from kaminari.threats.vehicles import CAV_H
+from kaminari.tracking.config import TrackerConfig
 from kaminari.weapons.battery import UNGUIDED_ROUND_COST_USD, Battery
 from kaminari.weapons.damage import Lethality
 
@@ -114,3 +115,29 @@ def test_the_physics_predictor_misses_the_default_dive_by_less_than_the_held_acc
         first = np.unique(sh["rep"], return_index=True)[1]
         medians[predictor] = np.nanmedian(sh["miss_m"][first])
     assert medians["physics"] < 0.9 * medians["acceleration"], medians
+
+
+def test_near_perfect_sensing_and_the_imm_put_the_first_round_within_a_metre():
+    """Issue acceptance, in part: radar noise 1 cm and 0.1 microradian, no gun dispersion,
+    a CAV-H diving under proportional navigation onto the battery itself, the IMM filter with
+    a jerk PSD matched to such a radar (30 m^2/s^5): the default predictor's first round passes
+    within 1 m at the median and 2.5 m at worst over 40 replications (measured 0.83 and 1.99 m).
+    The held-acceleration filter leaves 1.5 m at the median. (The constant-acceleration
+    predictor on the IMM's track does as well, 0.76 m: here the filter decides, not the
+    predictor.)"""
+    from test_engagement import _radar
+
+    radar = _radar(False, sigma_range_m=0.01, sigma_az_rad=1e-7, sigma_el_rad=1e-7,
+                   detection_probability=1.0)  # fmt: skip
+    medians = {}
+    for motion in ("imm", "acceleration"):
+        chain = replace(
+            _chain(radar=radar, threats=(_threat(target=GUN),)),
+            tracker=TrackerConfig(jerk_psd_m2ps5=30.0, motion=motion),
+        )
+        s = run_chain(chain, 40, np.random.default_rng(1)).shots
+        first = s["miss_m"][np.unique(s["rep"], return_index=True)[1]]
+        medians[motion] = np.median(first)
+        if motion == "imm":
+            assert first.size == 40 and np.max(first) <= 2.5, np.max(first)
+    assert medians["imm"] <= 1.0 < medians["acceleration"], medians

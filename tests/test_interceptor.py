@@ -141,6 +141,18 @@ def test_pn_homing_batch_with_launch_delays_at_20_km() -> None:
         assert not flight.valid[m, flight.t_s < t_launch - 1e-9].any()
 
 
+def test_batch_member_flies_as_it_would_alone() -> None:
+    """The compiled loop flies members one after another: a member of a batch (launched 3 s
+    late) keeps exactly the path it flies alone, before and after its launch."""
+    dt = 0.05
+    tr, tv = _straight_target(90e3, 20e3, 1500.0, dt, 60.0)
+    both = fly_interceptors(0.0, 0.0, 0.0, tr, tv, dt, launch_t_s=np.array([0.0, 3.0]))
+    alone = fly_interceptors(0.0, 0.0, 0.0, tr, tv, dt, launch_t_s=3.0)
+    np.testing.assert_array_equal(both.r_ecef[1], alone.r_ecef[0])
+    np.testing.assert_array_equal(both.valid[1], alone.valid[0])
+    assert both.miss_m[1] == alone.miss_m[0] < 1.0
+
+
 CITY = (35.68 * DEG, 139.77 * DEG)
 """The aim point of the diving glide vehicle (central Tokyo)."""
 SITE = (35.62 * DEG, 139.78 * DEG, 10.0)

@@ -343,7 +343,7 @@ def test_target_gone_stops_the_guidance():
 )
 def test_bad_values_name_the_field(field, value):
     """A bad guidance value is a ValueError that names the field, what arrived and what is
-    allowed (STYLE.md: errors that instruct)."""
+    allowed (docs/architecture.md, conventions: errors that instruct)."""
     with pytest.raises(ValueError, match=f"Guidance.{field} must .*got {value!r}"):
         Guidance(**{field: value})
 

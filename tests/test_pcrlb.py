@@ -121,8 +121,8 @@ def test_ekf_monte_carlo_error_sits_on_the_bound_when_the_model_matches():
 
 
 def test_batched_threats_equal_one_at_a_time():
-    """Broadcasting (the skyfield habit of STYLE.md): three threats at once, each with its own
-    jerk PSD and detections, give the bounds of three separate calls."""
+    """Batch axes first (docs/architecture.md, conventions): three threats at once, each with
+    its own jerk PSD and detections, give the bounds of three separate calls."""
     k_scans = 12
     truth = model_truth(k_scans, 3, 1.0, seed=5)
     q = np.array([0.045, 1.0, 10.0])
@@ -214,7 +214,8 @@ def test_line_of_sight_information_is_the_cross_range_inverse_variance():
 
 
 def test_errors_name_the_argument():
-    """One-line errors that say what was expected and what arrived (STYLE.md, attrs)."""
+    """One-line errors that say what was expected and what arrived (docs/architecture.md,
+    conventions: errors that instruct)."""
     t = np.arange(5, dtype=float)
     with pytest.raises(ValueError, match="x_true must be"):
         pcrlb(t, np.zeros((4, 9)), [[]] * 5, P0, 1.0)

@@ -70,5 +70,8 @@ def test_the_scenario_defaults_of_an_interceptor_battery_are_the_missiles():
 
     assert INTERCEPTOR_REACTION_S == SM6_CLASS.reaction_time_s
     assert INTERCEPTOR_MAGAZINE == SM6_CLASS.magazine
+    from kaminari.weapons.launcher import WARHEAD_LETHALITY
+
     sm6 = load_scenario(EXAMPLE).battery("sm6")
     assert (sm6.reaction_s, sm6.magazine) == (8.0, 8)
+    assert sm6.kill_radius_m(0.39) == WARHEAD_LETHALITY.radius_m  # the report's miss line

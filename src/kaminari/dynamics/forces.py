@@ -26,8 +26,8 @@ from numpy.typing import NDArray
 from kaminari.earth.atmosphere import (
     _FAST_TABLE,
     _GRID_DH_M,
-    _GRID_H0_M,
     density_and_sound_speed,
+    grid_kernel,
 )
 from kaminari.earth.constants import OMEGA_EARTH_RPS
 from kaminari.earth.frames import _geodetic_kernel, altitude_and_up
@@ -53,7 +53,6 @@ Array = NDArray[np.float64]
 ATMOSPHERE_TABLE = _FAST_TABLE
 """The atmosphere's fast-path grid (``kaminari.earth.atmosphere``), for compiled kernels."""
 _INV_DH = 1.0 / _GRID_DH_M
-_H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
 
 
 @dataclass(frozen=True)
@@ -227,11 +226,7 @@ def air_kernel(
     ``density_and_sound_speed`` does; the last value is the grid cell's log-density slope."""
     alt, slat, clat, p = _geodetic_kernel(x, y, z)
     upx, upy, upz = clat * x / p, clat * y / p, slat
-    u = alt * _INV_DH - _H0_OVER_DH
-    i = min(max(int(u), 0), table.shape[0] - 2)
-    u -= i
-    rho = math.exp(table[i, 0] + u * table[i, 1])
-    sound = table[i, 2] + u * table[i, 3]
+    rho, sound, i = grid_kernel(alt, table)
     if not atmosphere:
         rho = 0.0
     rho *= density_scale

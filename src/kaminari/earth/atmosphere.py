@@ -29,14 +29,16 @@ for integrators, a lookup in a uniform grid built from ``us76`` at import.
 
 from __future__ import annotations
 
+import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth import _us76_upper
 
-__all__ = ["Atmosphere", "density_and_sound_speed", "us76"]
+__all__ = ["Atmosphere", "density_and_sound_speed", "grid_kernel", "us76"]
 
 Array = NDArray[np.float64]
 
@@ -223,3 +225,18 @@ def density_and_sound_speed(alt_m: ArrayLike) -> tuple[Array, Array]:
     x -= i
     row = _FAST_TABLE.take(i, axis=0)
     return np.exp(row[..., 0] + x * row[..., 1]), row[..., 2] + x * row[..., 3]
+
+
+_INV_DH = 1.0 / _GRID_DH_M
+_H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
+
+
+@njit(cache=True, inline="always")
+def grid_kernel(alt_m: float, table: Array) -> tuple[float, float, int]:
+    """(density, speed of sound, grid cell) at one altitude from the fast-path grid (``table``:
+    ``_FAST_TABLE``), looked up exactly as ``density_and_sound_speed`` does; compiled, for
+    other compiled kernels (the flights' air and the tracker's aerodynamic motion)."""
+    u = alt_m * _INV_DH - _H0_OVER_DH
+    i = min(max(int(u), 0), table.shape[0] - 2)
+    u -= i
+    return math.exp(table[i, 0] + u * table[i, 1]), table[i, 2] + u * table[i, 3], i

@@ -56,28 +56,26 @@ def track_bounds(
     """The bound on the position sigma (m, sqrt of the trace) of each logged (replication,
     threat) after each scan that detected any of them: returns replications (N,), threats (N,),
     scan times (K,) and the bound (N, K) (NaN before the pair's first detection)."""
-    radar_looks = [
-        (t, j, r, lab) for t, j, r, lab in records.looks
-        if j < len(sensors) and isinstance(sensors[j].measurement_model(), RangeAzimuthElevation)
-    ]  # fmt: skip
-    if not radar_looks:
+    models = [sensor.measurement_model() for sensor in sensors]
+    looks = [look for look in records.looks
+             if look[1] < len(models) and isinstance(models[look[1]], RangeAzimuthElevation)]
+    if not looks:
         e = np.empty(0)
         return e.astype(np.intp), e.astype(np.intp), e, np.empty((0, 0))
-    pairs = np.unique(
-        np.concatenate([np.stack([r, lab], -1) for _, _, r, lab in radar_looks]), axis=0
-    )
-    rep, threat = pairs[:, 0], pairs[:, 1]
-    times = np.unique([t for t, *_ in radar_looks])
-    key = {(int(a), int(b)): i for i, (a, b) in enumerate(pairs)}
+    counts = [look[2].size for look in looks]
+    code = np.concatenate([look[2] * records.n_threats + look[3] for look in looks])
+    codes, pair = np.unique(code, return_inverse=True)  # each detection's (rep, threat) pair
+    rep, threat = codes // records.n_threats, codes % records.n_threats
+    t_det = np.repeat([look[0] for look in looks], counts)
+    first = np.full(codes.size, np.inf)
+    np.minimum.at(first, pair, t_det)
+    times = np.unique(t_det)
     scans: list[list[Look]] = [[] for _ in times]
-    first = np.full(rep.size, np.inf)
-    for t, j, r, lab in radar_looks:  # one entry per scan with detections: the loop is over scans
-        k = int(np.searchsorted(times, t))
-        mask = np.zeros(rep.size, dtype=bool)
-        idx = [key[(int(a), int(b))] for a, b in zip(r, lab, strict=True)]
-        mask[idx] = True
-        first[idx] = np.minimum(first[idx], t)
-        scans[k].append(Look(sensors[j].measurement_model(), detected=mask))
+    start = np.cumsum([0, *counts])
+    for n, (t, j, _, _) in enumerate(looks):  # one entry per scan with detections
+        mask = np.zeros(codes.size, dtype=bool)
+        mask[pair[start[n]:start[n + 1]]] = True
+        scans[int(np.searchsorted(times, t))].append(Look(models[j], detected=mask))
     x = _true_states(truth, rep, threat, times)
     p0 = np.diag(np.square(PRIOR_SIGMAS))
     bound = position_bound_m(pcrlb(times, x, scans, p0, jerk_psd_m2ps5))

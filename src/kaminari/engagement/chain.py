@@ -62,6 +62,7 @@ from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
 from kaminari.weapons.guided import Guidance, fly_guided
 from kaminari.weapons.interceptor import fly_interceptors
+from kaminari.weapons.launcher import Launcher
 
 __all__ = [
     "PREDICTORS",
@@ -453,11 +454,17 @@ class _Engagement:
         self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
-        if fc.kind == "interceptor":
-            rounds = self._launch(fc, rounds)
+        launcher = getattr(fc, "launcher", None)
+        if launcher is not None:  # its flight is the engagement's: at its own steps
+            end = min(float(np.max(rounds.tof_s, initial=0.0)) + 10.0,
+                      launcher.max_time_of_flight_s)  # fmt: skip
+            tau = np.arange(0.0, end + INTERCEPTOR_DT_S, INTERCEPTOR_DT_S)
+            rounds = dataclasses.replace(rounds, tau_s=tau)
         r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
         guidance = getattr(fc, "guidance", None)
-        if guidance is not None:
+        if launcher is not None:
+            rounds = self._launch(launcher, rounds, r_threats)
+        elif guidance is not None:
             rounds = self._guide(fc, rounds, r_threats, guidance)
         m = rounds.size
         damage, radii, own = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
@@ -531,26 +538,19 @@ class _Engagement:
             r_t[real] = paths[rows, threat[real]]
         return r_t, np.gradient(r_t, rounds.tau_s[1] - rounds.tau_s[0], axis=1)
 
-    def _launch(self, fc: Effector, rounds: Rounds) -> Rounds:
+    def _launch(self, launcher: Launcher, rounds: Rounds, r_threats: Array) -> Rounds:
         """Interceptors flown against the truth (``weapons.interceptor.fly_interceptors``):
         midcourse on the threat their track follows most, then proportional navigation (its
-        seeker), at ``INTERCEPTOR_DT_S`` until a few seconds past the predicted intercept."""
-        launcher = fc.launcher  # type: ignore[attr-defined]
-        end = min(float(np.max(rounds.tof_s, initial=0.0)) + 10.0,
-                  launcher.max_time_of_flight_s)  # fmt: skip
-        tau = np.arange(0.0, end + INTERCEPTOR_DT_S, INTERCEPTOR_DT_S)
-        rep = rounds.slots // self.slots
-        r_t, v_t = self._homing_targets(
-            dataclasses.replace(rounds, tau_s=tau), self._threat_paths(rep, rounds.t_fire_s + tau)
-        )
+        seeker), at ``INTERCEPTOR_DT_S`` (the rounds' steps) over the threats' paths there."""
+        r_t, v_t = self._homing_targets(rounds, r_threats)
         flight = fly_interceptors(
             launcher.lat_rad, launcher.lon_rad, launcher.alt_m, r_t, v_t, INTERCEPTOR_DT_S,
             spec=launcher.spec,
         )
-        r = np.full((rounds.size, tau.size, 3), np.nan)
-        n = min(tau.size, flight.r_ecef.shape[1])
+        r = np.full((rounds.size, rounds.tau_s.size, 3), np.nan)
+        n = min(rounds.tau_s.size, flight.r_ecef.shape[1])
         r[:, :n] = np.where(flight.valid[:, :n, None], flight.r_ecef[:, :n], np.nan)
-        return dataclasses.replace(rounds, tau_s=tau, r_ecef=r)
+        return dataclasses.replace(rounds, r_ecef=r)
 
     def _guide(self, fc: Effector, rounds: Rounds, r_threats: Array, guidance: Guidance) -> Rounds:
         """Guided rounds flown against the truth (``weapons.guided``): each homes on the
@@ -621,6 +621,7 @@ class _Engagement:
         killed = np.isfinite(self.kill_t)
         place = kill_places(self.truth, np.where(killed, self.kill_t, np.nan))
         debris_m = np.full((r, t), np.nan)
+        defended = np.zeros((r, t), dtype=bool)
         kr, kt = np.nonzero(killed)
         if kr.size:
             r_kill, v_kill = self.truth.state_of(kr, kt, self.kill_t[kr, kt])
@@ -629,10 +630,7 @@ class _Engagement:
             )
             gaps = np.linalg.norm(impact_debris[:, None] - self.defended[None], axis=-1)
             debris_m[kr, kt] = gaps.min(axis=1)
-            clear = np.all(gaps > self.chain.keep_out()[None], axis=1)
-        defended = np.zeros((r, t), dtype=bool)
-        if kr.size:
-            defended[kr, kt] = clear
+            defended[kr, kt] = np.all(gaps > self.chain.keep_out()[None], axis=1)
         impact_t = np.broadcast_to(self.truth.impact_t_s, (r, t))
         leaked = ~killed & np.isfinite(impact_t)
         impact = ecef2geodetic(self.truth.impact_r_ecef)  # (Rt, T), NaN: no impact

@@ -1,4 +1,4 @@
-"""Compiled per-member kernels of the EKF's covariance algebra.
+"""Compiled per-member kernels of the EKF: its mean's RK4 flights and its covariance algebra.
 
 Numpy's batched matmul spends about a microsecond of overhead on each 9 x 9 product, more
 than the arithmetic; these loops do the same algebra as ``ekf.transition_matrix``,
@@ -14,22 +14,17 @@ import math
 import numba
 import numpy as np
 
-from kaminari.earth.atmosphere import _GRID_DH_M, _GRID_H0_M
+from kaminari.earth.atmosphere import _GRID_H0_M, grid_kernel
 from kaminari.earth.frames import _geodetic_kernel
 from kaminari.earth.gravity import frame_kernel
 
 __all__ = [
-    "fly_held_acceleration",
     "fly_held_aero",
     "fly_held_aero_path",
     "predict_covariance",
     "update_position",
 ]
 
-_NO_TABLE = np.zeros((2, 4))
-"""A stand-in atmosphere table for ``_aero_rk4`` with the acceleration held (it reads none)."""
-_INV_DH = 1.0 / _GRID_DH_M
-_H0_OVER_DH = _GRID_H0_M / _GRID_DH_M
 
 
 @numba.njit(cache=True, inline="always")
@@ -227,37 +222,6 @@ def update_position(
     return xo, Po, nis
 
 
-@numba.njit(cache=True)
-def fly_held_acceleration(
-    r: np.ndarray,
-    v: np.ndarray,
-    a: np.ndarray,
-    dt: np.ndarray,
-    n_sub: int,
-    omega: float,
-    k_j2: float,
-) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
-    """RK4 of r' = v, v' = g(r, v) + a (a held) over each member's ``dt`` (N,) in ``n_sub``
-    equal sub-steps: the same scheme as ``ekf._rk4_step``, with ``earth.gravity.frame_kernel``
-    for g. r, v, a (N, 3)."""
-    n = r.shape[0]
-    ro = np.empty_like(r)
-    vo = np.empty_like(v)
-    for i in range(n):
-        x, y, z = r[i, 0], r[i, 1], r[i, 2]
-        vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
-        ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        h = dt[i] / n_sub
-        for _ in range(n_sub):
-            x, y, z, vx, vy, vz = _aero_rk4(
-                x, y, z, vx, vy, vz, ax, ay, az, h, False, 0.0, 0.0, 0.0, omega, k_j2,
-                _NO_TABLE, False,
-            )
-        ro[i, 0], ro[i, 1], ro[i, 2] = x, y, z
-        vo[i, 0], vo[i, 1], vo[i, 2] = vx, vy, vz
-    return ro, vo
-
-
 @numba.njit(cache=True, inline="always")
 def _aero_frame(
     x: float, y: float, z: float, vx: float, vy: float, vz: float, table: np.ndarray
@@ -270,10 +234,8 @@ def _aero_frame(
     and l = u x n (to the right of the flight)."""
     alt, slat, clat, p = _geodetic_kernel(x, y, z)
     upx, upy, upz = clat * x / p, clat * y / p, slat
-    w = max(alt * _INV_DH - _H0_OVER_DH, 0.0)  # held below the grid's -5 km: a prediction
-    i = min(int(w), table.shape[0] - 2)  # flown underground stays finite
-    w -= i
-    rho = math.exp(table[i, 0] + w * table[i, 1])
+    # held below the grid's -5 km: a prediction flown underground stays finite
+    rho = grid_kernel(max(alt, _GRID_H0_M), table)[0]
     v2 = vx * vx + vy * vy + vz * vz
     speed = math.sqrt(v2)
     ux, uy, uz = vx / speed, vy / speed, vz / speed
@@ -348,7 +310,10 @@ def _held(
     az: float, table: np.ndarray, min_rho_v2: float, lift_scales: bool,
 ) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
     """Whether a state's acceleration is aerodynamic (rho V^2 at least ``min_rho_v2``), and
-    its held coefficients (``_coefficients``; zeros where it is not)."""
+    its held coefficients (``_coefficients``; zeros where it is not). An infinite
+    ``min_rho_v2`` holds the acceleration without looking at the air."""
+    if min_rho_v2 == np.inf:
+        return False, 0.0, 0.0, 0.0
     s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
     if s < min_rho_v2:
         return False, 0.0, 0.0, 0.0
@@ -432,8 +397,9 @@ def fly_held_aero(
     sub-steps, where the non-gravitational acceleration is aerodynamic with held coefficients:
     a = rho V^2 (cu u + cn n + cl l) in the velocity frame of ``_aero_frame``, the coefficients
     taken from the starting a (N, 3). A member whose rho V^2 is below ``min_rho_v2`` at the
-    start (thin air: its acceleration cannot be aerodynamic) holds its ECEF acceleration as
-    ``fly_held_acceleration`` does. Returns r, v and the acceleration at the end (N, 3)."""
+    start (thin air: its acceleration cannot be aerodynamic) holds its ECEF acceleration (an
+    infinite ``min_rho_v2``: every member, the held-acceleration motion). Returns r, v and
+    the acceleration at the end (N, 3)."""
     n = r.shape[0]
     ro = np.empty_like(r)
     vo = np.empty_like(v)

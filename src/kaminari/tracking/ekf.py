@@ -33,7 +33,6 @@ from kaminari.earth.frames import aer2ecef, altitude_and_up, enu_rotation, geode
 from kaminari.earth.gravity import K_J2_M2
 from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleration
 from kaminari.tracking._kernels import (
-    fly_held_acceleration,
     fly_held_aero,
     fly_held_aero_path,
     predict_covariance,
@@ -153,13 +152,17 @@ def _rk4_step(r: Array, v: Array, a: Array, h: Array) -> tuple[Array, Array]:
     )
 
 
-def _fly(r: Array, v: Array, a: Array, dt: Array) -> tuple[Array, Array]:
+def _fly(
+    r: Array, v: Array, a: Array, dt: Array, motion: str = "acceleration"
+) -> tuple[Array, Array, Array]:
     """Fly every member by its own ``dt`` (...,) s in the same number of equal RK4 sub-steps,
-    each at most MAX_STEP_S; a member with dt 0 takes zero-length steps and stays put."""
+    each at most MAX_STEP_S (a member with dt 0 stays put), its acceleration flown as
+    ``motion`` says (held, or its aerodynamic coefficients held: ``_kernels.fly_held_aero``,
+    whose RK4 is ``_rk4_step``'s, compiled per member); returns the acceleration at the end
+    too."""
     n_sub = max(1, int(np.ceil(np.max(dt, initial=0.0) / MAX_STEP_S - 1e-12)))
     shape = r.shape
-    # the same RK4 as _rk4_step, compiled per member (tracking._kernels)
-    r_out, v_out = fly_held_acceleration(
+    r_out, v_out, a_out = fly_held_aero(
         np.ascontiguousarray(r.reshape(-1, 3)),
         np.ascontiguousarray(v.reshape(-1, 3)),
         np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1, 3)),
@@ -167,8 +170,19 @@ def _fly(r: Array, v: Array, a: Array, dt: Array) -> tuple[Array, Array]:
         n_sub,
         OMEGA_EARTH_RPS,
         K_J2_M2,
+        _FAST_TABLE,
+        _min_rho_v2(motion),
+        motion == "aero",
     )
-    return r_out.reshape(shape), v_out.reshape(shape)
+    return r_out.reshape(shape), v_out.reshape(shape), a_out.reshape(shape)
+
+
+def _min_rho_v2(motion: str) -> float:
+    """The kernels' threshold of aerodynamic flight for ``motion``: never, for a held
+    acceleration."""
+    if motion not in MOTIONS:
+        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
+    return np.inf if motion == "acceleration" else MIN_AERO_RHO_V2
 
 
 def _as_dt(dt_s: ArrayLike, batch_shape: tuple[int, ...]) -> Array:
@@ -185,13 +199,8 @@ def propagate_mean(x: ArrayLike, dt_s: ArrayLike, motion: str = "acceleration") 
     acceleration at the end)."""
     x = np.asarray(x, dtype=float)
     dt = _as_dt(dt_s, x.shape[:-1])
-    if motion in ("aero", "drag"):
-        r, v, a = _fly_aero(x[..., 0:3], x[..., 3:6], x[..., 6:9], dt, motion == "aero")
-        return np.concatenate([r, v, a], axis=-1)
-    if motion != "acceleration":
-        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
-    r, v = _fly(x[..., 0:3], x[..., 3:6], x[..., 6:9], dt)
-    return np.concatenate([r, v, x[..., 6:9]], axis=-1)
+    r, v, a = _fly(x[..., 0:3], x[..., 3:6], x[..., 6:9], dt, motion)
+    return np.concatenate([r, v, a], axis=-1)
 
 
 def transition_matrix(x: ArrayLike, dt_s: ArrayLike) -> Array:
@@ -585,67 +594,30 @@ def extrapolate(
     (``MOTIONS``: held in ECEF, or its aerodynamic coefficients held). This is what fire
     control uses to predict where a threat will be.
     """
-    if motion not in MOTIONS:
-        raise ValueError(f"motion must be one of {MOTIONS}, got {motion!r}")
     x = np.asarray(x, dtype=float)
     times = np.asarray(times_s, dtype=float).reshape(-1)
     if np.any(times < 0.0) or not np.all(np.isfinite(times)):
         raise ValueError(f"times_s must be finite and >= 0 (got min {times.min()} s)")
     order = np.argsort(times, kind="stable")
-    r, v, a = x[..., 0:3], x[..., 3:6], x[..., 6:9]
-    if motion != "acceleration":  # one compiled pass through every time
-        shape = x.shape[:-1]
-        r_path, v_path = fly_held_aero_path(
-            np.ascontiguousarray(r.reshape(-1, 3)),
-            np.ascontiguousarray(v.reshape(-1, 3)),
-            np.ascontiguousarray(a.reshape(-1, 3)),
-            np.ascontiguousarray(times[order]),
-            MAX_STEP_S,
-            OMEGA_EARTH_RPS,
-            K_J2_M2,
-            _FAST_TABLE,
-            MIN_AERO_RHO_V2,
-            motion == "aero",
-        )
-        r_out = np.empty(shape + (times.size, 3))
-        v_out = np.empty_like(r_out)
-        r_out[..., order, :] = r_path.reshape(shape + (times.size, 3))
-        v_out[..., order, :] = v_path.reshape(shape + (times.size, 3))
-        return r_out, v_out
-    r_out = np.empty(x.shape[:-1] + (times.size, 3))
-    v_out = np.empty_like(r_out)
-    t_now = 0.0
-    for k in order:
-        step = np.full(x.shape[:-1], times[k] - t_now)
-        if motion in ("aero", "drag"):
-            r, v, a = _fly_aero(r, v, a, step, motion == "aero")
-        else:
-            r, v = _fly(r, v, a, step)
-        t_now = times[k]
-        r_out[..., k, :], v_out[..., k, :] = r, v
-    return r_out, v_out
-
-
-def _fly_aero(
-    r: Array, v: Array, a: Array, dt: Array, lift_scales: bool = True
-) -> tuple[Array, Array, Array]:
-    """``_fly`` with the aerodynamic coefficients of a held instead of a itself
-    (``_kernels.fly_held_aero``); returns the acceleration at the end too."""
-    n_sub = max(1, int(np.ceil(np.max(dt, initial=0.0) / MAX_STEP_S - 1e-12)))
-    shape = r.shape
-    r_out, v_out, a_out = fly_held_aero(
-        np.ascontiguousarray(r.reshape(-1, 3)),
-        np.ascontiguousarray(v.reshape(-1, 3)),
-        np.ascontiguousarray(np.broadcast_to(a, shape).reshape(-1, 3)),
-        np.ascontiguousarray(np.broadcast_to(dt, shape[:-1]).reshape(-1)),
-        n_sub,
+    shape = x.shape[:-1]
+    # one compiled pass through every time (the same sub-steps between them as _fly's)
+    r_path, v_path = fly_held_aero_path(
+        np.ascontiguousarray(x[..., 0:3].reshape(-1, 3)),
+        np.ascontiguousarray(x[..., 3:6].reshape(-1, 3)),
+        np.ascontiguousarray(x[..., 6:9].reshape(-1, 3)),
+        np.ascontiguousarray(times[order]),
+        MAX_STEP_S,
         OMEGA_EARTH_RPS,
         K_J2_M2,
         _FAST_TABLE,
-        MIN_AERO_RHO_V2,
-        lift_scales,
+        _min_rho_v2(motion),
+        motion == "aero",
     )
-    return r_out.reshape(shape), v_out.reshape(shape), a_out.reshape(shape)
+    r_out = np.empty(shape + (times.size, 3))
+    v_out = np.empty_like(r_out)
+    r_out[..., order, :] = r_path.reshape(shape + (times.size, 3))
+    v_out[..., order, :] = v_path.reshape(shape + (times.size, 3))
+    return r_out, v_out
 
 
 def rae_to_ecef(

@@ -168,6 +168,8 @@ INTERCEPTOR_REACTION_S = 8.0
 no numerics."""
 INTERCEPTOR_MAGAZINE = 8
 """``weapons.interceptor.SM6_CLASS.magazine``, likewise."""
+INTERCEPTOR_WARHEAD_RADIUS_M = 5.0
+"""``weapons.launcher.WARHEAD_LETHALITY.radius_m``, likewise (the report's miss line)."""
 
 
 class BatteryConfig(_Model):
@@ -241,10 +243,10 @@ class BatteryConfig(_Model):
         hit-to-kill (the figure a miss is read against on the report)."""
         if self.lethal_radius_m is not None:
             return self.lethal_radius_m
+        if self.kind == "interceptor" and self.lethality == LethalityConfig():
+            return INTERCEPTOR_WARHEAD_RADIUS_M  # the launcher's default warhead
         if self.lethality.radius_m is not None and self.lethality.kind != "hit-to-kill":
             return self.lethality.radius_m
-        if self.kind == "interceptor" and self.lethality.kind != "hit-to-kill":
-            return 5.0  # the launcher's default warhead (weapons.launcher.WARHEAD_LETHALITY)
         diameter = 0.0 if self.projectile is None else self.projectile.diameter_m
         return threat_radius_m + 0.5 * diameter
 

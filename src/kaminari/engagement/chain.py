@@ -60,9 +60,6 @@ from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
-from kaminari.weapons.guided import Guidance, fly_guided
-from kaminari.weapons.interceptor import fly_interceptors
-from kaminari.weapons.launcher import Launcher
 
 __all__ = [
     "PREDICTORS",
@@ -76,11 +73,6 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
-
-INTERCEPTOR_DT_S = 0.05
-"""Step of an interceptor's flight against the truth, s: its homing closes at 3-5 km/s,
-150-250 m a step, and still misses a 12 g dive by 0.02 m at most (0.003 m at 0.02 s, 2.5 times
-the time; tests/test_interceptor.py)."""
 
 DEFAULT_KEEP_OUT_M = 1_000.0
 """Keep-out radius of a defended point against a killed threat's debris, m: kaminari's
@@ -454,18 +446,10 @@ class _Engagement:
         self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
-        launcher = getattr(fc, "launcher", None)
-        if launcher is not None:  # its flight is the engagement's: at its own steps
-            end = min(float(np.max(rounds.tof_s, initial=0.0)) + 10.0,
-                      launcher.max_time_of_flight_s)  # fmt: skip
-            tau = np.arange(0.0, end + INTERCEPTOR_DT_S, INTERCEPTOR_DT_S)
-            rounds = dataclasses.replace(rounds, tau_s=tau)
+        rounds = dataclasses.replace(rounds, tau_s=fc.flight_times(rounds))
         r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
-        guidance = getattr(fc, "guidance", None)
-        if launcher is not None:
-            rounds = self._launch(launcher, rounds, r_threats)
-        elif guidance is not None:
-            rounds = self._guide(fc, rounds, r_threats, guidance)
+        if fc.homes:
+            rounds = fc.home(rounds, *self._homing_targets(rounds, r_threats), self.rng)
         m = rounds.size
         damage, radii, own = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
         certain = damage.kind in ("hit-to-kill", "cookie_cutter")  # Pk 0 or 1: no draw
@@ -527,7 +511,9 @@ class _Engagement:
 
     def _homing_targets(self, rounds: Rounds, r_threats: Array) -> tuple[Array, Array]:
         """The true path (M, K, 3) and velocity of the threat each round's track follows most
-        (NaN for a false track), from the threats' paths (``_threat_paths``)."""
+        (NaN for a false track), from the threats' paths (``_threat_paths``): what a homing
+        round's seeker or radar follows (a named simplification: it never takes the wrong
+        threat)."""
         threat = self.records.majority(rounds.slots)
         m, k = rounds.size, r_threats.shape[-2]
         r_t = np.full((m, k, 3), np.nan)
@@ -537,39 +523,6 @@ class _Engagement:
             rows = real if r_threats.ndim == 4 else np.zeros(real.size, dtype=np.intp)
             r_t[real] = paths[rows, threat[real]]
         return r_t, np.gradient(r_t, rounds.tau_s[1] - rounds.tau_s[0], axis=1)
-
-    def _launch(self, launcher: Launcher, rounds: Rounds, r_threats: Array) -> Rounds:
-        """Interceptors flown against the truth (``weapons.interceptor.fly_interceptors``):
-        midcourse on the threat their track follows most, then proportional navigation (its
-        seeker), at ``INTERCEPTOR_DT_S`` (the rounds' steps) over the threats' paths there."""
-        r_t, v_t = self._homing_targets(rounds, r_threats)
-        flight = fly_interceptors(
-            launcher.lat_rad, launcher.lon_rad, launcher.alt_m, r_t, v_t, INTERCEPTOR_DT_S,
-            spec=launcher.spec,
-        )
-        r = np.full((rounds.size, rounds.tau_s.size, 3), np.nan)
-        n = min(rounds.tau_s.size, flight.r_ecef.shape[1])
-        r[:, :n] = np.where(flight.valid[:, :n, None], flight.r_ecef[:, :n], np.nan)
-        return dataclasses.replace(rounds, r_ecef=r)
-
-    def _guide(self, fc: Effector, rounds: Rounds, r_threats: Array, guidance: Guidance) -> Rounds:
-        """Guided rounds flown against the truth (``weapons.guided``): each homes on the
-        threat its track follows most (its seeker's or the fire-control radar's target; a
-        round fired at a false track has none and flies ballistically), from the shot as it
-        left the muzzle."""
-        battery = fc.battery  # type: ignore[attr-defined]
-        k = rounds.tau_s.size
-        r_t, v_t = self._homing_targets(rounds, r_threats)
-        dt = rounds.tau_s[1] - rounds.tau_s[0]
-        flight = fly_guided(
-            battery.lat_rad, battery.lon_rad, battery.alt_m, rounds.shot_az_rad,
-            rounds.shot_el_rad, rounds.muzzle_velocity_mps, battery.projectile, guidance,
-            r_t, v_t, dt, self.rng,
-        )
-        r = np.full_like(rounds.r_ecef, np.nan)
-        n = min(k, flight.r_ecef.shape[1])
-        r[:, :n] = flight.r_ecef[:, :n]
-        return dataclasses.replace(rounds, r_ecef=r)
 
     def results(self) -> ChainResult:
         self.rounds.resolve(np.inf, self.kill_t)

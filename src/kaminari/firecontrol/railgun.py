@@ -24,6 +24,7 @@ estimate.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -40,6 +41,7 @@ from kaminari.tracking.ekf import predict
 from kaminari.tracking.tracker import Tracks, jerk_psd
 from kaminari.weapons.battery import Battery, azimuth_allowed, dispersed_shots, elevation_allowed
 from kaminari.weapons.damage import Lethality
+from kaminari.weapons.guided import fly_guided
 from kaminari.weapons.projectile import fly_projectiles
 
 __all__ = ["GUIDED_MISS_SIGMA_M", "Effector", "Engagements", "RailgunFireControl", "Rounds"]
@@ -126,6 +128,21 @@ class Effector(Protocol):
 
     def fire(self, engagements: Engagements, rng: np.random.Generator) -> Rounds: ...
 
+    def flight_times(self, rounds: Rounds) -> Array:
+        """The times after firing (K,) at which the engagement sets the rounds against the
+        truth (and gives ``home`` its targets' paths)."""
+        ...
+
+    homes: bool
+    """Whether the rounds steer onto a target in flight (``home``)."""
+
+    def home(
+        self, rounds: Rounds, target_r: Array, target_v: Array, rng: np.random.Generator
+    ) -> Rounds:
+        """The rounds flown against the true paths (M, K, 3) and velocities of the targets
+        their seekers or radars follow, at ``flight_times`` (NaN: no target)."""
+        ...
+
 
 def _reach_m(table: BallisticTable, k: int) -> float:
     """The farthest a round gets from the muzzle within the table's first k times."""
@@ -158,7 +175,7 @@ class RailgunFireControl:
 
     kind = "railgun"
     name = property(lambda self: self.battery.name)
-    guidance = property(lambda self: self.battery.guidance)
+    homes = property(lambda self: self.battery.guidance is not None)
     lethality = property(lambda self: self.battery.damage)
     round_radius_m = property(lambda self: self.battery.round_radius_m)
     cost_usd = property(lambda self: self.battery.cost_usd)
@@ -267,3 +284,22 @@ class RailgunFireControl:
             muzzle_velocity_mps=v_s,
             r_ecef=r,
         )
+
+    def flight_times(self, rounds: Rounds) -> Array:
+        return rounds.tau_s
+
+    def home(
+        self, rounds: Rounds, target_r: Array, target_v: Array, rng: np.random.Generator
+    ) -> Rounds:
+        """Guided rounds (``weapons.guided``) flown from the shot as it left the muzzle."""
+        b = self.battery
+        assert b.guidance is not None
+        flight = fly_guided(
+            b.lat_rad, b.lon_rad, b.alt_m, rounds.shot_az_rad, rounds.shot_el_rad,
+            rounds.muzzle_velocity_mps, b.projectile, b.guidance, target_r, target_v,
+            rounds.tau_s[1] - rounds.tau_s[0], rng,
+        )  # fmt: skip
+        r = np.full_like(rounds.r_ecef, np.nan)
+        n = min(rounds.tau_s.size, flight.r_ecef.shape[1])
+        r[:, :n] = flight.r_ecef[:, :n]
+        return dataclasses.replace(rounds, r_ecef=r)

@@ -389,3 +389,161 @@ def test_a_report_carries_the_radars_measurement_model() -> None:
 def test_radar_rejects_impossible_parameters(field: str, value: float) -> None:
     with pytest.raises(ValueError, match=field):
         _radar(**{field: value})
+
+
+# --- registration errors --------------------------------------------------------------------
+
+
+def _report_of_one(radar: Radar, r: np.ndarray) -> np.ndarray:
+    """Noise-free measurement (3,) of one target at ECEF ``r`` (3,) that the radar detects."""
+    report = radar.measure(0.0, r[None, None, :], np.ones((1, 1), bool), np.random.default_rng(0))
+    assert report.rep.size == 1 and report.label[0] == 0
+    return report.z[0]
+
+
+def _low(**changes: object) -> Radar:
+    """A radar that searches down to -1 deg: a target at its own height is below its horizontal
+    plane (by s / (2 R) rad at ground distance s)."""
+    return _radar(min_elevation_rad=-1.0 * DEG, **changes)  # type: ignore[arg-type]
+
+
+def _north_of(radar: Radar, ground_m: float, alt_m: float | None = None) -> np.ndarray:
+    """A target at ``alt_m`` (None: the site's height), ``ground_m`` along the site's meridian
+    to the north; its latitude offset is ground / M, M the meridian radius of curvature at the
+    site."""
+    w2 = 1.0 - WGS84_E2 * math.sin(radar.lat_rad) ** 2
+    meridian = WGS84_A * (1.0 - WGS84_E2) / w2**1.5
+    alt = radar.alt_m if alt_m is None else alt_m
+    return geodetic2ecef(radar.lat_rad + ground_m / meridian, radar.lon_rad, alt)
+
+
+def test_angle_and_range_biases_add_exactly() -> None:
+    """A target due north at 100 km, 10 km up, on the site's meridian: its azimuth is 0 up to
+    rounding (1e-12 rad; the ECEF coordinates round at 1e-9 m). With bias_az 1 mrad the azimuth
+    is 1 mrad to 1e-12 rad and range and elevation are untouched; the range and elevation
+    biases add to the unbiased radar's measurement to rounding; a negative azimuth bias wraps
+    into [0, 2 pi)."""
+    r = _north_of(_low(), 100e3, 10e3)
+    truth = _report_of_one(_low(), r)
+    assert min(truth[1], 2 * np.pi - truth[1]) < 1e-12
+    az = _report_of_one(_low(bias_az_rad=1e-3), r)
+    assert abs(az[1] - 1e-3) < 1e-12
+    assert az[0] == truth[0] and az[2] == truth[2]
+    both = _report_of_one(_low(bias_range_m=75.0, bias_el_rad=-2e-3), r)
+    assert abs(both[0] - (truth[0] + 75.0)) < 1e-9
+    assert abs(both[2] - (truth[2] - 2e-3)) < 1e-15
+    west = _report_of_one(_low(bias_az_rad=-1e-3), r)
+    assert abs(west[1] - (2 * np.pi - 1e-3)) < 1e-12 and west[1] < 2 * np.pi
+
+
+def test_biases_leave_false_alarms_alone() -> None:
+    """False alarms (no threat present) are the same draws and values with or without biases."""
+    plain = _radar(max_range_m=500e3, false_alarms_per_scan=3.0)
+    biased = _radar(max_range_m=500e3, false_alarms_per_scan=3.0, bias_range_m=500.0,
+                    bias_az_rad=0.01, bias_el_rad=0.01, site_error_enu_m=(100.0, -50.0, 5.0))
+    r = _visible_block(plain, 200, 1)
+    a = plain.measure(0.0, r, np.zeros((200, 1), bool), np.random.default_rng(5))
+    b = biased.measure(0.0, r, np.zeros((200, 1), bool), np.random.default_rng(5))
+    assert a.rep.size > 0
+    np.testing.assert_array_equal(a.z, b.z)
+    np.testing.assert_array_equal(a.rep, b.rep)
+
+
+def test_site_error_east_shifts_azimuth_of_a_northern_target() -> None:
+    """Antenna 100 m east of its survey, target 10 km due north at the site's height.
+
+    Flat closed form: the target is (-100, 10,000, 0) m from the antenna, so azimuth
+    atan2(-100, 10e3) (wrapped), elevation 0, range hypot(100, 10e3). Earth curvature: the
+    target lies s^2 / (2 R) = 7.8 m below the site's horizontal plane (elevation -7.8e-4 rad, the
+    tolerance there is 1e-3 rad) and its north offset is the arc 10 km to within 0.1 m (the
+    meridian radius varies by 1e-5 over the arc), which moves the azimuth by 100 * 0.1 / 1e8 =
+    1e-7 rad and the range by 0.1 m: tolerances 1e-6 rad and 0.2 m. The exact closed form, the
+    same with the target's east-north-up offset from the believed site taken from pymap3d
+    (independent of kaminari's frames), holds to 1e-9 rad and 1 mm: it pins the documented frame
+    (the believed site's axes moved to the true site; the true site's own axes would turn the
+    azimuth by the meridian convergence, 1.1e-5 rad here at 35 deg)."""
+    base = _low()
+    r = _north_of(base, 10e3)
+    z = _report_of_one(_low(site_error_enu_m=(100.0, 0.0, 0.0)), r)
+    flat_az = math.atan2(-100.0, 10e3) % (2 * math.pi)
+    assert abs(z[1] - flat_az) < 1e-6
+    assert abs(z[2]) < 1e-3
+    assert abs(z[0] - math.hypot(100.0, 10e3)) < 0.2
+    e, n, u = pymap3d.ecef2enu(*r, base.lat_rad, base.lon_rad, base.alt_m, ell=WGS84, deg=False)
+    assert abs(e) < 1e-6
+    exact_az = math.atan2(e - 100.0, n) % (2 * math.pi)
+    assert abs(z[1] - exact_az) < 1e-9
+    assert abs(z[2] - math.atan2(u, math.hypot(e - 100.0, n))) < 1e-9
+    assert abs(z[0] - math.sqrt((e - 100.0) ** 2 + n**2 + u**2)) < MM
+
+
+def test_site_error_is_a_translation_of_the_believed_frame() -> None:
+    """Any offset (east, north, up) and many targets: the measurement is the spherical form of
+    (the target's east-north-up offset from the believed site, pymap3d) minus the site error,
+    to 1 mm and 1e-9 rad; the tracker's model and the coverage stay on the believed site."""
+    offset = (-230.0, 145.0, 12.0)
+    base = _radar(lat_rad=-33.9 * DEG, lon_rad=18.4 * DEG, alt_m=150.0)
+    moved = _radar(lat_rad=-33.9 * DEG, lon_rad=18.4 * DEG, alt_m=150.0, site_error_enu_m=offset)
+    assert base.registered and not moved.registered
+    r = _visible_block(base, 20, 5, seed=9)
+    report, _ = _measure(moved, r, True, 0)
+    target = r[report.rep, report.label]
+    e, n, u = pymap3d.ecef2enu(target[:, 0], target[:, 1], target[:, 2], base.lat_rad,
+                               base.lon_rad, base.alt_m, ell=WGS84, deg=False)
+    de, dn, du = e - offset[0], n - offset[1], u - offset[2]
+    np.testing.assert_allclose(report.z[:, 0], np.sqrt(de**2 + dn**2 + du**2), rtol=0, atol=MM)
+    np.testing.assert_allclose(_wrap(report.z[:, 1] - np.arctan2(de, dn)), 0.0, rtol=0,
+                               atol=1e-9)
+    np.testing.assert_allclose(report.z[:, 2], np.arctan2(du, np.hypot(de, dn)), rtol=0,
+                               atol=1e-9)
+    model = moved.measurement_model()
+    assert (model.lat_rad, model.lon_rad, model.alt_m) == (base.lat_rad, base.lon_rad,
+                                                           base.alt_m)
+    np.testing.assert_array_equal(moved.site_ecef(), base.site_ecef())
+    np.testing.assert_array_equal(moved.covers(r), base.covers(r))
+    np.testing.assert_allclose(
+        moved.antenna_ecef() - base.site_ecef(),
+        np.array(pymap3d.enu2ecef(*offset, base.lat_rad, base.lon_rad, base.alt_m, ell=WGS84,
+                                  deg=False)) - base.site_ecef(),
+        rtol=0, atol=MM,
+    )
+
+
+@pytest.mark.parametrize("equation", [False, True])
+def test_registered_radar_is_bit_for_bit_the_default(equation: bool) -> None:
+    """Explicit zero registration errors give the no-argument radar's report bit for bit (same
+    seed: the same draws), with noise, a detection probability below 1 and false alarms; for a
+    fixed-probability and a radar-equation radar."""
+    common: dict = dict(sigma_range_m=15.0, sigma_az_rad=1e-3, sigma_el_rad=2e-3,
+                        max_range_m=500e3, false_alarms_per_scan=1.5)
+    if equation:
+        common.update(snr_ref_db=15.0, range_ref_m=300e3, rcs_ref_m2=1.0, pfa=1e-6)
+    else:
+        common.update(detection_probability=0.6)
+    default = _radar(**common)
+    zeros = _radar(**common, bias_range_m=0.0, bias_az_rad=0.0, bias_el_rad=0.0,
+                   site_error_enu_m=[0, 0, 0])
+    assert zeros.registered and zeros.site_error_enu_m == (0.0, 0.0, 0.0)
+    r = _visible_block(default, 100, 4)
+    a = default.measure(0.0, r, np.ones((100, 4), bool), np.random.default_rng(21))
+    b = zeros.measure(0.0, r, np.ones((100, 4), bool), np.random.default_rng(21))
+    assert a.rep.size > 0
+    assert a.z.tobytes() == b.z.tobytes()
+    np.testing.assert_array_equal(a.rep, b.rep)
+    np.testing.assert_array_equal(a.label, b.label)
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("bias_range_m", math.nan),
+        ("bias_az_rad", math.inf),
+        ("bias_el_rad", -math.inf),
+        ("site_error_enu_m", (0.0, math.nan, 0.0)),
+        ("site_error_enu_m", (1.0, 2.0)),
+        ("site_error_enu_m", "abc"),
+    ],
+)
+def test_radar_rejects_bad_registration_errors(field: str, value: object) -> None:
+    with pytest.raises(ValueError, match=field):
+        _radar(**{field: value})  # type: ignore[arg-type]

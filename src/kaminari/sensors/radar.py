@@ -39,7 +39,16 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.constants import WGS84_A_M, WGS84_E2
-from kaminari.earth.frames import aer2ecef, ecef2aer, ecef2geodetic, geodetic2ecef, geodetic_up
+from kaminari.earth.frames import (
+    aer2ecef,
+    ecef2aer,
+    ecef2enu,
+    ecef2geodetic,
+    enu2aer,
+    enu2ecef,
+    geodetic2ecef,
+    geodetic_up,
+)
 from kaminari.sensors.base import Report
 from kaminari.tracking.measurement import RangeAzimuthElevation
 
@@ -105,6 +114,26 @@ class Radar:
     or 3) is the targets' fluctuation model, and the sigmas are the floors of the noise, added
     in quadrature to the thermal part that grows as SNR falls (``noise_sigma``), which uses
     ``beamwidth_rad`` and ``range_resolution_m``.
+
+    Registration errors (all zero by default: a registered radar, ``registered``, whose
+    detections are bit for bit those of a radar without these fields):
+
+    - ``bias_range_m``, ``bias_az_rad``, ``bias_el_rad``: constant biases added to every
+      detection of a threat, after the noise (azimuth then wrapped into [0, 2 pi)). False
+      alarms are not biased: they lie uniformly in the volume seen, so a shift of it changes
+      nothing a tracker could tell.
+    - ``site_error_enu_m``: where the antenna really is relative to its surveyed (believed)
+      site ``lat_rad``, ``lon_rad``, ``alt_m``, as (east, north, up) metres in the believed
+      site's local frame. A threat's range, azimuth and elevation are then taken from the true
+      site, in the believed site's east-north-up axes translated there (a pure translation:
+      the antenna is levelled and aligned as at the believed site; a tilt or a north
+      misalignment is the angle biases' business; the true site's own axes would be tilted
+      by about the offset over the Earth's radius, 1.6e-5 rad per 100 m, and turned in
+      azimuth by the meridian convergence, east offset tan(lat) / N, 1.1e-5 rad per 100 m
+      east at 35 deg).
+      Everything else stays on the believed site: ``measurement_model`` (what the tracker is
+      told), ``site_ecef``, coverage (``covers``, ``visible``), the SNR's range and the false
+      alarms; the error is metres to a few hundred metres, against ranges of hundreds of km.
     """
 
     name: str
@@ -128,8 +157,22 @@ class Radar:
     swerling: int = 1
     beamwidth_rad: float = DEFAULT_BEAMWIDTH_RAD
     range_resolution_m: float = DEFAULT_RANGE_RESOLUTION_M
+    bias_range_m: float = 0.0
+    bias_az_rad: float = 0.0
+    bias_el_rad: float = 0.0
+    site_error_enu_m: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
     def __post_init__(self) -> None:
+        try:
+            site_error = tuple(float(v) for v in self.site_error_enu_m)
+        except (TypeError, ValueError):
+            site_error = ()
+        if len(site_error) != 3 or not all(math.isfinite(v) for v in site_error):
+            raise ValueError(
+                f"Radar {self.name!r}: site_error_enu_m must be three finite numbers (east, "
+                f"north, up metres), got {self.site_error_enu_m!r}"
+            )
+        object.__setattr__(self, "site_error_enu_m", site_error)  # a list in, a hashable tuple
         checks = [
             ("lat_rad", abs(self.lat_rad) <= math.pi / 2, "within [-pi/2, pi/2]"),
             ("max_range_m", self.max_range_m > 0, "> 0"),
@@ -143,6 +186,12 @@ class Radar:
             ("beamwidth_rad", 0 < self.beamwidth_rad < math.pi, "in (0, pi)"),
             ("range_resolution_m", self.range_resolution_m > 0, "> 0"),
         ]
+        for field_name in ("bias_range_m", "bias_az_rad", "bias_el_rad"):
+            value = getattr(self, field_name)
+            if not math.isfinite(value):
+                raise ValueError(
+                    f"Radar {self.name!r}: {field_name} must be finite, got {value!r}"
+                )
         if self.false_alarms_per_scan is not None:
             checks.append(("false_alarms_per_scan", self.false_alarms_per_scan >= 0, ">= 0"))
         reference = (self.snr_ref_db, self.range_ref_m, self.rcs_ref_m2, self.pfa)
@@ -170,7 +219,23 @@ class Radar:
                 )
 
     def site_ecef(self) -> NDArray[np.float64]:
+        """The believed (surveyed) site, ECEF (3,), m."""
         return geodetic2ecef(self.lat_rad, self.lon_rad, self.alt_m)
+
+    @property
+    def registered(self) -> bool:
+        """Whether the radar has no registration error (biases and site error all zero)."""
+        return (
+            self.bias_range_m == 0.0
+            and self.bias_az_rad == 0.0
+            and self.bias_el_rad == 0.0
+            and not any(self.site_error_enu_m)
+        )
+
+    def antenna_ecef(self) -> NDArray[np.float64]:
+        """Where the antenna really is, ECEF (3,), m: the believed site plus ``site_error_enu_m``
+        in the believed site's east-north-up frame."""
+        return enu2ecef(self.site_error_enu_m, self.lat_rad, self.lon_rad, self.alt_m)
 
     # --- the Sensor protocol (kaminari.sensors.base) ---
 
@@ -278,7 +343,8 @@ class Radar:
 
         Draws: U (R, T) for detection (none when no threat exists), then standard normal
         noise for the detected ones only (in replication-major order), then the false
-        alarms."""
+        alarms. Registration errors (``Radar``) shift the threats' detections, not the false
+        alarms, and draw nothing."""
         alive = np.asarray(exists, dtype=bool)
         n_reps, n_threats = alive.shape
         r = np.asarray(r_true, dtype=float)
@@ -402,12 +468,20 @@ def _noisy_rae(
 ) -> Array:
     """Range, azimuth in [0, 2 pi), elevation (M, 3) of positions (M, 3) plus Gaussian noise
     of one-sigma ``sigma`` (M, 3) (None: the radar's sigmas), one standard_normal((M, 3))
-    draw."""
+    draw, plus the radar's biases; seen from the antenna's true site in the believed site's
+    axes (``Radar``, registration errors)."""
     noise = rng.standard_normal((r.shape[0], 3))
-    aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
+    if any(radar.site_error_enu_m):
+        enu = ecef2enu(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
+        aer = enu2aer(enu - np.asarray(radar.site_error_enu_m))
+    else:  # the registered path, untouched: bit for bit what it always gave
+        aer = ecef2aer(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
     if sigma is None:
         sigma = np.array([radar.sigma_range_m, radar.sigma_az_rad, radar.sigma_el_rad])
     z = np.stack([aer.range_m, aer.az_rad, aer.el_rad], axis=-1) + noise * sigma
+    bias = (radar.bias_range_m, radar.bias_az_rad, radar.bias_el_rad)
+    if any(bias):
+        z = z + np.asarray(bias)
     az = np.mod(z[:, 1], 2.0 * np.pi)
     z[:, 1] = np.where(az >= 2.0 * np.pi, 0.0, az)  # mod of a tiny negative angle gives 2 pi
     return z

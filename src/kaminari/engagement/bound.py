@@ -56,9 +56,15 @@ def track_bounds(
     """The bound on the position sigma (m, sqrt of the trace) of each logged (replication,
     threat) after each scan that detected any of them: returns replications (N,), threats (N,),
     scan times (K,) and the bound (N, K) (NaN before the pair's first detection)."""
-    models = [sensor.measurement_model() for sensor in sensors]
+    def model(j: int, t_s: float) -> object:
+        """Sensor j's measurement model at ``t_s`` (a moving sensor's where it then is)."""
+        sensor = sensors[j]
+        at = getattr(sensor, "at", None)
+        return (at(t_s) if at is not None else sensor).measurement_model()
+
     looks = [look for look in records.looks
-             if look[1] < len(models) and isinstance(models[look[1]], RangeAzimuthElevation)]
+             if look[1] < len(sensors) and isinstance(model(look[1], look[0]),
+                                                      RangeAzimuthElevation)]
     if not looks:
         e = np.empty(0)
         return e.astype(np.intp), e.astype(np.intp), e, np.empty((0, 0))
@@ -75,7 +81,7 @@ def track_bounds(
     for n, (t, j, _, _) in enumerate(looks):  # one entry per scan with detections
         mask = np.zeros(codes.size, dtype=bool)
         mask[pair[start[n]:start[n + 1]]] = True
-        scans[int(np.searchsorted(times, t))].append(Look(models[j], detected=mask))
+        scans[int(np.searchsorted(times, t))].append(Look(model(j, t), detected=mask))
     x = _true_states(truth, rep, threat, times)
     p0 = np.diag(np.square(PRIOR_SIGMAS))
     bound = position_bound_m(pcrlb(times, x, scans, p0, jerk_psd_m2ps5))

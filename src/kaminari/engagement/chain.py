@@ -42,16 +42,20 @@ from numpy.typing import NDArray
 
 from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.engagement.bound import track_bounds
+from kaminari.engagement.nodes import MeasurementMessage, NodeState, TrackMessage, due
 from kaminari.engagement.records import Records, concat, kill_places
 from kaminari.engagement.rounds import RoundBook
 from kaminari.engagement.signature import Signatures
 from kaminari.engagement.truth import Truth
 from kaminari.firecontrol.assignment import assign_weapons
-from kaminari.firecontrol.doctrine import Doctrine, EngagementState
+from kaminari.firecontrol.doctrine import Doctrine
 from kaminari.firecontrol.effectors import Weapon, WeaponTable, effectors_for, weapon_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
 from kaminari.firecontrol.railgun import Effector, Rounds
-from kaminari.sensors.base import Sensor
+from kaminari.network.links import ENGAGE_MODES, Link, Node, send_times
+from kaminari.network.registration import OffsetEstimator
+from kaminari.network.sharing import Correlation, Taken, reports_of, take_reports
+from kaminari.sensors.base import Report, Sensor
 from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
 from kaminari.threats.debris import DEBRIS_BALLISTIC_COEFFICIENT_KGPM2, debris_impact
@@ -59,7 +63,13 @@ from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
-from kaminari.tracking.tracker import CONFIRMED, ScanDetections, Tracks, new_tracks, process_scan
+from kaminari.tracking.tracker import (
+    CONFIRMED,
+    Association,
+    ScanDetections,
+    Tracks,
+    process_scan,
+)
 
 __all__ = [
     "PREDICTORS",
@@ -80,6 +90,15 @@ assumption (docs/assumptions.md)."""
 
 PREDICTORS = ("physics", "acceleration", "truth")
 """Fire control's predictors (``KillChain.predictor``)."""
+
+COMPLETION_S = 3.0
+"""How long before its intercept a launch-on-remote round that steers in flight must have its
+threat held by its own node's data, s: kaminari's assumption (docs/assumptions.md)."""
+
+_BOOK_KEYS = (
+    "detect_t", "detect_sensor", "track_t", "fc_track_t", "fc_track_err", "handover_t",
+    "handover_err", "false_tracks", "updates", "updates_own",
+)
 
 
 @dataclass(frozen=True)
@@ -124,23 +143,63 @@ class KillChain:
     space_layer: SpaceLayer | None = None
     keep_out_m: tuple[float, ...] = ()
     debris_ballistic_coefficient_kgpm2: float = DEBRIS_BALLISTIC_COEFFICIENT_KGPM2
+    nodes: tuple[Node, ...] = ()
+    links: tuple[Link, ...] = ()
+    radar_node: tuple[int, ...] = ()
+    battery_node: tuple[int, ...] = ()
+    space_node: int = 0
+    engage: tuple[str, ...] = ()
+    completion_s: float = COMPLETION_S
+
+    def node_names(self) -> list[str]:
+        """The nodes' names; one unnamed node without a network."""
+        return [node.name for node in self.nodes] or [""]
+
+    def radar_nodes(self) -> NDArray[np.intp]:
+        """(J,) the node of each radar (0 without a network)."""
+        if self.radar_node:
+            return np.array(self.radar_node, dtype=np.intp)
+        return np.zeros(len(self.radars), dtype=np.intp)
+
+    def battery_nodes(self) -> NDArray[np.intp]:
+        """(B,) the node of each battery (0 without a network)."""
+        if self.battery_node:
+            return np.array(self.battery_node, dtype=np.intp)
+        return np.zeros(len(self.batteries), dtype=np.intp)
+
+    def engage_modes(self) -> list[str]:
+        """Each battery's engagement mode (``network.links.ENGAGE_MODES``; "local" unless
+        given)."""
+        modes = list(self.engage) or ["local"] * len(self.batteries)
+        for mode in modes:
+            if mode not in ENGAGE_MODES:
+                raise ValueError(f"engage must be one of {ENGAGE_MODES}, got {mode!r}")
+        return modes
+
+    def feeds(self, n: int) -> list[int]:
+        """The radars whose scans node ``n`` takes in: its own, and those its measurement
+        links bring."""
+        nodes = self.radar_nodes()
+        sources = {n} | {link.source for link in self.links
+                         if link.target == n and link.carries == "measurements"}
+        return [j for j in range(len(self.radars)) if int(nodes[j]) in sources]
+
+    def handover_radar_of(self, n: int) -> int:
+        """The radar that takes a threat over for node ``n``'s batteries: the one nearest its
+        first battery's site among the radars it takes in (its fire-control radar); -1
+        without a sited radar or a battery."""
+        mine = np.flatnonzero(self.battery_nodes() == n)
+        sited = [j for j in self.feeds(n) if hasattr(self.radars[j], "site_ecef")]
+        if not sited or mine.size == 0:
+            return -1
+        site = self.batteries[int(mine[0])].site_ecef()
+        d = [np.linalg.norm(np.asarray(self.radars[j].site_ecef()) - site) for j in sited]
+        return sited[int(np.argmin(d))]
 
     @property
     def dispersed(self) -> bool:
         """True when some threat flies its own path in each replication."""
         return any(d is not None and not d.zero for d in self.dispersions)
-
-    @property
-    def handover_radar(self) -> int:
-        """The radar that takes a threat over for the batteries: the one nearest the first
-        battery's site (its fire-control radar); -1 without a sited radar or a battery."""
-        sited = [j for j, r in enumerate(self.radars) if hasattr(r, "site_ecef")]
-        if not sited or not self.batteries:
-            return -1
-        site = self.batteries[0].site_ecef()
-        d = [np.linalg.norm(np.asarray(self.radars[j].site_ecef()) - site)
-             for j in sited]  # fmt: skip
-        return sited[int(np.argmin(d))]
 
     def keep_out(self) -> Array:
         """(P,) keep-out radius of each point of ``defended_ecef``, m."""
@@ -185,7 +244,9 @@ def sights(
     out = np.zeros(t_s.size, dtype=bool)
     for j, radar in enumerate(radars):
         mine = np.flatnonzero(sensor == j)
-        if mine.size:
+        if mine.size and hasattr(radar, "at"):  # a moving sensor: never skipped on sight
+            out[mine] = True
+        elif mine.size:
             out[mine] = truth.visible_any(radar.covers, t_s[mine])
     return out
 
@@ -245,7 +306,7 @@ def _time_to_go(tracks: Tracks, slots: NDArray[np.intp], points: Array) -> Array
 
 
 class _Engagement:
-    """One batch's run: the state the loop carries from scan to scan."""
+    """One batch's run: the state the loop carries from event to event."""
 
     def __init__(
         self,
@@ -256,15 +317,14 @@ class _Engagement:
         track_reps: int,
         truth: Truth,
         tables: Sequence[WeaponTable],
+        seed: int = 0,
     ) -> None:
         self.chain, self.rng, self.rep0 = chain, rng, rep0
+        self.seed = seed
         self.truth = truth
         self.n_reps, self.n_threats = reps, truth.n
         self.slots = chain.tracker.max_tracks
         self.track_reps = track_reps
-        self.tracks = new_tracks(reps, self.slots)
-        self.records = Records(reps, truth.n, self.slots)
-        self.records.log_reps = track_reps
         self.rounds = RoundBook(truth.n)
         self.kill_t = np.full((reps, truth.n), np.inf)
         self.rcs_m2: Array | None = None
@@ -286,16 +346,34 @@ class _Engagement:
             float(np.median(self.threat_radius_m)) if truth.n else 0.0,
         )
         self.batteries = _Batteries(reps, self.fcs)
-        self.state = EngagementState(reps * self.slots, chain.doctrine)
-        self.predictor: Predictor = (
-            _TruthOracle(truth, self.records)
-            if chain.predictor == "truth"
-            else TrackExtrapolation("acceleration" if chain.predictor == "acceleration" else "aero")
-        )
+        self.engage = chain.engage_modes()
         self.defended = chain.defended_ecef()
         self.shots: list[dict[str, NDArray]] = []
         self.sensor_index = {id(s): j for j, s in enumerate(chain.radars)}
-        self.handover = chain.handover_radar
+        self.radar_node = chain.radar_nodes()
+        battery_node = chain.battery_nodes()
+        self.nodes = [
+            NodeState(
+                name, reps, self.slots, truth.n, chain.doctrine,
+                np.flatnonzero(battery_node == n), chain.handover_radar_of(n), track_reps,
+            )
+            for n, name in enumerate(chain.node_names())
+        ]
+        self.predictors: list[Predictor] = [
+            _TruthOracle(truth, node.records)
+            if chain.predictor == "truth"
+            else TrackExtrapolation("acceleration" if chain.predictor == "acceleration" else "aero")
+            for node in self.nodes
+        ]
+        # which nodes fight (their books make the replications' track columns)
+        fighting = [n for n, node in enumerate(self.nodes) if node.batteries.size]
+        self.fighting = fighting or list(range(len(self.nodes)))
+        self.completion: list[tuple[NDArray[np.int64], NDArray[np.intp], NDArray[np.int64],
+                                    Array, int]] = []
+        self.completed = np.zeros(0, dtype=bool)
+        self.messages: list[list[MeasurementMessage | TrackMessage]] = [[] for _ in chain.links]
+        self.arrivals: list[Array] = []
+        self.next_message = [0] * len(chain.links)
         layer = chain.space_layer
         self.signatures: Signatures | None = None
         if layer is not None:
@@ -304,19 +382,49 @@ class _Engagement:
             self.signatures = Signatures(truth, truth.specs, layer.band_m)
             self.los_model = layer.measurement_model()
 
-    def scan(self, t: float, sensor: Sensor, sees_threat: bool) -> None:
-        """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
-        flight then (from ``sights``)."""
-        tr = self.tracks
-        live = tr.live
-        if not (sees_threat or sensor.clutter or live.any()):
-            return
+    # --- the picture of a node -------------------------------------------------------------
+    @property
+    def tracks(self) -> Tracks:
+        """The first node's tracks (the only node's, without a network)."""
+        return self.nodes[0].tracks
+
+    @property
+    def records(self) -> Records:
+        return self.nodes[0].records
+
+    def _in_view(self, node: NodeState, sensor: Sensor, t: float) -> NDArray[np.bool_]:
+        tr = node.tracks
         in_view = np.zeros(tr.n, dtype=bool)
+        live = tr.live
         if live.any():
             idx = np.flatnonzero(live)
             in_view[idx] = sensor.covers(tr.position_estimate_of(idx, t))
-        if not (sees_threat or sensor.clutter or in_view.any()):
+        return in_view
+
+    def _receivers(self, n: int) -> list[int]:
+        """The links from node ``n`` that carry measurements the instant they are made."""
+        return [
+            k for k, link in enumerate(self.chain.links)
+            if link.source == n and link.carries == "measurements" and link.immediate
+        ]
+
+    def scan(self, t: float, sensor: Sensor, sees_threat: bool) -> None:
+        """One scan of ``sensor`` at ``t``; ``sees_threat``: whether it can see any threat in
+        flight then (from ``sights``)."""
+        j = self.sensor_index[id(sensor)]
+        at = getattr(sensor, "at", None)
+        placed: Sensor = at(t) if at is not None else sensor
+        n = int(self.radar_node[j])
+        takers = [n] + [self.chain.links[k].target for k in self._receivers(n)]
+        if not (sees_threat or placed.clutter or any(self.nodes[m].tracks.live.any()
+                                                     for m in takers)):
+            self._message_nothing(n, j)
             return
+        views = [self._in_view(self.nodes[m], placed, t) for m in takers]
+        if not (sees_threat or placed.clutter or any(v.any() for v in views)):
+            self._message_nothing(n, j)
+            return
+        self._cancel_uncompleted(t)
         self.rounds.resolve(t, self.kill_t)
         flying = self.truth.flying(t)  # (Rt, T): Rt is 1 where replications share paths
         if flying.any():
@@ -328,26 +436,47 @@ class _Engagement:
             r_true, v_true = r_true[0], v_true[0]
         exists = flying & (self.kill_t > t)
         if self.rcs_m2 is None:
-            report = sensor.measure(t, r_true, exists, self.rng)
+            report = placed.measure(t, r_true, exists, self.rng)
         else:
-            report = sensor.measure(
-                t, r_true, exists, self.rng, rcs_m2=self._rcs(sensor, r_true, v_true)
+            report = placed.measure(
+                t, r_true, exists, self.rng, rcs_m2=self._rcs(placed, r_true, v_true)
             )
-        self.records.detections(t, report.rep, report.label, self.sensor_index[id(sensor)])
-        dets = ScanDetections(report.rep, report.z, sensor.measurement_model())
-        if self.sensor_index[id(sensor)] == self.handover:
-            self.records.handover(t, tr, report.rep, report.label, self.truth)
-        assoc = process_scan(tr, t, dets, in_view, self.chain.tracker)
-        self.state.reset(assoc.born)
-        slot_label = self.records.scan(
-            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
+        self.nodes[n].records.detections(t, report.rep, report.label, j)
+        dets = ScanDetections(report.rep, report.z, placed.measurement_model())
+        for m, view in zip(takers, views, strict=True):
+            if sees_threat or placed.clutter or view.any():  # as the node alone would
+                self._take_scan(m, t, t, j, report, dets, view, late=False)
+        self._message(n, j, t, placed, report, dets)
+
+    def _take_scan(
+        self, n: int, t_meas: float, t: float, j: int, report: Report, dets: ScanDetections,
+        in_view: NDArray[np.bool_], late: bool,
+    ) -> None:
+        """Node ``n`` takes in sensor ``j``'s scan made at ``t_meas``, at ``t``; then its fire
+        control decides."""
+        node = self.nodes[n]
+        tr = node.tracks
+        if j == node.handover:
+            node.records.handover(t_meas, tr, report.rep, report.label, self.truth)
+        assoc = process_scan(tr, t_meas, dets, in_view, self.chain.tracker, late=late)
+        self._booked(node, assoc, t_meas)
+        slot_label = node.records.scan(
+            t_meas, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
         )
         if self.track_reps:
-            self.records.record_tracks(
-                t, tr, slot_label, self.truth, self.track_reps, self.rep0,
-                getattr(sensor, "name", ""),
+            node.records.record_tracks(
+                t_meas, tr, slot_label, self.truth, self.track_reps, self.rep0,
+                getattr(self.chain.radars[j], "name", ""),
             )
-        self.fire_control(t)
+        self.fire_control(n, t)
+
+    def _booked(self, node: NodeState, assoc: Association, t_own: float) -> None:
+        """A look's associations on a node: new tracks start their doctrine afresh, and the
+        slots its detections updated hold fresh own data."""
+        node.state.reset(assoc.born)
+        node.own_t[assoc.born] = -np.inf
+        upd = assoc.det_of_slot >= 0
+        node.own_t[upd] = np.fmax(node.own_t[upd], t_own)
 
     def _rcs(self, sensor: Sensor, r: Array, v: Array) -> Array:
         """Each threat's RCS seen by ``sensor``: (T,) constants, or (Rt, T) where a threat has
@@ -362,110 +491,233 @@ class _Engagement:
             out[..., k] = table.at(np.nan_to_num(aspect[..., k]))
         return out
 
-    def frame(self, t: float, layer: SpaceLayer, t_frame: float) -> None:
-        """The space layer's frame taken at ``t_frame``, reaching the tracker at ``t``."""
-        assert self.signatures is not None
-        tr = self.tracks
-        self.rounds.resolve(t, self.kill_t)
-        flying = self.truth.flying(t_frame)
-        if flying.any():
-            r_all, v_all = self.truth.at(np.array([t_frame]))
-            r_true, v_true = r_all[:, :, 0], v_all[:, :, 0]
-        else:
-            r_true = v_true = np.full((*flying.shape, 3), np.nan)
-        live = np.flatnonzero(tr.live)
-        sats = layer.positions(np.array([t_frame]))[:, 0]
-        in_view = np.zeros((tr.n, sats.shape[0]), dtype=bool)
-        if live.size:
-            est = tr.position_estimate_of(live, t_frame)
-            in_view[live] = layer.sees(sats, est).T
-        threat_seen = flying.any() and bool(
-            layer.sees(sats, np.nan_to_num(r_true[flying])).any()
-        )
-        if not (threat_seen or layer.clutter or in_view.any()):
+    # --- links -----------------------------------------------------------------------------
+    def _message_nothing(self, n: int, j: int) -> None:
+        """A scan skipped at its sensor sends nothing; its message number passes."""
+        for k, link in enumerate(self.chain.links):
+            if link.source == n and link.carries == "measurements" and not link.immediate:
+                self.next_message[k] += 1
+
+    def _message(
+        self, n: int, j: int, t: float, placed: Sensor, report: Report, dets: ScanDetections
+    ) -> None:
+        """Put a scan made by node ``n``'s sensor on its measurement links that take time."""
+        for k, link in enumerate(self.chain.links):
+            if link.source != n or link.carries != "measurements" or link.immediate:
+                continue
+            arrive = self.arrivals[k][:, self.next_message[k]]
+            self.next_message[k] += 1
+            self.messages[k].append(
+                MeasurementMessage(t, j, placed, report, dets, arrive.copy())
+            )
+
+    def send_tracks(self, t: float, k: int) -> None:
+        """Link ``k`` sends its sender's confirmed tracks at ``t``."""
+        link = self.chain.links[k]
+        sender = self.nodes[link.source]
+        reports = reports_of(sender.tracks)
+        arrive = self.arrivals[k][:, self.next_message[k]]
+        self.next_message[k] += 1
+        label = sender.records.majority(reports.source_slot.astype(np.intp))
+        self.messages[k].append(TrackMessage(reports, label, arrive.copy()))
+
+    def deliver(self, t: float, k: int) -> None:
+        """What has reached link ``k``'s receiver by ``t``, taken in in the order sent."""
+        link = self.chain.links[k]
+        pending = self.messages[k]
+        if not pending:
             return
-        intensity = self.signatures.intensity(t_frame, r_true, v_true)
-        if self.truth.shared:
-            r_true, intensity, flying = r_true[0], intensity[0], flying[0]
-        exists = flying & (self.kill_t > t_frame)
-        r_b = np.broadcast_to(r_true, (self.n_reps, *r_true.shape[-2:]))
-        i_b = np.broadcast_to(intensity, exists.shape)
-        report = layer.measure(t_frame, r_b, exists, i_b, self.rng, sats=sats)
-        index = len(self.chain.radars)
-        self.records.detections(t_frame, report.rep, report.label, index)
-        dets = LosDetections(report.rep, report.sat, report.z)
-        assoc = process_los_frame(tr, t_frame, dets, in_view, self.los_model, self.chain.tracker)
-        self.state.reset(assoc.born)
-        slot_label = self.records.scan(
-            t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
+        self.rounds.resolve(t, self.kill_t)
+        self._cancel_uncompleted(t)
+        for msg in pending:
+            now = due(msg.arrive, msg.done, t)
+            if not now.any():
+                continue
+            msg.done |= now
+            if isinstance(msg, MeasurementMessage):
+                self._deliver_scan(link.target, t, msg, now)
+            else:
+                self._deliver_tracks(k, link.target, t, msg, now)
+        self.messages[k] = [m for m in pending if not m.done.all()]
+
+    def _deliver_scan(
+        self, n: int, t: float, msg: MeasurementMessage, now: NDArray[np.bool_]
+    ) -> None:
+        node = self.nodes[n]
+        keep = now[msg.report.rep]
+        report = Report(msg.report.rep[keep], msg.report.z[keep], msg.report.label[keep])
+        dets = ScanDetections(report.rep, report.z, msg.dets.model)
+        view = self._in_view(node, msg.sensor, msg.t_s) & now[node.tracks.rep_of]
+        if report.rep.size == 0 and not view.any():
+            return
+        self._take_scan(n, msg.t_s, t, msg.sensor_index, report, dets, view, late=True)
+
+    def _deliver_tracks(
+        self, k: int, n: int, t: float, msg: TrackMessage, now: NDArray[np.bool_]
+    ) -> None:
+        node = self.nodes[n]
+        link = self.chain.links[k]
+        keep = now[msg.reports.rep]
+        reports, label = msg.reports.take(keep), msg.label[keep]
+        if reports.size == 0:
+            return
+        if k not in node.correlations:
+            node.correlations[k] = Correlation(self.n_reps * self.slots)
+        offset = None
+        if link.register:
+            if k not in node.offsets:
+                node.offsets[k] = OffsetEstimator.new((self.n_reps,))
+            offset = node.offsets[k].offset
+        fresh = node.own_fresh(t, self.chain.tracker)
+        taken = take_reports(node.tracks, t, reports, self.chain.tracker, node.correlations[k],
+                             offset)
+        if link.register:
+            self._register(node.offsets[k], reports.rep, taken, fresh)
+        det_of_slot = np.full(node.tracks.n, -1, dtype=np.int64)
+        went = np.flatnonzero(taken.slot >= 0)
+        det_of_slot[taken.slot[went]] = went
+        assoc = Association(det_of_slot=det_of_slot, born=taken.born,
+                            replaced_id=taken.replaced_id)
+        node.state.reset(taken.born)
+        node.own_t[taken.born] = -np.inf
+        slot_label = node.records.scan(
+            t, node.tracks, assoc, label, self.chain.doctrine.max_track_sigma_m, self.truth
         )
         if self.track_reps:
-            self.records.record_tracks(
-                t_frame, tr, slot_label, self.truth, self.track_reps, self.rep0, layer.name
+            node.records.record_tracks(
+                t, node.tracks, slot_label, self.truth, self.track_reps, self.rep0, link.name
             )
-        self.fire_control(t)
+        self.fire_control(n, t)
 
-    def fire_control(self, t: float) -> None:
-        tr, d = self.tracks, self.chain.doctrine
-        allowed = (tr.status == CONFIRMED) & self.state.may_engage(tr.last_update_t_s, t)
+    def _register(
+        self, estimator: OffsetEstimator, rep: NDArray[np.int64], taken: Taken,
+        fresh: NDArray[np.bool_],
+    ) -> None:
+        """Fold into a link's offset estimate the reports that fused with tracks the node's
+        own data holds: their difference before fusion (``network.registration``)."""
+        use = taken.fused & np.isfinite(taken.diff[:, 0])
+        use[use] &= fresh[taken.slot[use]]
+        if not use.any():
+            return
+        r = rep[use]
+        rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
+        width = int(rank.max()) + 1
+        mask = np.zeros((self.n_reps, width), dtype=bool)
+        diff = np.zeros((self.n_reps, width, 3))
+        cov = np.broadcast_to(np.eye(3), (self.n_reps, width, 3, 3)).copy()
+        mask[r, rank] = True
+        diff[r, rank] = taken.diff[use]
+        cov[r, rank] = taken.diff_cov[use]
+        estimator.update(mask, diff, cov)
+
+    # --- fire control ----------------------------------------------------------------------
+    def fire_control(self, n: int, t: float) -> None:
+        node = self.nodes[n]
+        if node.batteries.size == 0:
+            return
+        self._completions(n, t)
+        tr, d = node.tracks, self.chain.doctrine
+        allowed = (tr.status == CONFIRMED) & node.state.may_engage(tr.last_update_t_s, t)
         if d.perfect_kill_assessment and allowed.any():
             idx = np.flatnonzero(allowed)
-            threat = self.records.majority(idx)
+            threat = node.records.majority(idx)
             dead = (threat >= 0) & (self.kill_t[idx // self.slots, np.maximum(threat, 0)] <= t)
             allowed[idx[dead]] = False
         if not allowed.any():
             return
-        ready = self.batteries.ready(t)
+        fresh = node.own_fresh(t, self.chain.tracker)
+        ready_all = self.batteries.ready(t)
+        ready = ready_all[:, node.batteries]
         rep_of = tr.rep_of
-        n_bat = len(self.fcs)
+        n_bat = node.batteries.size
         pk = np.full((self.n_reps, n_bat, self.slots), -1.0)
         evaluated = []
-        for b, fc in enumerate(self.fcs):
-            slots = np.flatnonzero(allowed & ready[rep_of, b])
-            e = fc.evaluate(tr, slots, t, self.predictor)
-            pk[e.slots // self.slots, b, e.slots % self.slots] = e.pk
+        for i, b in enumerate(node.batteries):
+            mine = allowed & ready[rep_of, i]
+            if self.engage[b] == "local":
+                mine &= fresh
+            e = self.fcs[b].evaluate(tr, np.flatnonzero(mine), t, self.predictors[n])
+            pk[e.slots // self.slots, i, e.slots % self.slots] = e.pk
             evaluated.append(e)
         engageable = np.flatnonzero((pk >= 0.0).any(axis=1).reshape(-1))
         if engageable.size == 0:
             return
         tgo = np.full(tr.n, np.inf)
         tgo[engageable] = _time_to_go(tr, engageable, self.defended)
-        need = self.state.need().reshape(self.n_reps, self.slots)
+        need = node.state.need().reshape(self.n_reps, self.slots)
         choice = assign_weapons(tgo.reshape(self.n_reps, self.slots), pk, need, ready)
-        for b, (fc, e) in enumerate(zip(self.fcs, evaluated, strict=True)):
+        for i, (b, e) in enumerate(zip(node.batteries, evaluated, strict=True)):
             rep = e.slots // self.slots
-            chosen = choice[rep, b] == e.slots % self.slots
+            chosen = choice[rep, i] == e.slots % self.slots
             if not chosen.any():
                 continue
+            fc = self.fcs[b]
             rounds = fc.fire(e.take(chosen), self.rng)
             if rounds.size:
-                self._book(b, fc, rounds)
+                self._book(n, int(b), fc, rounds, fresh[rounds.slots])
 
-    def _book(self, b: int, fc: Effector, rounds: Rounds) -> None:
+    def _completions(self, n: int, t: float) -> None:
+        """Launch-on-remote rounds of node ``n`` whose threat its own data now holds are
+        completed."""
+        node = self.nodes[n]
+        fresh = node.own_fresh(t, self.chain.tracker)
+        for ids, slots, track_id, deadline, m in self.completion:
+            if m != n:
+                continue
+            open_ = ~self.completed[ids] & (t <= deadline)
+            held = open_ & fresh[slots] & (node.tracks.track_id[slots] == track_id)
+            self.completed[ids[held]] = True
+
+    def _cancel_uncompleted(self, t: float) -> None:
+        """Rounds not completed by their deadline cannot kill (no in-flight data)."""
+        keep = []
+        for entry in self.completion:
+            ids, _, _, deadline, _ = entry
+            lapsed = ~self.completed[ids] & (deadline < t)
+            self.rounds.spent[ids[lapsed]] = True
+            if (~self.completed[ids] & (deadline >= t)).any():
+                keep.append(entry)
+        self.completion = keep
+
+    def _book(self, n: int, b: int, fc: Effector, rounds: Rounds, own: NDArray[np.bool_]) -> None:
+        node = self.nodes[n]
         rep = rounds.slots // self.slots
-        self.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
+        node.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
         rounds = dataclasses.replace(rounds, tau_s=fc.flight_times(rounds))
         r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
         if fc.homes:
-            rounds = fc.home(rounds, *self._homing_targets(rounds, r_threats), self.rng)
+            rounds = fc.home(rounds, *self._homing_targets(node, rounds, r_threats), self.rng)
         m = rounds.size
-        damage, radii, own = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
+        damage, radii, own_r = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
         certain = damage.kind in ("hit-to-kill", "cookie_cutter")  # Pk 0 or 1: no draw
+        first_id = self.rounds.n_rounds
         self.rounds.add(
             rep, rounds.t_fire_s, rounds.tau_s, rounds.r_ecef, r_threats,
-            lambda miss: damage.pk(miss, radii, own),
+            lambda miss: damage.pk(miss, radii, own_r),
             None if certain else self.rng.random(m),
         )
+        ids = first_id + np.arange(m, dtype=np.int64)
+        completed = np.ones(m, dtype=bool)
+        if self.engage[b] == "launch-on-remote" and fc.homes and not own.all():
+            wait = np.flatnonzero(~own)
+            completed[wait] = False
+            deadline = rounds.t_fire_s + rounds.tof_s[wait] - self.chain.completion_s
+            self.completion.append(
+                (ids[wait], rounds.slots[wait], node.tracks.track_id[rounds.slots[wait]],
+                 np.asarray(deadline, dtype=float), n)
+            )
+        self.completed = np.concatenate([self.completed, completed])
         self.shots.append(
             {
                 "rep_index": rep,
                 "battery_index": np.full(m, b),
                 "effector": np.full(m, fc.kind, dtype=object),
                 "cost_usd": np.full(m, float(fc.cost_usd)),
-                "track_id": self.tracks.track_id[rounds.slots],
-                "threat_index": self.records.majority(rounds.slots),
+                "track_id": node.tracks.track_id[rounds.slots],
+                "threat_index": node.records.majority(rounds.slots),
+                "own_track": own.copy(),
                 "fire_t_s": np.full(m, rounds.t_fire_s),
                 "az_deg": np.degrees(rounds.az_rad),
                 "el_deg": np.degrees(rounds.el_rad),
@@ -479,14 +731,80 @@ class _Engagement:
             }
         )
 
+    def frame(self, t: float, layer: SpaceLayer, t_frame: float) -> None:
+        """The space layer's frame taken at ``t_frame``, reaching its node's tracker (and those
+        its measurement links reach at once) at ``t``."""
+        assert self.signatures is not None
+        n = self.chain.space_node
+        takers = [n] + [self.chain.links[k].target for k in self._receivers(n)]
+        self._cancel_uncompleted(t)
+        self.rounds.resolve(t, self.kill_t)
+        flying = self.truth.flying(t_frame)
+        if flying.any():
+            r_all, v_all = self.truth.at(np.array([t_frame]))
+            r_true, v_true = r_all[:, :, 0], v_all[:, :, 0]
+        else:
+            r_true = v_true = np.full((*flying.shape, 3), np.nan)
+        sats = layer.positions(np.array([t_frame]))[:, 0]
+        views = []
+        for m in takers:
+            tr = self.nodes[m].tracks
+            live = np.flatnonzero(tr.live)
+            in_view = np.zeros((tr.n, sats.shape[0]), dtype=bool)
+            if live.size:
+                est = tr.position_estimate_of(live, t_frame)
+                in_view[live] = layer.sees(sats, est).T
+            views.append(in_view)
+        threat_seen = flying.any() and bool(
+            layer.sees(sats, np.nan_to_num(r_true[flying])).any()
+        )
+        if not (threat_seen or layer.clutter or any(v.any() for v in views)):
+            return
+        intensity = self.signatures.intensity(t_frame, r_true, v_true)
+        if self.truth.shared:
+            r_true, intensity, flying = r_true[0], intensity[0], flying[0]
+        exists = flying & (self.kill_t > t_frame)
+        r_b = np.broadcast_to(r_true, (self.n_reps, *r_true.shape[-2:]))
+        i_b = np.broadcast_to(intensity, exists.shape)
+        report = layer.measure(t_frame, r_b, exists, i_b, self.rng, sats=sats)
+        index = len(self.chain.radars)
+        self.nodes[n].records.detections(t_frame, report.rep, report.label, index)
+        dets = LosDetections(report.rep, report.sat, report.z)
+        for m, in_view in zip(takers, views, strict=True):
+            if not (threat_seen or layer.clutter or in_view.any()):
+                continue
+            node = self.nodes[m]
+            tr = node.tracks
+            assoc = process_los_frame(
+                tr, t_frame, dets, in_view, self.los_model, self.chain.tracker
+            )
+            self._booked(node, assoc, t_frame)
+            slot_label = node.records.scan(
+                t, tr, assoc, report.label, self.chain.doctrine.max_track_sigma_m, self.truth
+            )
+            if self.track_reps:
+                node.records.record_tracks(
+                    t_frame, tr, slot_label, self.truth, self.track_reps, self.rep0, layer.name
+                )
+                self.fire_control(m, t)
+
     def _bounds(self, tracks: dict[str, NDArray]) -> Array:
         """The PCRLB of position (m) on each track row that follows a threat, at the last scan
-        that detected it up to the row's time (``engagement.bound``); NaN elsewhere."""
+        that detected it up to the row's time (``engagement.bound``; from every sensor's
+        detections, whichever node holds the row); NaN elsewhere."""
         out = np.full(np.size(tracks["t_s"]), np.nan)
         if out.size == 0:
             return out
+        books = self.records
+        if len(self.nodes) > 1:
+            books = Records(self.n_reps, self.n_threats, self.slots)
+            books.log_reps = self.track_reps
+            books.looks = sorted(
+                (look for node in self.nodes for look in node.records.looks),
+                key=lambda look: (look[0], look[1]),
+            )
         rep, thr, times, bound = track_bounds(
-            self.records, self.truth, self.chain.radars, self.chain.tracker.jerk_psd_m2ps5
+            books, self.truth, self.chain.radars, self.chain.tracker.jerk_psd_m2ps5
         )
         if rep.size == 0:
             return out
@@ -509,12 +827,14 @@ class _Engagement:
             return self.truth.at(t_path)[0][0]
         return self.truth.at_reps(rep, np.broadcast_to(t_path, (rep.size, t_path.size)))
 
-    def _homing_targets(self, rounds: Rounds, r_threats: Array) -> tuple[Array, Array]:
+    def _homing_targets(
+        self, node: NodeState, rounds: Rounds, r_threats: Array
+    ) -> tuple[Array, Array]:
         """The true path (M, K, 3) and velocity of the threat each round's track follows most
         (NaN for a false track), from the threats' paths (``_threat_paths``): what a homing
         round's seeker or radar follows (a named simplification: it never takes the wrong
         threat)."""
-        threat = self.records.majority(rounds.slots)
+        threat = node.records.majority(rounds.slots)
         m, k = rounds.size, r_threats.shape[-2]
         r_t = np.full((m, k, 3), np.nan)
         real = np.flatnonzero(threat >= 0)
@@ -525,8 +845,11 @@ class _Engagement:
         return r_t, np.gradient(r_t, rounds.tau_s[1] - rounds.tau_s[0], axis=1)
 
     def results(self) -> ChainResult:
+        self._cancel_uncompleted(np.inf)
         self.rounds.resolve(np.inf, self.kill_t)
-        self.records.finish(self.tracks)
+        for node in self.nodes:
+            node.records.finish(node.tracks)
+        books = self._books()
         chain = self.chain
         names = np.array([t.name for t in chain.threats], dtype=object)
 
@@ -543,7 +866,7 @@ class _Engagement:
         )
         shot_keys = (
             "rep_index", "battery_index", "effector", "cost_usd", "track_id", "threat_index",
-            "fire_t_s", "az_deg",
+            "own_track", "fire_t_s", "az_deg",
             "el_deg", "predicted_tof_s", "predicted_miss_m", "predicted_sigma_m",
             "predicted_pk", "shot_az_deg", "shot_el_deg", "muzzle_velocity_mps",
         )
@@ -551,9 +874,16 @@ class _Engagement:
         rep_i = s.pop("rep_index").astype(np.intp)
         thr = s.pop("threat_index").astype(np.intp)
         miss, t_ca, killer, pk_given_miss, closing = self.rounds.outcome(rep_i, self.kill_t)
+        b_i = s.pop("battery_index").astype(np.intp)
+        node_names = np.array(chain.node_names(), dtype=object)
         shots = {
             "rep": rep_i + self.rep0,
-            "battery": battery_names[s.pop("battery_index").astype(np.intp)],
+            "battery": battery_names[b_i],
+            "node": node_names[chain.battery_nodes()[b_i]] if b_i.size else np.empty(0, object),
+            "engage": np.array(self.engage, dtype=object)[b_i] if b_i.size
+            else np.empty(0, object),
+            "own_track": s.pop("own_track").astype(bool),
+            "completed": self.completed.copy(),
             "track_id": s.pop("track_id").astype(np.int64),
             "threat": named(thr),
             **s,
@@ -585,6 +915,8 @@ class _Engagement:
             debris_m[kr, kt] = gaps.min(axis=1)
             defended[kr, kt] = np.all(gaps > self.chain.keep_out()[None], axis=1)
         impact_t = np.broadcast_to(self.truth.impact_t_s, (r, t))
+        end_t = np.broadcast_to(self.truth.end_t_s, (r, t))
+        window = np.where(np.isfinite(first_shot), end_t - first_shot, np.nan)
         leaked = ~killed & np.isfinite(impact_t)
         impact = ecef2geodetic(self.truth.impact_r_ecef)  # (Rt, T), NaN: no impact
         impact_lat = np.broadcast_to(np.degrees(impact.lat_rad), (r, t))
@@ -593,18 +925,19 @@ class _Engagement:
         replications = {
             "rep": np.repeat(np.arange(r), t) + self.rep0,
             "threat": np.tile(names, r),
-            "detect_t_s": self.records.detect_t.ravel(),
+            "detect_t_s": books["detect_t"].ravel(),
             "detect_sensor": np.where(
-                self.records.detect_sensor >= 0,
-                sensor_names[np.maximum(self.records.detect_sensor, 0)],
+                books["detect_sensor"] >= 0,
+                sensor_names[np.maximum(books["detect_sensor"], 0)],
                 "",
             ).astype(object).ravel(),
-            "track_t_s": self.records.track_t.ravel(),
-            "fc_track_t_s": self.records.fc_track_t.ravel(),
-            "fc_track_error_m": self.records.fc_track_err.ravel(),
-            "handover_t_s": self.records.handover_t.ravel(),
-            "handover_error_m": self.records.handover_err.ravel(),
+            "track_t_s": books["track_t"].ravel(),
+            "fc_track_t_s": books["fc_track_t"].ravel(),
+            "fc_track_error_m": books["fc_track_err"].ravel(),
+            "handover_t_s": books["handover_t"].ravel(),
+            "handover_error_m": books["handover_err"].ravel(),
             "first_shot_t_s": np.where(np.isfinite(first_shot), first_shot, np.nan).ravel(),
+            "engagement_window_s": window.ravel(),
             "shots": n_shots.ravel(),
             "cost_usd": spent.ravel(),
             "killed": killed.ravel(),
@@ -620,22 +953,58 @@ class _Engagement:
             "impact_lon_deg": np.where(leaked, impact_lon, np.nan).ravel(),
             "flight_impact_lat_deg": np.where(ends, impact_lat, np.nan).ravel(),
             "flight_impact_lon_deg": np.where(ends, impact_lon, np.nan).ravel(),
-            "false_tracks": np.repeat(self.records.false_tracks, t),
-            "track_updates": np.repeat(self.records.updates, t),
-            "track_updates_own": np.repeat(self.records.updates_own, t),
+            "false_tracks": np.repeat(books["false_tracks"], t),
+            "track_updates": np.repeat(books["updates"], t),
+            "track_updates_own": np.repeat(books["updates_own"], t),
         }
         track_keys = (
             "rep", "track_id", "threat_index", "t_s", "status", "x_m", "y_m", "z_m",
             "vx_mps", "vy_mps", "vz_mps", "var_x_m2", "var_y_m2", "var_z_m2", "true_x_m",
             "true_y_m", "true_z_m", "true_vx_mps", "true_vy_mps", "true_vz_mps", "sensor",
         )
-        tracks = concat(self.records.track_rows, track_keys)
+        per_node = []
+        for node in self.nodes:
+            rows = concat(node.records.track_rows, track_keys)
+            rows["node"] = np.full(np.size(rows["rep"]), node.name, dtype=object)
+            per_node.append(rows)
+        tracks = concat(per_node, (*track_keys, "node"))
         tracks["pcrlb_m"] = self._bounds(tracks)
         tracks["threat"] = named(tracks.pop("threat_index"))
         tracks["rep"] = tracks["rep"].astype(np.int64)
         tracks["track_id"] = tracks["track_id"].astype(np.int64)
         tracks["status"] = tracks["status"].astype(np.int8)
         return ChainResult(replications, shots, tracks)
+
+
+
+    def _books(self) -> dict[str, NDArray]:
+        """The replications' detection and track columns over the nodes: first detections by
+        any sensor; first tracks, fire-control tracks and hand-overs at the nodes that fight
+        (every node where none does), the earliest of them; their false tracks and updates
+        summed."""
+        nodes = self.nodes
+        if len(nodes) == 1:
+            rec = nodes[0].records
+            return {k: getattr(rec, k) for k in _BOOK_KEYS}
+        detect = np.stack([n.records.detect_t for n in nodes])
+        sensor = np.stack([n.records.detect_sensor for n in nodes])
+        first = np.argmin(np.where(np.isnan(detect), np.inf, detect), axis=0)
+        out: dict[str, NDArray] = {
+            "detect_t": np.take_along_axis(detect, first[None], 0)[0],
+            "detect_sensor": np.take_along_axis(sensor, first[None], 0)[0],
+        }
+        fight = [nodes[i].records for i in self.fighting]
+        for t_key, err_key in (("track_t", None), ("fc_track_t", "fc_track_err"),
+                               ("handover_t", "handover_err")):
+            times = np.stack([getattr(rec, t_key) for rec in fight])
+            pick = np.argmin(np.where(np.isnan(times), np.inf, times), axis=0)
+            out[t_key] = np.take_along_axis(times, pick[None], 0)[0]
+            if err_key is not None:
+                errs = np.stack([getattr(rec, err_key) for rec in fight])
+                out[err_key] = np.take_along_axis(errs, pick[None], 0)[0]
+        for key in ("false_tracks", "updates", "updates_own"):
+            out[key] = np.sum([getattr(rec, key) for rec in fight], axis=0)
+        return out
 
 
 def truth_table(chain: KillChain, truth: ThreatTrajectories) -> dict[str, NDArray]:
@@ -690,28 +1059,64 @@ def run_chain(
         if truth is None:
             truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
         world = _world(chain, truth)
-    run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables)
+    run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables, seed)
     t_end = float(np.max(world.end_t_s))
     scan_t, scan_sensor = scan_schedule(chain.radars, t_end)
     seen = sights(chain.radars, world, scan_t, scan_sensor)
+    n_radar = len(chain.radars)
     layer = chain.space_layer
     if layer is not None:  # frames join the schedule when their reports arrive
         frames = layer.frame_times(0.0, t_end)
         arrive = frames + layer.latency_s
-        n_radar = len(chain.radars)
         scan_t = np.concatenate([scan_t, arrive])
         scan_sensor = np.concatenate([scan_sensor, np.full(frames.size, n_radar, dtype=np.intp)])
         seen = np.concatenate([seen, np.ones(frames.size, dtype=bool)])
         order = np.lexsort((scan_sensor, scan_t))
         scan_t, scan_sensor, seen = scan_t[order], scan_sensor[order], seen[order]
-    for k, (t, j) in enumerate(zip(scan_t, scan_sensor, strict=True)):
-        if j < len(chain.radars):
-            run.scan(float(t), chain.radars[j], bool(seen[k]))
+    # the links' events: track reports sent, and messages taken in where they arrive
+    kind = np.zeros(scan_t.size, dtype=np.intp)
+    which = scan_sensor
+    event_t = [scan_t]
+    event_kind, event_which = [kind], [which]
+    radar_node = chain.radar_nodes()
+    reps_abs = np.arange(reps) + rep0
+    for k, link in enumerate(chain.links):
+        if link.carries == "tracks":
+            sent = send_times(link.interval_s, t_end)
+            event_t.append(sent)
+            event_kind.append(np.full(sent.size, 1, dtype=np.intp))
+            event_which.append(np.full(sent.size, k, dtype=np.intp))
+        elif link.immediate:
+            run.arrivals.append(np.empty((reps, 0)))
+            continue
+        else:  # measurements: one message per scan of the sender's radars
+            mine = (scan_sensor < n_radar) & (radar_node[np.minimum(scan_sensor, n_radar - 1)]
+                                              == link.source) if n_radar else scan_sensor < 0
+            sent = link.send_of(scan_t[mine])
+        arrive = link.arrivals(seed, reps_abs, sent)
+        run.arrivals.append(arrive)
+        ticks = np.unique(arrive[np.isfinite(arrive)])
+        event_t.append(ticks)
+        event_kind.append(np.full(ticks.size, 2, dtype=np.intp))
+        event_which.append(np.full(ticks.size, k, dtype=np.intp))
+    all_t = np.concatenate(event_t)
+    all_kind = np.concatenate(event_kind)
+    all_which = np.concatenate(event_which)
+    seen_all = np.concatenate([seen, np.ones(all_t.size - seen.size, dtype=bool)])
+    order = np.lexsort((all_which, all_kind, all_t))
+    for count, e in enumerate(order):
+        t, kd, j = float(all_t[e]), int(all_kind[e]), int(all_which[e])
+        if kd == 1:
+            run.send_tracks(t, j)
+        elif kd == 2:
+            run.deliver(t, j)
+        elif j < n_radar:
+            run.scan(t, chain.radars[j], bool(seen_all[e]))
         else:
             assert layer is not None
-            run.frame(float(t), layer, float(t) - layer.latency_s)
+            run.frame(t, layer, t - layer.latency_s)
         if progress is not None:
-            progress((k + 1) / scan_t.size)
+            progress((count + 1) / order.size)
     result = run.results()
     if not world.shared:
         result = dataclasses.replace(result, paths=world.rows(min(track_reps, reps), rep0))

@@ -173,8 +173,11 @@ def covariance_intersection(
         P^-1 = w P_a^-1 + (1 - w) P_b^-1,    x = P (w P_a^-1 x_a + (1 - w) P_b^-1 x_b),
 
     with ``w`` in [0, 1] chosen per batch member to minimise ``trace(P)`` (``criterion="trace"``)
-    or ``det(P)`` (``"det"``). For every cross-covariance consistent with the two marginals, the
-    result is consistent: ``P - E[e e^T]`` is positive semi-definite.
+    or ``det(P)`` (``"det"``), or set in closed form by the traces, w = tr P_b / (tr P_a +
+    tr P_b) (``"fast"``: W. Niehsen, "Information fusion based on fast covariance intersection
+    filtering", Proc. FUSION 2002; one solve instead of a search, and no less consistent, since
+    the bound holds for every w in [0, 1]). For every cross-covariance consistent with the two
+    marginals, the result is consistent: ``P - E[e e^T]`` is positive semi-definite.
 
     The weight is found by evaluating the criterion on ``CI_GRID_POINTS`` weights for the whole
     batch at once, then ``CI_GOLDEN_ITERATIONS`` steps of golden section between the best grid
@@ -183,10 +186,15 @@ def covariance_intersection(
 
     Returns ``(x (..., n), P (..., n, n), omega (...))``.
     """
-    if criterion not in ("trace", "det"):
-        raise ValueError(f"criterion must be 'trace' or 'det', got {criterion!r}")
+    if criterion not in ("trace", "det", "fast"):
+        raise ValueError(f"criterion must be 'trace', 'det' or 'fast', got {criterion!r}")
     x_a, P_a, x_b, P_b, batch = _broadcast_pair(x_a, P_a, x_b, P_b)
-    w = _ci_weight(P_a, P_b, criterion)
+    if criterion == "fast":
+        t_a = np.trace(P_a, axis1=-2, axis2=-1)
+        t_b = np.trace(P_b, axis1=-2, axis2=-1)
+        w = t_b / (t_a + t_b)
+    else:
+        w = _ci_weight(P_a, P_b, criterion)
     wm = w[..., None, None]
     M = wm * P_b + (1.0 - wm) * P_a
     P = _sym(P_b @ np.linalg.solve(M, P_a))

@@ -46,6 +46,8 @@ REPLICATIONS = _schema(
     ("handover_error_m", _f, "how far from the threat the track that followed it most "
      "predicted it then, before that detection (m); NaN: no track yet"),
     ("first_shot_t_s", _f, "first round fired at a track that follows this threat"),
+    ("engagement_window_s", _f, "from that first round to the end of the threat's own flight "
+     "(its ground impact unengaged): how long the defence had (NaN: no round)"),
     ("shots", _i, "rounds fired at tracks that follow this threat"),
     ("cost_usd", _f, "cost of those rounds (US$)"),
     ("killed", _b, "a round killed the threat while it flew (its Pk given the miss)"),
@@ -74,6 +76,12 @@ REPLICATIONS = _schema(
 SHOTS = _schema(
     ("rep", _i, "replication number"),
     ("battery", _s, "battery that fired"),
+    ("node", _s, "the network node of the battery (empty without a network)"),
+    ("engage", _s, "the battery's engagement mode: local, launch-on-remote or engage-on-remote"),
+    ("own_track", _b, "the node's own data (its sensors, measurements shared with it) held the "
+     "track fired at, within the tracker's max_coast_s"),
+    ("completed", _b, "false for a launch-on-remote round that steers in flight whose threat "
+     "its node's own data did not hold in time: it cannot kill"),
     ("effector", _s, "what it fired: railgun (an unguided or guided round) or interceptor"),
     ("cost_usd", _f, "cost of the round or missile (US$)"),
     ("track_id", _i, "the track fired at (numbered from 1 within a replication)"),
@@ -119,7 +127,9 @@ TRACKS = _schema(
     ("status", pa.int8(), "1 tentative, 2 confirmed"),
     *_STATE,
     *_TRUE,
-    ("sensor", _s, "the sensor whose detection updated the track at this scan, empty if none"),
+    ("sensor", _s, "the sensor whose detection updated the track at this scan (or the link "
+     "whose report did), empty if none"),
+    ("node", _s, "the network node whose track this is (empty without a network)"),
     ("pcrlb_m", _f, "posterior Cramer-Rao bound on the position sigma (root of the trace) of the "
      "threat the row follows, from the radar detections of it up to then (NaN: none)"),
 )

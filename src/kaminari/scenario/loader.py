@@ -78,7 +78,7 @@ def parse_scenario(text: str, source: str = "<string>") -> Scenario:
 
 def dump_scenario(scenario: Scenario) -> str:
     """The scenario as YAML with every default filled in; ``parse_scenario`` reads it back equal."""
-    data = scenario.model_dump(mode="json", exclude_none=True)
+    data = scenario.model_dump(mode="json", exclude_none=True, by_alias=True)
     for radar in data.get("radars", []):  # the radar equation has no fixed Pd to write
         if "snr_ref_db" in radar:
             radar.pop("detection_probability", None)

@@ -12,8 +12,9 @@ from pydantic import Field, PrivateAttr, field_validator, model_validator
 from kaminari.errors import UserInputError
 from kaminari.scenario.base import LatDeg, LonDeg, Name, SiteAltM, _LatLon, _Model
 from kaminari.scenario.control import MAX_TRACKS, FireControlConfig, TrackerSettingsConfig
+from kaminari.scenario.network import LinkConfig, NodeConfig
 from kaminari.scenario.run import RunConfig
-from kaminari.scenario.sensors import RadarConfig
+from kaminari.scenario.sensors import RadarConfig, SiteConfig
 from kaminari.scenario.space import SpaceLayerConfig
 from kaminari.scenario.threats import REENTRY_VEHICLE, RcsTableConfig, ThreatConfig
 from kaminari.scenario.weapons import BatteryConfig
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from kaminari.engagement.chain import KillChain
     from kaminari.firecontrol.doctrine import Doctrine
     from kaminari.sensors.orbits import TleSet
+    from kaminari.sensors.platform import MovingRadar
     from kaminari.sensors.radar import Radar, RcsTable
     from kaminari.sensors.space import SpaceLayer
     from kaminari.threats.dispersion import Dispersion
@@ -76,6 +78,8 @@ class Scenario(_Model):
     fire_control: FireControlConfig = Field(default_factory=FireControlConfig)
     defended: list[DefendedConfig] = []
     space_layer: SpaceLayerConfig | None = None
+    nodes: list[NodeConfig] = []
+    links: list[LinkConfig] = []
     debris: DebrisConfig = DebrisConfig()
     run: RunConfig = RunConfig()
     _folder: str = PrivateAttr(default="")
@@ -90,7 +94,7 @@ class Scenario(_Model):
 
     @model_validator(mode="after")
     def _names_unique_and_targets_known(self) -> Scenario:
-        for key in ("threats", "radars", "batteries", "defended"):
+        for key in ("threats", "radars", "batteries", "defended", "nodes"):
             first: dict[str, int] = {}
             for i, item in enumerate(getattr(self, key)):
                 if item.name in first:
@@ -114,6 +118,59 @@ class Scenario(_Model):
                 loc = ("fire_control", "use") + (() if isinstance(use, str) else (k,))
                 message = f"no battery named {name!r}" + did_you_mean(name, batteries)
                 raise FieldProblem(loc, message, ", ".join(batteries) or "a battery's name")
+        return self
+
+    @model_validator(mode="after")
+    def _network_known(self) -> Scenario:
+        """Without ``nodes`` nothing names a node and there are no links; with them every
+        radar and battery (and the space layer) names a node that exists, every link joins
+        two, and a radar without a site stands on its node (a ship's radar rides it)."""
+        names = [n.name for n in self.nodes]
+        owners: list[tuple[str, int, Any]] = [
+            *(("radars", i, r) for i, r in enumerate(self.radars)),
+            *(("batteries", i, b) for i, b in enumerate(self.batteries)),
+        ]
+        if self.space_layer is not None:
+            owners.append(("space_layer", -1, self.space_layer))
+        allowed = ", ".join(names) if names else "a node listed under nodes (none are)"
+        for key, i, item in owners:
+            loc: tuple[str | int, ...] = (key, "node") if i < 0 else (key, i, "node")
+            if item.node is None:
+                if names and key != "space_layer":
+                    raise FieldProblem(loc, "required with nodes: every sensor and battery "
+                                       "belongs to one", allowed)
+                continue
+            if item.node not in names:
+                message = f"no node named {item.node!r}" + did_you_mean(item.node, names)
+                raise FieldProblem(loc, message, allowed)
+        for k, link in enumerate(self.links):
+            for end, name in (("from", link.source), ("to", link.to)):
+                if name not in names:
+                    message = f"no node named {name!r}" + did_you_mean(name, names)
+                    raise FieldProblem(("links", k, end), message, allowed)
+        if self.links and self.tracker.motion == "imm" and any(
+            link.carries == "tracks" for link in self.links
+        ):
+            raise FieldProblem(("tracker", "motion"), "imm cannot take shared tracks",
+                               "acceleration, aero or drag with links that carry tracks")
+        for i, radar in enumerate(self.radars):
+            node = self.nodes[names.index(radar.node)] if radar.node is not None else None
+            if node is not None and node.ship is not None:
+                ship = SiteConfig(lat_deg=node.ship.lat_deg, lon_deg=node.ship.lon_deg,
+                                  alt_m=radar.site.alt_m if radar.site is not None else 0.0)
+                if radar.site is not None and (
+                    abs(radar.site.lat_deg - ship.lat_deg) > 1e-9
+                    or abs(radar.site.lon_deg - ship.lon_deg) > 1e-9
+                ):
+                    raise FieldProblem(("radars", i, "site"), "a radar on a ship rides it",
+                                       "no site (or the ship's position at time 0)")
+                object.__setattr__(radar, "site", ship)
+            elif radar.site is None:
+                if node is None:
+                    raise FieldProblem(("radars", i, "site"), "required but missing",
+                                       "a site (lat_deg, lon_deg, alt_m), or a node to stand on")
+                assert node.site is not None
+                object.__setattr__(radar, "site", node.site)
         return self
 
     @model_validator(mode="after")
@@ -192,9 +249,40 @@ class Scenario(_Model):
         """The projectile that the battery called ``name`` fires."""
         return self.battery(name).to_projectile()
 
-    def radar_models(self) -> list[Radar]:
-        """The radars in SI (radians, metres), in the order of the file."""
-        return [radar.to_radar() for radar in self.radars]
+    def radar_models(self) -> list[Radar | MovingRadar]:
+        """The radars in SI (radians, metres), in the order of the file; a radar on a ship
+        moves with it (``sensors.platform.MovingRadar``)."""
+        from kaminari.sensors.platform import MovingRadar, ShipTrack
+
+        out: list[Radar | MovingRadar] = []
+        ships = {n.name: n.ship for n in self.nodes if n.ship is not None}
+        for radar in self.radars:
+            model = radar.to_radar()
+            ship = ships.get(radar.node or "")
+            if ship is not None:
+                track = ShipTrack(ship.lat_rad, ship.lon_rad, math.radians(ship.course_deg),
+                                  ship.speed_mps)
+                out.append(MovingRadar(model, track))
+            else:
+                out.append(model)
+        return out
+
+    def network(self) -> dict[str, Any]:
+        """The network's part of the kill chain: nodes, links, the node of each radar, of each
+        fighting battery and of the space layer, and each fighting battery's mode (nothing
+        without nodes)."""
+        if not self.nodes:
+            return {}
+        names = [n.name for n in self.nodes]
+        layer = self.space_layer
+        return {
+            "nodes": tuple(n.to_node() for n in self.nodes),
+            "links": tuple(link.to_link(names) for link in self.links),
+            "radar_node": tuple(names.index(r.node or "") for r in self.radars),
+            "battery_node": tuple(names.index(b.node or "") for b in self.fighting()),
+            "space_node": names.index(layer.node) if layer is not None and layer.node else 0,
+            "engage": tuple(b.engage for b in self.fighting()),
+        }
 
     def battery_models(self) -> list[Battery]:
         """The railgun batteries in SI (radians, metres, seconds), in the order of the file
@@ -251,6 +339,7 @@ class Scenario(_Model):
             space_layer=self.space_layer_model(),
             keep_out_m=tuple(d.keep_out_km * 1e3 for d in self.defended),
             debris_ballistic_coefficient_kgpm2=self.debris.ballistic_coefficient_kgpm2,
+            **self.network(),
         )
 
     def as_stored(self) -> tuple[Scenario, tuple[tuple[str, str], ...]]:

@@ -23,7 +23,7 @@ from kaminari.scenario.yaml_lines import FieldProblem
 if TYPE_CHECKING:
     from kaminari.sensors.radar import Radar
 
-__all__ = ["RadarConfig", "RadarSigmaConfig", "SiteConfig"]
+__all__ = ["RadarBiasConfig", "RadarConfig", "RadarSigmaConfig", "SiteConfig"]
 
 _REFERENCE = ("snr_ref_db", "range_ref_km", "rcs_ref_m2", "pfa")
 """The radar equation's reference performance and false-alarm probability: all or none."""
@@ -51,13 +51,30 @@ class RadarSigmaConfig(_Model):
     elevation_mrad: float = Field(ge=0)
 
 
+class RadarBiasConfig(_Model):
+    """Constant measurement biases of a radar (registration errors), added to every
+    detection of a threat."""
+
+    range_m: float = Field(0.0, ge=-10_000, le=10_000)
+    azimuth_mrad: float = Field(0.0, ge=-100, le=100)
+    elevation_mrad: float = Field(0.0, ge=-100, le=100)
+
+
 class RadarConfig(_Model):
     """A ground radar: site, reach, revisit period, noise, lowest elevation searched, chance of a
     detection per scan, refraction, when in its period it first looks, and how many false
     alarms a scan reports on average."""
 
     name: Name
-    site: SiteConfig
+    site: SiteConfig | None = Field(
+        None, description="required, unless its node is a ship (the radar rides it)"
+    )
+    node: Name | None = Field(None, description="the network node it belongs to")
+    bias: RadarBiasConfig = Field(default_factory=lambda: RadarBiasConfig())
+    site_error_enu_m: list[float] = Field(
+        default_factory=lambda: [0.0, 0.0, 0.0], min_length=3, max_length=3,
+        description="where the antenna really is from its surveyed site: east, north, up (m)",
+    )
     max_range_km: float = Field(gt=0, le=6_000)
     revisit_s: float = Field(gt=0)
     sigma: RadarSigmaConfig
@@ -145,15 +162,23 @@ class RadarConfig(_Model):
             )
         return self
 
-    def to_radar(self) -> Radar:
-        """The radar in SI: radians, metres."""
+    def to_radar(self, site: SiteConfig | None = None) -> Radar:
+        """The radar in SI: radians, metres; ``site``: where it stands when the file gives no
+        site (its node's)."""
         from kaminari.sensors.radar import Radar  # numerics only when sensing
 
+        where = self.site or site
+        if where is None:
+            raise ValueError(f"radar {self.name!r} has no site")
         return Radar(
             name=self.name,
-            lat_rad=self.site.lat_rad,
-            lon_rad=self.site.lon_rad,
-            alt_m=self.site.alt_m,
+            lat_rad=where.lat_rad,
+            lon_rad=where.lon_rad,
+            alt_m=where.alt_m,
+            bias_range_m=self.bias.range_m,
+            bias_az_rad=self.bias.azimuth_mrad / _MRAD_PER_RAD,
+            bias_el_rad=self.bias.elevation_mrad / _MRAD_PER_RAD,
+            site_error_enu_m=tuple(float(v) for v in self.site_error_enu_m),
             max_range_m=self.max_range_km * 1e3,
             revisit_s=self.revisit_s,
             sigma_range_m=self.sigma.range_m,

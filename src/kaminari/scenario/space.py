@@ -71,6 +71,7 @@ class SpaceLayerConfig(_Model):
 
     name: str = Field("space-layer", min_length=1)
     enabled: bool = True
+    node: str | None = Field(None, min_length=1, description="the network node it reports to")
     constellation: ConstellationConfig | None = None
     tle_file: str | None = Field(None, min_length=1)
     sensor: SpaceSensorConfig

@@ -186,6 +186,11 @@ class BatteryConfig(_Model):
     name: Name
     site: SiteConfig
     kind: Literal["railgun", "interceptor"] = "railgun"
+    node: Name | None = Field(None, description="the network node that commands it")
+    engage: Literal["local", "launch-on-remote", "engage-on-remote"] = Field(
+        "local", description="which tracks it fires on: its node's own, or also those other "
+        "nodes report (network.links.ENGAGE_MODES)",
+    )
     muzzle_velocity_mps: float | None = Field(default=None, gt=0, lt=12_000)
     rate_of_fire_rpm: float | None = Field(default=None, gt=0, le=600)
     magazine: int | None = Field(default=None, ge=1)

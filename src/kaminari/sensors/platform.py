@@ -213,8 +213,15 @@ class MovingRadar:
     def radar_equation(self) -> bool:
         return self.radar.radar_equation
 
+    def __getattr__(self, name: str) -> object:
+        """Any other attribute of a radar (its reach, noise, site...) is the radar's where the
+        ship is at time 0: what a map of the scenario draws."""
+        if name.startswith("__") or name in ("radar", "track"):
+            raise AttributeError(name)
+        return getattr(self.at(0.0), name)
+
     def at(self, t_s: float) -> Radar:
-        """The radar placed where the ship is at time ``t_s`` (the last 64 placements are
+        """The radar placed where the ship is at time ``t_s``` (the last 64 placements are
         kept: it is asked once per scan, by each part of the loop)."""
         return _placed(self, float(t_s))
 

@@ -46,6 +46,13 @@ Rules, in the order ``process_scan`` applies them to a scan at time t of one sen
    or not), or, for a tentative track still holding a single detection, at its first miss in
    view (a lone detection that the next look does not repeat is dropped).
 
+9. *Late scans* (``late``: detections that reached this tracker over a link's latency): a
+   track whose state is newer than the scan keeps its state; the detection is set against it
+   through the backward transition, as a late line of sight is (``angles`` rule 1: x flown back
+   to the scan by the model's own equations, H = H_d F, and the lag's process noise added to
+   R; the approximate one-lag treatment of Bar-Shalom, IEEE TAES 38(3), 2002). A track born
+   from a late detection holds the detection's time.
+
 Status codes: 0 no track, 1 tentative, 2 confirmed, 3 deleted (the last state is kept for
 inspection until the slot is used again).
 """
@@ -276,25 +283,35 @@ def _update_filtered(
     det_used: NDArray[np.bool_],
     det_of_slot: IntArray,
     gates: tuple[float, float, float] | None = None,
+    late: bool = False,
 ) -> None:
     """Rules 2 and 3 for the slots ``cand`` (live, with a filter state, in view). ``gates``:
     the (confirmed, tentative, manoeuvre) NIS thresholds, the configuration's by default. A
     model with ``pair_residual`` (each detection with its own platform) is evaluated per
-    pair."""
+    pair. ``late``: the scan may be older than some tracks' states (detections that came over
+    a link's latency); those tracks are updated through the backward transition (rule 9)."""
     dt = t_s - tr.t_s[cand]
-    if np.any(dt < 0.0):
+    behind = dt < 0.0
+    if behind.any() and not late:
         raise ValueError(
             f"scans must come in time order: scan at {t_s} s is before a track's state time "
             f"{np.max(tr.t_s[cand])} s"
         )
+    if behind.any() and config.motion == "imm":
+        raise ValueError("late detections (a link's latency) need tracker.motion other than imm")
     q = config.jerk_psd_m2ps5 * tr.q_scale[cand]
+    ahead = np.flatnonzero(~behind)
+    xp, pp = tr.x[cand], tr.P[cand]  # a track behind the scan keeps its newer state
     if config.motion == "imm":
         if tr.imm is None:
             tr.imm = ImmState.empty(tr.n)
         xp, pp, *_ = imm_predict(tr.imm, tr.x, tr.P, cand, dt, q)
-    else:
-        xp, pp = ekf.predict(tr.x[cand], tr.P[cand], dt, q, config.motion)
-    tr.x[cand], tr.P[cand], tr.t_s[cand] = xp, pp, t_s
+    elif ahead.size:
+        xp[ahead], pp[ahead] = ekf.predict(
+            tr.x[cand[ahead]], tr.P[cand[ahead]], dt[ahead], q[ahead], config.motion
+        )
+    tr.x[cand], tr.P[cand] = xp, pp
+    tr.t_s[cand[ahead]] = t_s
     if tr.imm is not None:
         tr.imm.xc[cand] = xp
     if dets.size == 0:
@@ -304,14 +321,29 @@ def _update_filtered(
         return
     model = dets.model
     pair_residual = getattr(model, "pair_residual", None)
+    # a track behind the scan (a detection late over a link) is updated through the backward
+    # transition, as a late line of sight is (``angles``, rule 1): H = H_d F and the lag's
+    # process noise in the measurement covariance
+    x_at, back_f = xp, None
+    if behind.any():
+        x_at = xp.copy()
+        lag = np.where(behind, -dt, 0.0)
+        x_at[behind], f = ekf.retrodict(xp[behind], lag[behind])
+        back_f = np.broadcast_to(np.eye(9), (cand.size, 9, 9)).copy()
+        back_f[behind] = f
+        q_lag = np.zeros((cand.size, 9, 9))
+        q_lag[behind] = ekf.process_noise(lag[behind], q[behind])
     if pair_residual is not None:
-        nu, jac = pair_residual(xp[rows], dets.z[cols])
-        s, s_inv = ekf.innovation_covariance(pp[rows], jac, model.R)
+        nu, jac = pair_residual(x_at[rows], dets.z[cols])
     else:
-        z_pred, jac_c = model.predict(xp)
-        s_c, s_inv_c = ekf.innovation_covariance(pp, jac_c, model.R)
+        z_pred, jac_c = model.predict(x_at)
         nu = model.residual(dets.z[cols], z_pred[rows])
-        jac, s, s_inv = jac_c[rows], s_c[rows], s_inv_c[rows]
+        jac = jac_c[rows]
+    r_pair = model.R
+    if back_f is not None:
+        jac = jac @ back_f[rows]
+        r_pair = model.R + jac @ q_lag[rows] @ np.swapaxes(jac, -1, -2)
+    s, s_inv = ekf.innovation_covariance(pp[rows], jac, r_pair)
     d2 = np.einsum("ki,kij,kj->k", nu, s_inv, nu)
     g_conf, g_tent, g_man = (
         gates
@@ -322,14 +354,18 @@ def _update_filtered(
     gated = d2 <= gate[rows]
     rows, cols, d2, nu = rows[gated], cols[gated], d2[gated], nu[gated]
     jac, s = jac[gated], s[gated]
+    if np.ndim(r_pair) == 3:
+        r_pair = r_pair[gated]
     if rows.size == 0:
         return
     cost = d2 + np.log(np.linalg.det(s))
     slot = cand[rows]
     chosen = assign_pairs(slot // tr.slots, slot % tr.slots, _local_columns(dets.rep, cols), cost)
     rows, cols, nu, jac = rows[chosen], cols[chosen], nu[chosen], jac[chosen]
+    if np.ndim(r_pair) == 3:
+        r_pair = r_pair[chosen]
     slot = cand[rows]
-    tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, model.R)
+    tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, r_pair)
     if config.motion == "imm":
         assert tr.imm is not None
         z = dets.z[cols]
@@ -342,7 +378,7 @@ def _update_filtered(
 
         tr.x[slot], tr.P[slot] = imm_update(tr.imm, slot, residual, model.R)
     tr.last_nis[slot] = nis
-    tr.last_update_t_s[slot] = t_s
+    tr.last_update_t_s[slot] = np.fmax(tr.last_update_t_s[slot], t_s)
     surprised = nis > g_man
     tr.q_scale[slot] = np.clip(
         tr.q_scale[slot] * np.where(surprised, config.maneuver_q_gain, config.q_scale_decay),
@@ -461,11 +497,12 @@ def process_scan(
     dets: ScanDetections,
     in_view: ArrayLike,
     config: TrackerConfig,
+    late: bool = False,
 ) -> Association:
     """Apply one scan of one sensor at ``t_s`` to every replication's tracks, in place (rules
     in the module docstring). ``in_view`` (N,) bool: whether the sensor could see where each
     slot's track puts its target (``Tracks.position_estimate_of`` at t_s). Scans must come in time
-    order. Returns which detection updated or started which slot."""
+    order, unless ``late`` (rule 9). Returns which detection updated or started which slot."""
     tr = tracks
     view = np.asarray(in_view, dtype=bool)
     if view.shape != (tr.n,):
@@ -478,7 +515,7 @@ def process_scan(
 
     cand = np.flatnonzero(has_state & view)
     if cand.size:
-        _update_filtered(tr, t_s, dets, cand, config, det_used, det_of_slot)
+        _update_filtered(tr, t_s, dets, cand, config, det_used, det_of_slot, late=late)
     born = np.zeros(tr.n, dtype=bool)
     replaced = np.zeros(tr.n, dtype=np.int64)
     if dets.size and not det_used.all():

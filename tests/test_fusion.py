@@ -241,7 +241,7 @@ def _common_process_noise_mc(q, sigma_a, sigma_b, lead_s=0.0, seed=0):
     xa = x + rng.standard_normal((M_RUNS, 6)) @ np.linalg.cholesky(P0).T
     xb = x + rng.standard_normal((M_RUNS, 6)) @ np.linalg.cholesky(P0).T
     Pa, Pb, Pab = P0.copy(), P0.copy(), np.zeros((6, 6))
-    out = {k: np.empty(N_SCANS) for k in ("naive", "ci_trace", "ci_det", "bsc")}
+    out = {k: np.empty(N_SCANS) for k in ("naive", "ci_trace", "ci_det", "ci_fast", "bsc")}
     for k in range(N_SCANS):
         x = x @ F.T + rng.standard_normal((M_RUNS, 6)) @ Lq.T
         xa, xb = xa @ F.T, xb @ F.T
@@ -262,11 +262,13 @@ def _common_process_noise_mc(q, sigma_a, sigma_b, lead_s=0.0, seed=0):
         xn, Pn = naive_fusion(pa, Ppa, pb, Ppb)
         xt, Pt, _ = covariance_intersection(pa, Ppa, pb, Ppb, "trace")
         xd, Pd, _ = covariance_intersection(pa, Ppa, pb, Ppb, "det")
+        xf_, Pf_, _ = covariance_intersection(pa, Ppa, pb, Ppb, "fast")
         xs, Ps = bar_shalom_campo(pa, Ppa, pb, Ppb, Ppab)
         for key, (xf, Pf) in {
             "naive": (xn, Pn),
             "ci_trace": (xt, Pt),
             "ci_det": (xd, Pd),
+            "ci_fast": (xf_, Pf_),
             "bsc": (xs, Ps),
         }.items():
             out[key][k] = nees(xf - truth, Pf).mean()
@@ -301,7 +303,7 @@ def test_common_process_noise_updated_tracks():
     res = _common_process_noise_mc(100.0, SIGMA_A, SIGMA_B)
     assert _fractions(res["naive"])[2] >= 0.5
     assert _fractions(res["bsc"])[1] >= 0.8
-    for key in ("ci_trace", "ci_det"):
+    for key in ("ci_trace", "ci_det", "ci_fast"):
         below, _, above = _fractions(res[key])
         assert above <= 0.05
         assert below >= 0.8  # conservative: CI's bound is loose in this regime
@@ -321,4 +323,5 @@ def test_common_process_noise_ci_in_band_when_common_noise_dominates():
     assert _fractions(res["naive"])[2] >= 0.5
     assert _fractions(res["ci_trace"])[1] >= 0.8
     assert _fractions(res["ci_det"])[1] >= 0.8
+    assert _fractions(res["ci_fast"])[1] >= 0.8  # Niehsen's weight, what the network uses
     assert _fractions(res["bsc"])[1] >= 0.8

@@ -254,7 +254,8 @@ def test_engage_on_remote_fires_on_tracks_its_own_radar_does_not_hold(tmp_path):
     local, lor, eor = (results[m] for m in ("local", "launch-on-remote", "engage-on-remote"))
     assert local["shots"].own_track.all()
     assert (~eor["shots"].own_track).any()
-    assert eor["replications"].first_shot_t_s.median() < local["replications"].first_shot_t_s.median()
+    first = {m: r["replications"].first_shot_t_s.median() for m, r in results.items()}
+    assert first["engage-on-remote"] < first["local"]
     assert (eor["replications"].engagement_window_s.median()
             > local["replications"].engagement_window_s.median())
     lost = lor["shots"][~lor["shots"].completed]

@@ -5,7 +5,8 @@ A sweep is given as ``--set PATH=V1,V2,...`` specs, one per swept field:
 
 - PATH is a field path, dotted, with list indices as numbers: ``batteries.0.muzzle_velocity_mps``,
   ``radars.1.sigma.range_m``, ``threats.0.guidance.bank.kind``; the form of error messages,
-  ``batteries[0].muzzle_velocity_mps``, is read too. Every field must exist in the schema and
+  ``batteries[0].muzzle_velocity_mps``, is read too. ``*`` for an index sets the field of every
+  entry of the list alike: ``batteries.*.engage``. Every field must exist in the schema and
   every index in the scenario's list; a missing section that has defaults (``fire_control``,
   ``batteries.0.dispersion``) is created.
 - V1,V2,... is a comma-separated list of YAML scalars, read as in a scenario file: ``2300`` is a
@@ -68,8 +69,11 @@ FieldPath = tuple[str | int, ...]
 """A field path: names and list indices, ``("batteries", 0, "muzzle_velocity_mps")``."""
 
 _SET_GRAMMAR = "PATH=V1,V2,... e.g. batteries.0.muzzle_velocity_mps=1800,2300,2800"
-_PATH_GRAMMAR = "field names and list indices joined by dots, e.g. batteries.0.muzzle_velocity_mps"
-_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+")
+_PATH_GRAMMAR = (
+    "field names and list indices (or * for every entry) joined by dots, e.g. "
+    "batteries.0.muzzle_velocity_mps"
+)
+_SEGMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*|[0-9]+|\*")
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ def parse_set(spec: str) -> SweepAxis:
 def _overlap(a: FieldPath, b: FieldPath) -> bool:
     """Whether one path is the other or lies inside it."""
     shorter = min(len(a), len(b))
-    return a[:shorter] == b[:shorter]
+    return all(x == y or "*" in (x, y) for x, y in zip(a[:shorter], b[:shorter], strict=True))
 
 
 def parse_grid(specs: Sequence[str]) -> SweepGrid:
@@ -250,6 +254,10 @@ def _check_path(path: FieldPath, data: Any, option: str) -> None:
                 if count == 1
                 else f"0 to {count - 1}"
             )
+            if part == "*" and count:
+                tp = get_args(tp)[0]
+                node = node[0]  # every entry has the same schema
+                continue
             if not isinstance(part, int):
                 message = f"{where} is a list: {part!r} is not an index"
                 raise UserInputError(SWEEP_COMMAND, None, option, message, f"an index, {indices}")
@@ -271,13 +279,23 @@ def apply_values(
     way that is absent (or null) is created. The paths must have passed the schema check."""
     out = copy.deepcopy(dict(data))
     for path, value in values:
-        node: Any = out
-        for part in path[:-1]:
-            if isinstance(part, str) and not isinstance(node.get(part), dict | list):
-                node[part] = {}
-            node = node[part]
-        node[path[-1]] = copy.deepcopy(value)
+        _set(out, path, value)
     return out
+
+
+def _set(node: Any, path: FieldPath, value: Any) -> None:
+    """Set ``value`` at ``path`` below ``node``; a ``*`` sets it in every entry of a list."""
+    part = path[0]
+    if part == "*":
+        for k in range(len(node)):
+            _set(node, (k, *path[1:]), value)
+        return
+    if len(path) == 1:
+        node[part] = copy.deepcopy(value)
+        return
+    if isinstance(part, str) and not isinstance(node.get(part), dict | list):
+        node[part] = {}
+    _set(node[part], path[1:], value)
 
 
 def _validate(

@@ -329,6 +329,35 @@ def _outcome_table(
     return table
 
 
+def _engagement_table(
+    grid: SweepGrid, threat: str, rows: Sequence[ThreatSummary | None]
+) -> Table | None:
+    """One row per point: when the defence first fired, how long it had from then, the rounds
+    it used and where it killed (None for tables without the engagement window)."""
+    if not any(s is not None and np.isfinite(s.engagement_window_s) for s in rows):
+        return None
+    table = Table(
+        title=f"{threat}: engagement per point",
+        caption="medians over the replications: first shot (s after the epoch), window: from "
+        "the first shot to the end of the threat's own flight (s), shots per replication, "
+        "kill altitude (km)",
+        caption_justify="left",
+        box=box.SIMPLE_HEAD,
+    )
+    table.add_column("point", justify="right")
+    for short in _short_names([axis.name for axis in grid.axes]):
+        table.add_column(short, justify="right")
+    for header in ("Pk", "1st shot s", "window s", "shots", "kill km"):
+        table.add_column(header, justify="right", no_wrap=True)
+    for point, s in zip(grid.points(), rows, strict=True):
+        if s is not None:
+            cells = (f"{s.pk:.3f}", _fmt(s.first_shot_t_s, ".1f"),
+                     _fmt(s.engagement_window_s, ".2f"), _fmt(s.shots_mean, ".2f"),
+                     _fmt(s.kill_alt_m / 1e3, ".1f"))  # fmt: skip
+            table.add_row(str(point.index), *grid.texts(point).values(), *cells)
+    return table
+
+
 def _numbers(values: Sequence[int]) -> str:
     text = [str(v) for v in values]
     return text[0] if len(text) == 1 else ", ".join(text[:-1]) + " and " + text[-1]
@@ -434,7 +463,8 @@ def _write_sweep_table(
     columns["reps"] = np.array([s.reps for _, s in rows], dtype=np.int64)
     columns["kills"] = np.array([s.kills for _, s in rows], dtype=np.int64)
     for name in ("pk", "pk_low", "pk_high", "detect_t_s", "fc_track_t_s", "handover_t_s",
-                 "handover_error_m", "kill_alt_m", "debris_median_m", "cost_usd",
+                 "handover_error_m", "first_shot_t_s", "engagement_window_s", "shots_mean",
+                 "kill_alt_m", "debris_median_m", "cost_usd",
                  "cost_per_rep_usd", "cost_per_kill_usd", "cost_exchange"):  # fmt: skip
         columns[name] = np.array([getattr(s, name) for _, s in rows], dtype=float)
     write_table(columns, path)
@@ -518,9 +548,9 @@ def sweep(
     for threat in _threat_names(summaries):
         rows = _by_threat(summaries, threat)
         console.print(_threat_table(grid, threat, rows))
-        outcome = _outcome_table(grid, threat, rows)
-        if outcome is not None:
-            console.print(outcome)
+        for table in (_engagement_table(grid, threat, rows), _outcome_table(grid, threat, rows)):
+            if table is not None:
+                console.print(table)
         note = _resolution_note(threat, rows)
         if note:
             console.print(note, soft_wrap=True)

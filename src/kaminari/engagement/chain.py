@@ -570,11 +570,11 @@ class _Engagement:
             offset = node.offsets[k].offset
         fresh = node.own_fresh(t, self.chain.tracker)
         taken = take_reports(node.tracks, t, reports, self.chain.tracker, node.correlations[k],
-                             offset)
+                             offset, fresh)
         if link.register:
             self._register(node.offsets[k], reports.rep, taken, fresh)
         det_of_slot = np.full(node.tracks.n, -1, dtype=np.int64)
-        went = np.flatnonzero(taken.slot >= 0)
+        went = np.flatnonzero(taken.fused | (taken.slot >= 0) & np.isnan(taken.diff[:, 0]))
         det_of_slot[taken.slot[went]] = went
         assoc = Association(det_of_slot=det_of_slot, born=taken.born,
                             replaced_id=taken.replaced_id)
@@ -593,9 +593,9 @@ class _Engagement:
         self, estimator: OffsetEstimator, rep: NDArray[np.int64], taken: Taken,
         fresh: NDArray[np.bool_],
     ) -> None:
-        """Fold into a link's offset estimate the reports that fused with tracks the node's
+        """Fold into a link's offset estimate the reports associated with tracks the node's
         own data holds: their difference before fusion (``network.registration``)."""
-        use = taken.fused & np.isfinite(taken.diff[:, 0])
+        use = (taken.slot >= 0) & np.isfinite(taken.diff[:, 0])
         use[use] &= fresh[taken.slot[use]]
         if not use.any():
             return

@@ -24,7 +24,12 @@ it (``take_reports``):
    estimates' errors are correlated (common process noise; the same remote track reported
    again and again; a track that already took earlier reports), and covariance intersection
    stays consistent whatever that correlation is, where the information sum of independent
-   estimates would grow overconfident with every report.
+   estimates would grow overconfident with every report. A track the node's own data holds
+   takes a report in only where the report's position covariance is the smaller (trace): the
+   track-quality rule by which tactical data links give the unit with the better track the
+   reporting responsibility for it (MIL-STD-6016's R2, as described openly, e.g. Northrop
+   Grumman, "Understanding Voice and Data Link Networking", 2014). A worse report of an own
+   track is still that track's (it starts no second track) but leaves it as it is.
 5. *Starts* a confirmed track, in a free slot of its replication, from each report that joined
    no track: the sender confirmed it. A report that finds no free slot starts nothing
    (``Tracks.overflow`` counts it).
@@ -125,8 +130,8 @@ class Taken:
     born: NDArray[np.bool_]
     replaced_id: IntArray
     diff: Array
-    """(M, 3) a fused report's position minus its track's, before fusion and before any
-    registration offset is taken off (NaN where it did not fuse): for registration."""
+    """(M, 3) an associated report's position minus its track's, before fusion and before any
+    registration offset is taken off (NaN where it joined no track): for registration."""
     diff_cov: Array
     """(M, 3, 3) the covariance of ``diff`` as if the two errors were independent."""
 
@@ -146,10 +151,12 @@ def take_reports(
     config: TrackerConfig,
     correlation: Correlation,
     offset: Array | None = None,
+    own: NDArray[np.bool_] | None = None,
 ) -> Taken:
     """Take in a message of ``reports`` at ``t_s`` (the steps of the module docstring), in
     place; ``offset`` (R, 3): the registration offset to take off each replication's reports
-    (None: none)."""
+    (None: none); ``own`` (N,): the slots whose tracks the node's own data holds (none: no
+    slot), which take a report in only where it is the better (step 4)."""
     n_rep = reports.size
     slot_of = np.full(n_rep, -1, dtype=np.int64)
     fused = np.zeros(n_rep, dtype=bool)
@@ -211,12 +218,20 @@ def take_reports(
                     cols // tracks.slots, cols % tracks.slots, col_local, cost
                 )
                 slot_of[rows[chosen]] = cols[chosen]
-    # 4: fuse
+    # 4: fuse (an own track only with a better report: the track-quality rule)
     pair = np.flatnonzero(slot_of >= 0)
     if pair.size:
         s = slot_of[pair]
         diff[pair] = raw[pair] - tracks.x[s, :3]
         diff_cov[pair] = p_r[pair, :3, :3] + tracks.P[s, :3, :3]
+    if pair.size and own is not None:
+        s = slot_of[pair]
+        worse = np.trace(p_r[pair, :3, :3], axis1=-2, axis2=-1) >= np.trace(
+            tracks.P[s, :3, :3], axis1=-2, axis2=-1
+        )
+        pair = pair[~(own[s] & worse)]
+    if pair.size:
+        s = slot_of[pair]
         tracks.x[s], tracks.P[s], _ = covariance_intersection(
             tracks.x[s], tracks.P[s], x_r[pair], p_r[pair], FUSION_CRITERION
         )

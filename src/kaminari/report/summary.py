@@ -51,7 +51,7 @@ SENSING = ("detect_sensor", "fc_track_t_s", "handover_t_s", "handover_error_m")
 for fire control, when the battery's radar first saw it and how far off the track cued it.
 Read where a table has them (a run from before the space layer has not)."""
 
-OUTCOME = ("cost_usd", "defended", "debris_distance_m")
+OUTCOME = ("cost_usd", "defended", "debris_distance_m", "engagement_window_s")
 """What each threat's engagement cost and whether its kill defended: read where a table has
 them (a run from before effectors had costs has not)."""
 
@@ -135,6 +135,8 @@ class ThreatSummary:
     """Replications in which the threat was killed with its debris beyond every keep-out
     radius (-1: not known)."""
     debris_median_m: float = float("nan")
+    engagement_window_s: float = float("nan")
+    """Median time from the first shot to the end of the threat's own flight, s."""
     """Median distance of a kill's debris from the nearest defended point."""
     cost_usd: float = float("nan")
     """Total cost of the rounds fired at the threat over the replications."""
@@ -332,6 +334,8 @@ def _outcome(replications: Mapping[str, NDArray], r: NDArray[np.bool_]) -> dict[
         out["defended"] = int(np.count_nonzero(np.asarray(replications["defended"][r], bool)))
     if "debris_distance_m" in replications:
         out["debris_median_m"] = _median(replications["debris_distance_m"][r])
+    if "engagement_window_s" in replications:
+        out["engagement_window_s"] = _median(replications["engagement_window_s"][r])
     return out
 
 
@@ -386,6 +390,9 @@ def summary_rows(rows: Sequence[ThreatSummary]) -> list[tuple[str, list[str]]]:
         ("  kill", [_fmt(s.kill_t_s) for s in rows]),
         ("kill altitude median, km", [_fmt(s.kill_alt_m / 1e3, ".2f") for s in rows]),
     ]
+    if any(np.isfinite(s.engagement_window_s) for s in rows):
+        rows_out.append(("engagement window median, s",
+                         [_fmt(s.engagement_window_s, ".2f") for s in rows]))
     if any(s.detect_sensor for s in rows):
         rows_out.insert(
             rows_out.index(("timeline (medians, s):", ["" for _ in rows])),

@@ -42,7 +42,14 @@ from numpy.typing import NDArray
 
 from kaminari.earth.frames import ecef2geodetic, geodetic2ecef
 from kaminari.engagement.bound import track_bounds
-from kaminari.engagement.nodes import MeasurementMessage, NodeState, TrackMessage, due
+from kaminari.engagement.nodes import (
+    NO_SOURCE,
+    OWN,
+    MeasurementMessage,
+    NodeState,
+    TrackMessage,
+    due,
+)
 from kaminari.engagement.records import Records, concat, kill_places
 from kaminari.engagement.rounds import RoundBook
 from kaminari.engagement.signature import Signatures
@@ -52,9 +59,16 @@ from kaminari.firecontrol.doctrine import Doctrine
 from kaminari.firecontrol.effectors import Weapon, WeaponTable, effectors_for, weapon_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
 from kaminari.firecontrol.railgun import Effector, Rounds
-from kaminari.network.links import ENGAGE_MODES, Link, Node, send_times
+from kaminari.network.links import DELIVERY_TICK_S, ENGAGE_MODES, Link, Node, send_times
 from kaminari.network.registration import OffsetEstimator
-from kaminari.network.sharing import Correlation, Taken, reports_of, take_reports
+from kaminari.network.sharing import (
+    Correlation,
+    TrackReports,
+    align,
+    registration_pairs,
+    reports_of,
+    take_reports,
+)
 from kaminari.sensors.base import Report, Sensor
 from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
@@ -94,6 +108,11 @@ PREDICTORS = ("physics", "acceleration", "truth")
 COMPLETION_S = 3.0
 """How long before its intercept a launch-on-remote round that steers in flight must have its
 threat held by its own node's data, s: kaminari's assumption (docs/assumptions.md)."""
+
+REGISTRATION_FORGETTING = 0.9
+"""Fading memory of a track link's offset estimate per message (``network.registration``): an
+angle bias moves a remote track by an offset that changes as the threat closes, so the
+estimate forgets with a time constant of some ten reports (kaminari's assumption)."""
 
 _BOOK_KEYS = (
     "detect_t", "detect_sensor", "track_t", "fc_track_t", "fc_track_err", "handover_t",
@@ -183,6 +202,19 @@ class KillChain:
         sources = {n} | {link.source for link in self.links
                          if link.target == n and link.carries == "measurements"}
         return [j for j in range(len(self.radars)) if int(nodes[j]) in sources]
+
+    def delivery_grid(self, n: int) -> tuple[float, float]:
+        """(offset, step) of the instants at which node ``n`` takes in what its links brought:
+        the scans of its fastest own radar where that looks at least every
+        ``DELIVERY_TICK_S``, else every ``DELIVERY_TICK_S`` from 0
+        (``network.links``)."""
+        nodes = self.radar_nodes()
+        own = [r for j, r in enumerate(self.radars) if int(nodes[j]) == n]
+        fast = [r for r in own if getattr(r, "revisit_s", np.inf) <= DELIVERY_TICK_S + 1e-12]
+        if not fast:
+            return 0.0, DELIVERY_TICK_S
+        radar = min(fast, key=lambda r: r.revisit_s)
+        return float(radar.scan_offset_s), float(radar.revisit_s)
 
     def handover_radar_of(self, n: int) -> int:
         """The radar that takes a threat over for node ``n``'s batteries: the one nearest its
@@ -374,6 +406,7 @@ class _Engagement:
         self.messages: list[list[MeasurementMessage | TrackMessage]] = [[] for _ in chain.links]
         self.arrivals: list[Array] = []
         self.next_message = [0] * len(chain.links)
+        self.undecided: dict[int, NDArray[np.bool_]] = {}
         layer = chain.space_layer
         self.signatures: Signatures | None = None
         if layer is not None:
@@ -450,7 +483,8 @@ class _Engagement:
 
     def _take_scan(
         self, n: int, t_meas: float, t: float, j: int, report: Report, dets: ScanDetections,
-        in_view: NDArray[np.bool_], late: bool,
+        in_view: NDArray[np.bool_], late: bool, reps: NDArray[np.bool_] | None = None,
+        defer: bool = False,
     ) -> None:
         """Node ``n`` takes in sensor ``j``'s scan made at ``t_meas``, at ``t``; then its fire
         control decides."""
@@ -468,7 +502,11 @@ class _Engagement:
                 t_meas, tr, slot_label, self.truth, self.track_reps, self.rep0,
                 getattr(self.chain.radars[j], "name", ""),
             )
-        self.fire_control(n, t)
+        if defer:
+            assert reps is not None
+            self._defer(n, reps)
+        else:
+            self.fire_control(n, t, reps)
 
     def _booked(self, node: NodeState, assoc: Association, t_own: float) -> None:
         """A look's associations on a node: new tracks start their doctrine afresh, and the
@@ -477,6 +515,7 @@ class _Engagement:
         node.own_t[assoc.born] = -np.inf
         upd = assoc.det_of_slot >= 0
         node.own_t[upd] = np.fmax(node.own_t[upd], t_own)
+        node.source[upd] = OWN
 
     def _rcs(self, sensor: Sensor, r: Array, v: Array) -> Array:
         """Each threat's RCS seen by ``sensor``: (T,) constants, or (Rt, T) where a threat has
@@ -550,7 +589,8 @@ class _Engagement:
         view = self._in_view(node, msg.sensor, msg.t_s) & now[node.tracks.rep_of]
         if report.rep.size == 0 and not view.any():
             return
-        self._take_scan(n, msg.t_s, t, msg.sensor_index, report, dets, view, late=True)
+        self._take_scan(n, msg.t_s, t, msg.sensor_index, report, dets, view, late=True,
+                        reps=now, defer=True)
 
     def _deliver_tracks(
         self, k: int, n: int, t: float, msg: TrackMessage, now: NDArray[np.bool_]
@@ -566,13 +606,14 @@ class _Engagement:
         offset = None
         if link.register:
             if k not in node.offsets:
-                node.offsets[k] = OffsetEstimator.new((self.n_reps,))
+                node.offsets[k] = OffsetEstimator.new(
+                    (self.n_reps,), forgetting=REGISTRATION_FORGETTING
+                )
+            self._register(node, k, t, reports)
             offset = node.offsets[k].offset
         fresh = node.own_fresh(t, self.chain.tracker)
         taken = take_reports(node.tracks, t, reports, self.chain.tracker, node.correlations[k],
                              offset, fresh)
-        if link.register:
-            self._register(node.offsets[k], reports.rep, taken, fresh)
         det_of_slot = np.full(node.tracks.n, -1, dtype=np.int64)
         went = np.flatnonzero(taken.fused | (taken.slot >= 0) & np.isnan(taken.diff[:, 0]))
         det_of_slot[taken.slot[went]] = went
@@ -580,6 +621,7 @@ class _Engagement:
                             replaced_id=taken.replaced_id)
         node.state.reset(taken.born)
         node.own_t[taken.born] = -np.inf
+        node.source[taken.slot[went]] = k
         slot_label = node.records.scan(
             t, node.tracks, assoc, label, self.chain.doctrine.max_track_sigma_m, self.truth
         )
@@ -587,37 +629,59 @@ class _Engagement:
             node.records.record_tracks(
                 t, node.tracks, slot_label, self.truth, self.track_reps, self.rep0, link.name
             )
-        self.fire_control(n, t)
+        self._defer(n, now)
 
-    def _register(
-        self, estimator: OffsetEstimator, rep: NDArray[np.int64], taken: Taken,
-        fresh: NDArray[np.bool_],
-    ) -> None:
-        """Fold into a link's offset estimate the reports associated with tracks the node's
-        own data holds: their difference before fusion (``network.registration``)."""
-        use = (taken.slot >= 0) & np.isfinite(taken.diff[:, 0])
-        use[use] &= fresh[taken.slot[use]]
-        if not use.any():
+    def _defer(self, n: int, reps: NDArray[np.bool_]) -> None:
+        """Node ``n`` decides on what reached replications ``reps`` at the end of the instant
+        (``decide``), unless a scan of the instant decides first."""
+        held = self.undecided.get(n)
+        self.undecided[n] = reps.copy() if held is None else held | reps
+
+    def decide(self, t: float) -> None:
+        """Fire control for the deliveries of the instant ``t`` that no scan decided on."""
+        for n, reps in sorted(self.undecided.items()):
+            self.fire_control(n, t, reps)
+        self.undecided.clear()
+
+    def _register(self, node: NodeState, k: int, t: float, reports: TrackReports) -> None:
+        """Fold into link ``k``'s offset estimate the reports that lie alone near a track that
+        other data than this link's updated last (``sharing.registration_pairs``): their
+        position differences (``network.registration``)."""
+        x_r, p_r = align(reports, t, self.chain.tracker)
+        reference = (node.source != k) & (node.source != NO_SOURCE)
+        row, diff, cov = registration_pairs(node.tracks, t, reports, x_r, p_r, reference)
+        if row.size == 0:
+            node.offsets[k].update(np.zeros((self.n_reps, 1), dtype=bool),
+                                   np.zeros((self.n_reps, 1, 3)),
+                                   np.broadcast_to(np.eye(3), (self.n_reps, 1, 3, 3)))
             return
-        r = rep[use]
+        r = reports.rep[row]
+        order = np.argsort(r, kind="stable")
+        r, diff, cov = r[order], diff[order], cov[order]
         rank = np.arange(r.size) - np.searchsorted(r, r, side="left")
         width = int(rank.max()) + 1
         mask = np.zeros((self.n_reps, width), dtype=bool)
-        diff = np.zeros((self.n_reps, width, 3))
-        cov = np.broadcast_to(np.eye(3), (self.n_reps, width, 3, 3)).copy()
+        dense = np.zeros((self.n_reps, width, 3))
+        dense_cov = np.broadcast_to(np.eye(3), (self.n_reps, width, 3, 3)).copy()
         mask[r, rank] = True
-        diff[r, rank] = taken.diff[use]
-        cov[r, rank] = taken.diff_cov[use]
-        estimator.update(mask, diff, cov)
+        dense[r, rank] = diff
+        dense_cov[r, rank] = cov
+        node.offsets[k].update(mask, dense, dense_cov)
 
     # --- fire control ----------------------------------------------------------------------
-    def fire_control(self, n: int, t: float) -> None:
+    def fire_control(self, n: int, t: float, reps: NDArray[np.bool_] | None = None) -> None:
+        """Node ``n``'s batteries decide at ``t``, in the replications ``reps`` (R,) that data
+        has just reached (all by default)."""
         node = self.nodes[n]
+        if reps is None:
+            self.undecided.pop(n, None)  # a scan's decision covers every replication
         if node.batteries.size == 0:
             return
         self._completions(n, t)
         tr, d = node.tracks, self.chain.doctrine
         allowed = (tr.status == CONFIRMED) & node.state.may_engage(tr.last_update_t_s, t)
+        if reps is not None:
+            allowed &= reps[tr.rep_of]
         if d.perfect_kill_assessment and allowed.any():
             idx = np.flatnonzero(allowed)
             threat = node.records.majority(idx)
@@ -1074,7 +1138,7 @@ def run_chain(
         order = np.lexsort((scan_sensor, scan_t))
         scan_t, scan_sensor, seen = scan_t[order], scan_sensor[order], seen[order]
     # the links' events: track reports sent, and messages taken in where they arrive
-    kind = np.zeros(scan_t.size, dtype=np.intp)
+    kind = np.ones(scan_t.size, dtype=np.intp)  # 0 deliveries, 1 scans, 2 track reports
     which = scan_sensor
     event_t = [scan_t]
     event_kind, event_which = [kind], [which]
@@ -1084,7 +1148,7 @@ def run_chain(
         if link.carries == "tracks":
             sent = send_times(link.interval_s, t_end)
             event_t.append(sent)
-            event_kind.append(np.full(sent.size, 1, dtype=np.intp))
+            event_kind.append(np.full(sent.size, 2, dtype=np.intp))
             event_which.append(np.full(sent.size, k, dtype=np.intp))
         elif link.immediate:
             run.arrivals.append(np.empty((reps, 0)))
@@ -1093,11 +1157,11 @@ def run_chain(
             mine = (scan_sensor < n_radar) & (radar_node[np.minimum(scan_sensor, n_radar - 1)]
                                               == link.source) if n_radar else scan_sensor < 0
             sent = link.send_of(scan_t[mine])
-        arrive = link.arrivals(seed, reps_abs, sent)
+        arrive = link.arrivals(seed, reps_abs, sent, chain.delivery_grid(link.target))
         run.arrivals.append(arrive)
         ticks = np.unique(arrive[np.isfinite(arrive)])
         event_t.append(ticks)
-        event_kind.append(np.full(ticks.size, 2, dtype=np.intp))
+        event_kind.append(np.full(ticks.size, 0, dtype=np.intp))
         event_which.append(np.full(ticks.size, k, dtype=np.intp))
     all_t = np.concatenate(event_t)
     all_kind = np.concatenate(event_kind)
@@ -1106,15 +1170,17 @@ def run_chain(
     order = np.lexsort((all_which, all_kind, all_t))
     for count, e in enumerate(order):
         t, kd, j = float(all_t[e]), int(all_kind[e]), int(all_which[e])
-        if kd == 1:
+        if kd == 2:
             run.send_tracks(t, j)
-        elif kd == 2:
+        elif kd == 0:
             run.deliver(t, j)
         elif j < n_radar:
             run.scan(t, chain.radars[j], bool(seen_all[e]))
         else:
             assert layer is not None
             run.frame(t, layer, t - layer.latency_s)
+        if count + 1 == order.size or all_t[order[count + 1]] > t:
+            run.decide(t)  # fire control on deliveries no scan of this instant decided on
         if progress is not None:
             progress((count + 1) / order.size)
     result = run.results()

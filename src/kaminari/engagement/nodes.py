@@ -29,7 +29,10 @@ from kaminari.sensors.base import Report, Sensor
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.tracker import ScanDetections, Tracks, new_tracks
 
-__all__ = ["MeasurementMessage", "NodeState", "TrackMessage"]
+__all__ = ["NO_SOURCE", "OWN", "MeasurementMessage", "NodeState", "TrackMessage"]
+
+OWN, NO_SOURCE = -1, -2
+"""``NodeState.source`` of a slot last updated by the node's own data, or by nothing yet."""
 
 Array = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -60,6 +63,9 @@ class NodeState:
         self.records.log_reps = log_reps
         self.state = EngagementState(reps * slots, doctrine)
         self.own_t = np.full(reps * slots, -np.inf)
+        self.source = np.full(reps * slots, NO_SOURCE, dtype=np.int64)
+        """What last updated each slot's track: ``OWN`` (its sensors or measurement links),
+        a track link's index, or ``NO_SOURCE``."""
         self.correlations: dict[int, Correlation] = {}
         self.offsets: dict[int, OffsetEstimator] = {}
 

@@ -16,9 +16,12 @@ everything, leaves every other draw of the run where it was.
 
 Measurements on a link with ``interval_s`` > 0 wait for the link's next send time (a multiple
 of the interval) and travel together; with 0 each scan is sent as it is made. A message that
-arrives is taken in at the receiver's first delivery instant at or after its arrival: arrival
-times are rounded up to ``DELIVERY_TICK_S`` so that the replications whose messages arrive
-close together are taken in together (one batched call), at most that late.
+arrives is taken in at the receiver's first instant of delivery at or after its arrival: the
+scans of its fastest radar where that radar looks at least every ``DELIVERY_TICK_S`` (its
+track-update cycle: what arrived is taken in just before the scan, and fire control decides
+once on both), else a grid of ``DELIVERY_TICK_S`` from 0. The replications whose messages
+arrive close together are thus taken in together (one batched call), each at most one step
+late.
 """
 
 from __future__ import annotations
@@ -116,11 +119,15 @@ class Link:
             return t
         return np.ceil(t / self.interval_s - 1e-9) * self.interval_s
 
-    def arrivals(self, seed: int, reps: ArrayLike, send_t_s: ArrayLike) -> Array:
-        """(R, K) when each of the K messages sent at ``send_t_s`` (K,) reaches the receiver in
-        each replication of ``reps`` (R,): rounded up to ``DELIVERY_TICK_S`` unless the link
-        is ``immediate``; inf where it is lost. Message k draws the k-th value of each of the
-        link's streams."""
+    def arrivals(
+        self, seed: int, reps: ArrayLike, send_t_s: ArrayLike,
+        grid: tuple[float, float] = (0.0, DELIVERY_TICK_S),
+    ) -> Array:
+        """(R, K) when each of the K messages sent at ``send_t_s`` (K,) is taken in by the
+        receiver in each replication of ``reps`` (R,): its arrival rounded up to the
+        receiver's grid of instants ``offset + k step`` (``grid``: (offset, step)) unless the
+        link is ``immediate``; inf where it is lost. Message k draws the k-th value of each of
+        the link's streams."""
         send = np.asarray(send_t_s, dtype=float)
         rep = np.asarray(reps, dtype=np.int64)
         k = send.size
@@ -130,7 +137,8 @@ class Link:
                                                                rep, k), 0.0)
         at = send[None, :] + delay
         if not self.immediate:
-            at = np.ceil(at / DELIVERY_TICK_S - 1e-9) * DELIVERY_TICK_S
+            offset, step = grid
+            at = offset + np.ceil((at - offset) / step - 1e-9) * step
         if self.loss > 0.0 and k:
             lost = uniforms(seed, f"link:{self.name}:loss", rep, k) < self.loss
             at = np.where(lost, np.inf, at)

@@ -55,10 +55,13 @@ from kaminari.tracking.tracker import CONFIRMED, DELETED, NO_TRACK, Tracks
 
 __all__ = [
     "FUSION_CRITERION",
+    "REGISTRATION_GATE_M",
     "TRACK_GATE",
     "Correlation",
     "Taken",
     "TrackReports",
+    "align",
+    "registration_pairs",
     "reports_of",
     "take_reports",
 ]
@@ -267,6 +270,47 @@ def take_reports(
     correlation.local_slot[src[went]] = slot_of[went]
     correlation.local_id[src[went]] = tracks.track_id[slot_of[went]]
     return Taken(slot_of, fused, born, replaced, diff, diff_cov)
+
+
+REGISTRATION_GATE_M = 10_000.0
+"""How far a report may lie from a reference track to be taken as the same target for
+registration, m (kaminari's assumption: wider than the offsets of angle biases of a few mrad at
+a few hundred km, narrower than a raid's spacing)."""
+
+
+def align(reports: TrackReports, t_s: float, config: TrackerConfig) -> tuple[Array, Array]:
+    """The reports' states and covariances flown to ``t_s`` by the tracker's prediction."""
+    q_r = config.jerk_psd_m2ps5 * reports.q_scale
+    return ekf.predict(reports.x, reports.P, np.maximum(t_s - reports.t_s, 0.0), q_r,
+                       config.prediction_motion)
+
+
+def registration_pairs(
+    tracks: Tracks, t_s: float, reports: TrackReports, x_r: Array, p_r: Array,
+    reference: NDArray[np.bool_],
+) -> tuple[IntArray, Array, Array]:
+    """Pairs for registration: each report (aligned ``x_r``, ``p_r``) with the one
+    ``reference`` track (N,) of its replication within ``REGISTRATION_GATE_M``, where exactly
+    one is (nearest neighbour on well-separated targets; Bar-Shalom, Willett & Tian 2011). The
+    reference tracks are flown to ``t_s`` by their held acceleration (a copy). Returns the
+    reports (K,), their position differences report - track (K, 3) and covariances (K, 3, 3)
+    as if independent."""
+    ref = np.flatnonzero(reference & tracks.has_state)
+    if ref.size == 0 or reports.size == 0:
+        return np.empty(0, dtype=np.int64), np.empty((0, 3)), np.empty((0, 3, 3))
+    rows = np.repeat(np.arange(reports.size), ref.size)
+    cols = np.tile(ref, reports.size)
+    same = reports.rep[rows] == cols // tracks.slots
+    rows, cols = rows[same], cols[same]
+    x_l = ekf.propagate_mean(tracks.x[cols], t_s - tracks.t_s[cols])
+    d = x_r[rows, :3] - x_l[:, :3]
+    near = np.linalg.norm(d, axis=-1) <= REGISTRATION_GATE_M
+    rows, cols, d = rows[near], cols[near], d[near]
+    count = np.bincount(rows, minlength=reports.size)
+    alone = count[rows] == 1
+    rows, cols, d = rows[alone], cols[alone], d[alone]
+    cov = p_r[rows, :3, :3] + tracks.P[cols, :3, :3]
+    return rows.astype(np.int64), d, cov
 
 
 def _free_slots(tracks: Tracks, rep: IntArray) -> IntArray:

@@ -377,3 +377,40 @@ def test_an_unregistered_radar_doubles_the_tracks_and_estimating_its_bias_mends_
     assert out["estimated"][0] < out["biased"][0] - 0.4
     assert out["biased"][1] > 1.5 * out["clean"][1]
     assert out["estimated"][1] < 0.75 * out["biased"][1]
+
+
+def test_the_allied_example_runs_end_to_end_with_its_network_on_the_map(tmp_path):
+    """``kaminari run`` on the allied example: tables with the network's columns, and a report
+    whose map names the network's nodes and links (the legend lists every link)."""
+    out = tmp_path / "allied"
+    done = subprocess.run(
+        [str(KAMINARI), "run", str(ROOT / "examples" / "allied_network.yaml"), "--out",
+         str(out), "--reps", "4", "--track-reps", "1", "--workers", "1"],
+        capture_output=True, text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    tracks = pd.read_parquet(out / "tracks.parquet")
+    assert {"us-ddg", "jp-jadge", "jp-tokyo"} <= set(tracks.node)
+    assert "us-ddg->jp-tokyo" in set(tracks.sensor)
+    shots = pd.read_parquet(out / "shots.parquet")
+    assert {"node", "engage", "own_track", "completed"} <= set(shots.columns)
+    assert (out / "figures" / "map.png").stat().st_size > 10_000
+    from kaminari.report.maps import _draw_network
+
+    scenario = load_scenario(ROOT / "examples" / "allied_network.yaml")
+
+    class _Flat:  # a map projection that is the identity, for the drawing's bookkeeping
+        def __call__(self, lon, lat):
+            return lon, lat
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    handles = _draw_network(_Flat(), ax, scenario)
+    plt.close(fig)
+    labels = [h.get_label() for h in handles]
+    assert len(labels) == 1 + len(scenario.links)
+    assert "us-ddg -> jp-tokyo: tracks, 1 s (+-0.2), 5 % lost" in labels

@@ -342,6 +342,55 @@ def _draw_sites(m: Basemap, ax: Axes, scenario: Scenario) -> None:
             )
 
 
+NETWORK_COLOURS = {"tracks": "#6a3d9a", "measurements": "#1b7837"}
+"""Link arrows by what they carry."""
+
+
+def _draw_network(m: Basemap, ax: Axes, scenario: Scenario) -> list[Any]:
+    """The nodes (diamonds, named with their nation; a ship with its course over the first
+    10 minutes) and the links between them (arrows, labelled with latency and loss); the
+    legend's handles (none without a network)."""
+    if not scenario.nodes:
+        return []
+    where: dict[str, tuple[float, float]] = {}
+    for node in scenario.nodes:
+        place = node.ship if node.ship is not None else node.site
+        assert place is not None
+        x, y = m(place.lon_deg, place.lat_deg)
+        where[node.name] = (x, y)
+        ax.scatter([x], [y], marker="D", s=60, facecolor="#cab2d6", edgecolor="black",
+                   linewidth=0.8, zorder=7)
+        ax.annotate(node.name, (x, y), textcoords="offset points",
+                    xytext=(-7, -13), ha="right", fontsize=9, zorder=9, color="#3f007d",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none",
+                          "alpha": 0.75})  # fmt: skip
+        if node.ship is not None and node.ship.speed_mps > 0:
+            from kaminari.sensors.platform import ShipTrack
+
+            track = ShipTrack(node.ship.lat_rad, node.ship.lon_rad,
+                              math.radians(node.ship.course_deg), node.ship.speed_mps)
+            lat, lon = track.position(np.linspace(0.0, 600.0, 11))
+            sx, sy = m(np.degrees(lon), np.degrees(lat))
+            ax.plot(sx, sy, color="#3f007d", linewidth=2.0, zorder=7)
+    for link in scenario.links:
+        (x0, y0), (x1, y1) = where[link.source], where[link.to]
+        colour = NETWORK_COLOURS[link.carries]
+        ax.annotate("", (x1, y1), (x0, y0), zorder=7,
+                    arrowprops={"arrowstyle": "-|>", "color": colour, "linewidth": 1.4,
+                                "shrinkA": 6, "shrinkB": 6, "linestyle": "--"})  # fmt: skip
+    handles: list[Any] = [
+        Line2D([], [], marker="D", linestyle="none", markerfacecolor="#cab2d6",
+               markeredgecolor="black", label="network node; a ship's course over 10 min")
+    ]
+    for link in scenario.links:
+        handles.append(Line2D(
+            [], [], color=NETWORK_COLOURS[link.carries], linestyle="--",
+            label=f"{link.source} -> {link.to}: {link.carries}, {link.latency_s:g} s "
+            f"(+-{link.jitter_s:g}), {100 * link.loss:g} % lost",
+        ))  # fmt: skip
+    return handles
+
+
 def _outcomes(replications: Table) -> tuple[Array, Array, Array, Array]:
     """Kill (lat, lon) and leak impact (lat, lon), deg, of every replication that has one."""
     killed = np.asarray(replications["killed"], dtype=bool)
@@ -460,7 +509,9 @@ def map_figure(
             )
         _draw_outcomes(m, region_ax, replications)
         _draw_sites(m, region_ax, scenario)
-        region_ax.set_title("Region: threats, radar coverage, sites")
+        handles += _draw_network(m, region_ax, scenario)
+        region_ax.set_title("Region: threats, radar coverage, sites"
+                            + (", network" if scenario.nodes else ""))
 
         near = _near_map(near_ax, scenario, tracks, replications, own, colour_of)
         if spreads:

@@ -12,7 +12,7 @@ examples/allied_network.yaml:
   its 95 % (Wilson) interval, first shot and engagement window (medians), rounds per
   replication and kill altitude.
 
-    .venv/bin/python benchmarks/network.py [--reps 300]
+    .venv/bin/python benchmarks/network.py [--reps 300] [--speed]
 """
 
 from __future__ import annotations
@@ -51,6 +51,7 @@ def line(label: str, reps: int, rep: dict) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=300)
+    parser.add_argument("--speed", action="store_true", help="the speed part only")
     args = parser.parse_args()
     scenario = load_scenario(EXAMPLE)
     seed = scenario.run.seed
@@ -68,6 +69,8 @@ def main() -> None:
         t, _ = timed(c, args.reps, seed)
         base = base or t
         print(f"  {label:32s} {t:6.2f} s  {t / base:4.2f} x one node")
+    if args.speed:
+        return
     full = scenario.kill_chain()
     good = {"latency_s": 1.0, "jitter_s": 0.2, "loss": 0.05}
     poor = {"latency_s": 4.0, "jitter_s": 1.0, "loss": 0.3}

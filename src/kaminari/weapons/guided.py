@@ -199,6 +199,17 @@ class Guidance:
         return self.max_accel_g * G0_MPS2
 
 
+def _cross(a: Array, b: Array) -> Array:
+    """a x b over the last axis (3), broadcast: ``np.cross`` without its axis handling, which
+    costs more than the product for the small batches of an endgame step."""
+    a, b = np.broadcast_arrays(a, b)
+    out = np.empty(a.shape)
+    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
+    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
+    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
+    return out
+
+
 def pn_acceleration(
     r_rel_m: ArrayLike,
     v_rel_mps: ArrayLike,
@@ -220,8 +231,8 @@ def pn_acceleration(
     r2 = np.maximum(_dot(r, r), 1e-12)
     rn = np.sqrt(r2)
     vc = -_dot(r, v) / rn
-    omega = np.cross(r, v) / r2[..., None]
-    a = (navigation_gain * vc / rn)[..., None] * np.cross(omega, r)
+    omega = _cross(r, v) / r2[..., None]
+    a = (navigation_gain * vc / rn)[..., None] * _cross(omega, r)
     if np.any(a_rel):
         e = r / rn[..., None]
         a_rel = a_rel - _dot(a_rel, e)[..., None] * e
@@ -326,9 +337,9 @@ def _seeker_measurement(r_rel: Array, sigma_rad: float, draws: Array) -> Array:
     rn = np.linalg.norm(r_rel, axis=-1, keepdims=True)
     e = r_rel / np.maximum(rn, 1e-12)
     helper = np.where(np.abs(e[..., 2:3]) < 0.9, [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])
-    u1 = np.cross(e, helper)
+    u1 = _cross(e, helper)
     u1 /= np.linalg.norm(u1, axis=-1, keepdims=True)
-    u2 = np.cross(e, u1)
+    u2 = _cross(e, u1)
     tilted = e + sigma_rad * (draws[:, :1] * u1 + draws[:, 1:] * u2)
     return rn * tilted / np.linalg.norm(tilted, axis=-1, keepdims=True)
 

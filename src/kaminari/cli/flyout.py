@@ -266,24 +266,39 @@ def _loads_table(summary: FlyoutSummary) -> Table:
     return table
 
 
+MAX_NAMED_PATHS = 12
+"""Above this many threats the figure names none of them (a legend of 200 names is unreadable
+and costs seconds to place)."""
+
+MAX_POINTS_PER_PATH = 600
+"""Points drawn per path: far more than a 13-inch figure resolves."""
+
+
 def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> None:
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
     fig = Figure(figsize=(13, 5.5), layout="constrained")
     profile, track = fig.subplots(1, 2)
     flown_km = ground_flown_m(traj) / 1e3
+    many = len(traj.names) > MAX_NAMED_PATHS
     for i, name in enumerate(traj.names):
-        ok = traj.valid[i]
-        profile.plot(flown_km[i, ok], traj.alt_m[i, ok] / 1e3, label=name)
+        ok = np.flatnonzero(traj.valid[i])
+        ok = ok[:: max(1, ok.size // MAX_POINTS_PER_PATH)]  # a figure needs no more
+        colour = f"C{i % 10}"
+        label = None if many else name
+        profile.plot(flown_km[i, ok], traj.alt_m[i, ok] / 1e3, color=colour, label=label,
+                     linewidth=0.8 if many else 1.5)
         lon_deg = np.degrees(np.unwrap(traj.lon_rad[i, ok]))  # no jump at the antimeridian
         lat_deg = np.degrees(traj.lat_rad[i, ok])
-        (line,) = track.plot(lon_deg, lat_deg, label=name)
-        track.plot(lon_deg[0], lat_deg[0], "o", color=line.get_color())
+        track.plot(lon_deg, lat_deg, color=colour, label=label, linewidth=0.8 if many else 1.5)
+        track.plot(lon_deg[0], lat_deg[0], "o", color=colour, markersize=3 if many else 6)
+    if many:
+        profile.plot([], [], color="C0", label=f"{len(traj.names)} threats (not named)")
     profile.set(
         xlabel="ground distance flown (km)", ylabel="altitude (km)", title="Altitude profile"
     )
     profile.grid(True, alpha=0.3)
-    profile.legend(loc="best")
+    profile.legend(loc="upper right")  # a fixed place: "best" searches every line
     # site markers in black and white, apart from the colours of the tracks
     groups = [
         ("radar", scenario.radars, "^", "white"),
@@ -309,7 +324,7 @@ def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> No
     track.set_aspect(1.0 / max(math.cos(mid_lat), 0.1), adjustable="datalim")
     track.set(xlabel="longitude (deg)", ylabel="latitude (deg)", title="Ground track")
     track.grid(True, alpha=0.3)
-    track.legend(loc="best", fontsize=8)
+    track.legend(loc="upper right", fontsize=8)
     fig.suptitle(scenario.name)
     fig.savefig(path, dpi=120)
 

@@ -76,7 +76,7 @@ as consistent."""
 
 TRACK_GATE = float(chi2.ppf(1.0 - 1e-6, 6))
 """Gate on the squared Mahalanobis distance between a report and a local track over position
-and velocity: the chi-square point of 6 degrees of freedom at 1 - 1e-6 (35.9)."""
+and velocity: the chi-square point of 6 degrees of freedom at 1 - 1e-6 (38.3)."""
 
 
 @dataclass(frozen=True, eq=False)

@@ -70,6 +70,15 @@ def test_loss_and_jitter_follow_their_distributions_and_the_replication_alone():
     np.testing.assert_array_equal(alone[0], at[17])
 
 
+def test_the_track_gate_is_the_chi_square_point():
+    """``TRACK_GATE`` is the 1 - 1e-6 point of chi-square with 6 degrees of freedom (scipy)."""
+    from scipy.stats import chi2
+
+    from kaminari.network.sharing import TRACK_GATE
+
+    assert chi2.ppf(1.0 - 1e-6, 6) == pytest.approx(TRACK_GATE, rel=1e-12)
+
+
 def test_a_link_checks_its_numbers():
     with pytest.raises(ValueError, match="latency_s"):
         Link("a->b", 0, 1, "tracks", latency_s=-1.0, interval_s=1.0)

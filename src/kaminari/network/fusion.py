@@ -36,7 +36,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import chi2
 
 __all__ = [
     "CI_GRID_POINTS",
@@ -298,6 +297,8 @@ def nees_band(n_dim: int, n_runs: int, p: float = 0.95) -> tuple[float, float]:
     ``(1 + p) / 2`` quantiles divided by ``n_runs``. Returns ``(low, high)``.
     """
     dof = n_runs * n_dim
+    from scipy.stats import chi2  # here: scipy.stats costs a second to import
+
     low = chi2.ppf(0.5 * (1.0 - p), dof) / n_runs
     high = chi2.ppf(0.5 * (1.0 + p), dof) / n_runs
     return float(low), float(high)

@@ -33,7 +33,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.stats import ncx2, norm
 
 __all__ = [
     "DAMAGE_KINDS",
@@ -170,6 +169,8 @@ def expected_pk(
             x = (big_r / s_safe) ** 2
             nc = (b / s_safe) ** 2
         unbiased = -np.expm1(-0.5 * x)
+        from scipy.stats import ncx2, norm  # here: scipy.stats costs a second to import
+
         biased = ncx2.cdf(x, 2.0, np.where(b == 0.0, 1.0, nc))
         # scipy's ncx2 fails for large arguments (NaN from b/s ~ 1e5-1e6 near the edge, a wrong
         # 1.0 beyond ~1e9); for b/s > 1e4 the Rice distribution of the miss is normal, mean

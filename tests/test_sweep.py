@@ -6,7 +6,9 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import yaml
@@ -22,7 +24,7 @@ from kaminari.campaign.sweep import (
     tied_with_best,
 )
 from kaminari.cli import app
-from kaminari.cli.sweep import reps_to_separate
+from kaminari.cli.sweep import _resolution_note, reps_to_resolve, reps_to_separate
 from kaminari.report.summary import wilson_interval
 from kaminari.scenario import ScenarioError, load_scenario
 
@@ -305,12 +307,57 @@ def test_a_folder_with_another_sweep_is_refused_in_one_line(tmp_path, engine_cal
 
 
 def test_resolution_notes_say_whether_the_best_point_is_resolved(tmp_path, engine_calls):
+    # the rule is McNemar's paired test on the points' replications now, no longer overlapping
+    # Wilson intervals: the note's words changed with it
     result = CliRunner().invoke(app, _sweep(tmp_path))
     text = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert ("hgv: Pk is" in text
-            or "overlap that of the best" in text and "not resolved at 4 replications" in text
-            or "overlaps no other point's" in text), text
+            or "McNemar's paired test does not tell every other point from the best" in text
+            and "not resolved at 4 replications" in text
+            or "McNemar's paired test tells the best" in text), text
+
+
+def _outcome(reps: int, killed: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    k = np.zeros(reps, dtype=bool)
+    k[killed] = True
+    return np.arange(reps), k
+
+
+def _point(reps: int, kills: int) -> SimpleNamespace:
+    low, high = wilson_interval(kills, reps)
+    return SimpleNamespace(reps=reps, kills=kills, pk=kills / reps, pk_low=low, pk_high=high)
+
+
+def test_paired_points_are_resolved_where_their_wilson_intervals_still_overlap():
+    """Point 1 kills in 30 of 40 replications, point 0 in 22 of the same 30 (8 discordant
+    pairs, all one way: exact p = 2 / 2^8 = 0.008); their Wilson intervals overlap (0.60-0.86
+    and 0.40-0.69), which the rule before this one took as not resolved."""
+    rows = [_point(40, 22), _point(40, 30)]
+    assert tied_with_best([r.pk for r in rows], [r.pk_low for r in rows],
+                          [r.pk_high for r in rows]) == (1, (0,))
+    note = _resolution_note("hgv", rows, [_outcome(40, list(range(22))),
+                                          _outcome(40, list(range(30)))])
+    assert note == ("hgv: McNemar's paired test tells the best, point 1 (Pk 0.750) from every "
+                    "other point (p < 0.05): resolved at 40 replications.")
+
+
+def test_paired_points_that_differ_both_ways_are_not_resolved_and_the_note_says_how_many_reps():
+    """Point 0 kills in reps 0-19, point 1 in reps 4-27: 4 pairs one way, 8 the other, exact
+    p = 0.39; at shares 4/40 and 8/40 the statistic reaches 3.84 at 1.96^2 * 0.3 / 0.1^2 = 116
+    replications."""
+    rows = [_point(40, 20), _point(40, 24)]
+    note = _resolution_note("hgv", rows, [_outcome(40, list(range(20))),
+                                          _outcome(40, list(range(4, 28)))])
+    assert note == (
+        "hgv: McNemar's paired test does not tell every other point from the best, point 1 "
+        "(Pk 0.600) (p >= 0.05): their Pk differences from it are not resolved at 40 "
+        "replications; more replications resolve smaller differences: about 116 per point "
+        "would resolve points 1 and 0, were the shares of replications where only one of them "
+        "kills to stay as they are."
+    )
+    assert reps_to_resolve(4, 8, 40) == 116
+    assert reps_to_resolve(5, 5, 40) is None
 
 
 def test_sweep_axis_name_is_the_dotted_path():

@@ -2,6 +2,7 @@
 
     kaminari run SCENARIO --out DIR       the kill chain over replications
     kaminari sweep SCENARIO --out DIR --set PATH=V1,V2,...   a grid of campaigns
+    kaminari compare A.yaml B.yaml --out DIR   two scenarios, replication by replication
     kaminari report DIR                   the offline HTML report of a run or sweep
     kaminari czml DIR                     the first replications as CZML, for Cesium
     kaminari flyout SCENARIO --out DIR    fly the threats only
@@ -26,6 +27,7 @@ from typing import Annotated
 import typer
 
 from kaminari import installed_version
+from kaminari.cli.compare import compare
 from kaminari.cli.coverage import coverage
 from kaminari.cli.czml import czml
 from kaminari.cli.flyout import flyout
@@ -53,7 +55,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-COMMANDS = (run, sweep, report, czml, flyout, coverage, shoot)
+COMMANDS = (run, sweep, compare, report, czml, flyout, coverage, shoot)
 """The commands, in the order a user needs them: registered, and listed by --help, so."""
 
 for _command in COMMANDS:

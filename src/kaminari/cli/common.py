@@ -1,5 +1,6 @@
 """What the commands of ``kaminari`` share: bad input as one line and exit status 2, option
-checks, and the output folder.
+checks, the output folder, running a scenario's campaign and reading its outcomes paired by
+replication.
 
 Input a user can get wrong (a scenario, an option value, an output folder) ends in one line on
 stderr and exit status 2, never a traceback; any other exception is a bug and keeps its
@@ -8,15 +9,29 @@ traceback. Command modules import this one, never ``kaminari.cli.app``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import typer
+from numpy.typing import NDArray
 
 from kaminari.errors import UserInputError
 
-__all__ = ["bad_input_exits_2", "require", "writable_folder"]
+if TYPE_CHECKING:
+    from kaminari.campaign.engine import Backend, CampaignResult
+    from kaminari.scenario import Scenario
+
+__all__ = [
+    "bad_input_exits_2",
+    "killed_by_threat",
+    "paired",
+    "require",
+    "run_scenario_campaign",
+    "writable_folder",
+]
 
 
 @contextmanager
@@ -48,3 +63,53 @@ def writable_folder(out: Path) -> None:
         raise UserInputError(
             str(out), None, "--out", message, "a folder that can be written"
         ) from None
+
+
+def run_scenario_campaign(
+    scenario: Scenario,
+    folder: Path,
+    backend: Backend,
+    resume: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> CampaignResult:
+    """Run ``scenario``'s campaign with its own ``run`` settings (reps, seed, chunks, tracks)
+    into ``folder``, recording the scenario as stored; the engine's one-line errors pass
+    through (a caller wraps this in ``bad_input_exits_2``)."""
+    from kaminari.campaign.engine import CampaignSpec, run_campaign  # the numerics, when run
+    from kaminari.scenario import dump_scenario
+
+    stored, attachments = scenario.as_stored()
+    spec = CampaignSpec(
+        chain=scenario.kill_chain(),
+        reps=scenario.run.reps,
+        seed=scenario.run.seed,
+        chunk_size=scenario.run.chunk_size,
+        track_reps=scenario.run.tracks_reps,
+        scenario_yaml=dump_scenario(stored),
+        attachments=attachments,
+    )
+    return run_campaign(spec, folder, backend, resume=resume, progress=progress)
+
+
+def killed_by_threat(replications: Path) -> dict[str, tuple[NDArray, NDArray]]:
+    """``{threat: (rep numbers, killed)}`` of a campaign's ``replications.parquet``, each
+    threat's rows in the order of their replication numbers."""
+    from kaminari.campaign.store import read_table
+
+    table = read_table(replications, ("rep", "threat", "killed"))
+    reps = np.asarray(table["rep"], dtype=np.int64)
+    threats = np.asarray(table["threat"], dtype=object)
+    killed = np.asarray(table["killed"], dtype=bool)
+    out = {}
+    for name in dict.fromkeys(threats.tolist()):
+        rows = np.flatnonzero(threats == name)
+        rows = rows[np.argsort(reps[rows], kind="stable")]
+        out[str(name)] = (reps[rows], killed[rows])
+    return out
+
+
+def paired(a: tuple[NDArray, NDArray], b: tuple[NDArray, NDArray]) -> tuple[NDArray, NDArray]:
+    """The ``killed`` outcomes of two campaigns' ``(rep numbers, killed)`` on the replications
+    both ran, in the order of their numbers: pairs for ``kaminari.report.paired.mcnemar``."""
+    _, in_a, in_b = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
+    return a[1][in_a], b[1][in_b]

@@ -14,8 +14,10 @@ values, not from other random draws.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Sequence
 from pathlib import Path
+from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -33,7 +35,14 @@ from kaminari.campaign.sweep import (
     sweep_scenarios,
     tied_with_best,
 )
-from kaminari.cli.common import bad_input_exits_2, require, writable_folder
+from kaminari.cli.common import (
+    bad_input_exits_2,
+    killed_by_threat,
+    paired,
+    require,
+    run_scenario_campaign,
+    writable_folder,
+)
 from kaminari.errors import UserInputError
 from kaminari.report.summary import ThreatSummary, _fmt, _money, summarize, wilson_interval
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
@@ -203,8 +212,6 @@ def _run_points(
 ) -> list[list[ThreatSummary]]:
     """Run each point's campaign (with ``resume``: skip it where complete, else go on with it);
     the points' summaries."""
-    from kaminari.campaign.engine import CampaignSpec, run_campaign
-
     summaries = []
     shorts = _short_names([axis.name for axis in grid.axes])
     columns = (
@@ -225,21 +232,11 @@ def _run_points(
                 bar.add_task(f"{label} (complete)", total=reps, completed=reps)
             else:
                 task = bar.add_task(label, total=reps)
-                stored, attachments = scenario.as_stored()
-                spec = CampaignSpec(
-                    chain=scenario.kill_chain(),
-                    reps=reps,
-                    seed=scenario.run.seed,
-                    chunk_size=scenario.run.chunk_size,
-                    track_reps=scenario.run.tracks_reps,
-                    scenario_yaml=dump_scenario(stored),
-                    attachments=attachments,
-                )
 
                 def advance(done: int, total: int, task: TaskID = task) -> None:
                     bar.update(task, completed=done, total=total)
 
-                run_campaign(spec, folder, backend, resume=resume, progress=advance)
+                run_scenario_campaign(scenario, folder, backend, resume, advance)
             replications = read_table(folder / RESULT_FILES[0])
             shots = read_table(folder / RESULT_FILES[1])
             summaries.append(summarize(replications, shots, None, scenario.threat_costs()))
@@ -388,10 +385,36 @@ def reps_to_separate(pk_1: float, pk_2: float, limit: int = 1_000_000_000) -> in
     return high
 
 
-def _resolution_note(threat: str, rows: Sequence[ThreatSummary | None]) -> str | None:
-    """Whether the best point's Pk is resolved from the others'. The rule is
-    ``tied_with_best``: a point whose 95 % interval overlaps the best point's is not."""
-    present = [(i, s) for i, s in enumerate(rows) if s is not None]
+RESOLVED_P = 0.05
+"""A point is resolved from the best where McNemar's paired test gives p below this."""
+
+
+def reps_to_resolve(n10: int, n01: int, n: int, p: float = RESOLVED_P) -> int | None:
+    """The replications per point at which McNemar's statistic would reach the two-sided ``p``
+    level, were the shares of replications where only one point kills (``n10 / n``, ``n01 /
+    n``) to stay as they are: ``z^2 (q10 + q01) / (q10 - q01)^2`` from ``chi2 = (n10 - n01)^2
+    / (n10 + n01)`` (McNemar, Psychometrika 12, 1947; the power-free form of Connor's sample
+    size, Biometrics 43, 1987, at 50 % power). None where the two shares are equal."""
+    if n10 == n01 or n <= 0:
+        return None
+    z = NormalDist().inv_cdf(1.0 - p / 2.0)
+    q10, q01 = n10 / n, n01 / n
+    return math.ceil(z * z * (q10 + q01) / (q10 - q01) ** 2)
+
+
+def _resolution_note(
+    threat: str,
+    rows: Sequence[ThreatSummary | None],
+    outcomes: Sequence[tuple[np.ndarray, np.ndarray] | None],
+) -> str | None:
+    """Whether the best point's Pk is resolved from the others'. Every point runs on the same
+    seed and replications, so their ``killed`` outcomes are paired: a point is resolved from the
+    best where McNemar's exact paired test (``kaminari.report.paired.mcnemar``) on the
+    replications both ran gives p < 0.05. ``outcomes``: each point's (rep numbers, killed) of
+    the threat, as ``rows``."""
+    from kaminari.report.paired import mcnemar
+
+    present = [(i, s) for i, s in enumerate(rows) if s is not None and outcomes[i] is not None]
     if len(present) < 2:
         return None
     index = [i for i, _ in present]
@@ -401,29 +424,44 @@ def _resolution_note(threat: str, rows: Sequence[ThreatSummary | None]) -> str |
     at += " replications"
     if all(s.pk == found[0].pk for s in found):
         return f"{threat}: Pk is {found[0].pk:.3f} at every point ({at})."
-    best, tied = tied_with_best(
+    # the best: the highest Pk, the first such on a tie (the rule of tied_with_best)
+    best, _ = tied_with_best(
         [s.pk for s in found], [s.pk_low for s in found], [s.pk_high for s in found]
     )
+    tests = {}
+    for k in range(len(found)):
+        if k != best:
+            best_killed, other_killed = paired(outcomes[index[best]], outcomes[index[k]])
+            tests[k] = mcnemar(best_killed, other_killed)
+    tied = [k for k, test in tests.items() if not test.p_value < RESOLVED_P]
     lead = f"the best, point {index[best]} (Pk {found[best].pk:.3f})"
     if not tied:
-        return f"{threat}: the 95 % interval of {lead} overlaps no other point's: resolved at {at}."
+        return (
+            f"{threat}: McNemar's paired test tells {lead} from every other point (p < "
+            f"{RESOLVED_P:g}): resolved at {at}."
+        )
     which = (
-        "of every other point"
+        "every other point"
         if len(tied) == len(found) - 1
-        else f"of points {_numbers([index[i] for i in tied])}"
+        else f"point {index[tied[0]]}"
+        if len(tied) == 1
+        else f"points {_numbers([index[k] for k in tied])}"
     )
     note = (
-        f"{threat}: the 95 % intervals {which} overlap that of {lead}: their Pk differences "
-        f"from it are not resolved at {at}; more replications narrow the intervals as 1/sqrt(n)"
+        f"{threat}: McNemar's paired test does not tell {which} from {lead} (p >= "
+        f"{RESOLVED_P:g}): their Pk differences from it are not resolved at {at}; more "
+        "replications resolve smaller differences"
     )
-    below = [i for i in tied if found[i].pk < found[best].pk]
-    if below:  # the closest Pk below the best's: how many replications would separate them
-        runner_up = max(below, key=lambda i: found[i].pk)
-        needed = reps_to_separate(found[best].pk, found[runner_up].pk)
+    below = [k for k in tied if found[k].pk < found[best].pk]
+    if below:  # the closest Pk below the best's: how many replications would resolve them
+        runner_up = max(below, key=lambda k: found[k].pk)
+        test = tests[runner_up]
+        needed = reps_to_resolve(test.n10, test.n01, test.n)
         if needed is not None:
             note += (
-                f": about {needed} per point would separate points {index[best]} and "
-                f"{index[runner_up]}, were their Pk to stay as they are"
+                f": about {needed} per point would resolve points {index[best]} and "
+                f"{index[runner_up]}, were the shares of replications where only one of them "
+                "kills to stay as they are"
             )
     return note + "."
 
@@ -545,13 +583,14 @@ def sweep(
     with bad_input_exits_2():  # the engine's own bad-input errors, such as no scheduler there
         summaries = _run_points(out, grid, scenarios, backend, resume, console)
     _write_sweep_table(out / TABLE_FILE, grid, summaries)
+    outcomes = [killed_by_threat(out / grid.folder(p) / RESULT_FILES[0]) for p in grid.points()]
     for threat in _threat_names(summaries):
         rows = _by_threat(summaries, threat)
         console.print(_threat_table(grid, threat, rows))
         for table in (_engagement_table(grid, threat, rows), _outcome_table(grid, threat, rows)):
             if table is not None:
                 console.print(table)
-        note = _resolution_note(threat, rows)
+        note = _resolution_note(threat, rows, [o.get(threat) for o in outcomes])
         if note:
             console.print(note, soft_wrap=True)
     console.print(

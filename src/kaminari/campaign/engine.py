@@ -13,7 +13,7 @@ The store, in the folder ``out``::
                                            ran it; which chunks are finished
     chunks/chunk-000012.<table>.parquet    one chunk's rows (replications, shots, tracks,
                                            paths)
-    replications.parquet, shots.parquet, tracks.parquet, paths.parquet
+    replications.parquet, shots.parquet, tracks.parquet, paths.parquet, metrics.parquet
                                            every chunk, in chunk order
 
 A chunk is finished once its four files are written (each atomically: a temporary file, then a
@@ -76,7 +76,7 @@ __all__ = [
     "scenario_sha256",
 ]
 
-TABLES = ("replications", "shots", "tracks", "paths")
+TABLES = ("replications", "shots", "tracks", "paths", "metrics")
 TRUTH_FILE = "truth.parquet"
 """The threats' nominal flights, written once per campaign (the report draws them)."""
 MANIFEST = "manifest.json"
@@ -157,6 +157,7 @@ class CampaignResult:
     shots: Path
     tracks: Path
     paths: Path
+    metrics: Path
     reps: int
     reps_run: int
     seconds: float

@@ -77,6 +77,7 @@ from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
 from kaminari.tracking.angles import LosDetections, process_los_frame
 from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.metrics import ospa_per_scan
 from kaminari.tracking.tracker import (
     CONFIRMED,
     Association,
@@ -104,6 +105,13 @@ assumption (docs/assumptions.md)."""
 
 PREDICTORS = ("physics", "acceleration", "truth")
 """Fire control's predictors (``KillChain.predictor``)."""
+
+METRIC_CUTOFF_M = 1_000.0
+"""OSPA and GOSPA cutoff c, m (kaminari's assumption: well above a good track's error of tens of
+metres, below the spacing of a raid's threats)."""
+
+METRIC_ORDER = 2.0
+"""OSPA and GOSPA order p (the usual choice for tracking: errors weigh as in an RMS)."""
 
 COMPLETION_S = 3.0
 """How long before its intercept a launch-on-remote round that steers in flight must have its
@@ -259,6 +267,8 @@ class ChainResult:
     paths: dict[str, NDArray] = field(default_factory=dict)
     """The dispersed flights of the first ``track_reps`` replications (empty without
     dispersion: every replication then flies the nominal paths of ``truth_table``)."""
+    metrics: dict[str, NDArray] = field(default_factory=dict)
+    """OSPA and GOSPA per node, recorded replication and instant a node's picture changed."""
 
 
 def ballistic_tables(chain: KillChain) -> list[WeaponTable]:
@@ -407,6 +417,8 @@ class _Engagement:
         self.arrivals: list[Array] = []
         self.next_message = [0] * len(chain.links)
         self.undecided: dict[int, NDArray[np.bool_]] = {}
+        self.picture_rows: list[tuple[NDArray, float, Array]] = []
+        self.truth_rows: list[tuple[NDArray, float, Array]] = []
         layer = chain.space_layer
         self.signatures: Signatures | None = None
         if layer is not None:
@@ -502,6 +514,7 @@ class _Engagement:
                 t_meas, tr, slot_label, self.truth, self.track_reps, self.rep0,
                 getattr(self.chain.radars[j], "name", ""),
             )
+            self._log_picture(n, t)
         if defer:
             assert reps is not None
             self._defer(n, reps)
@@ -516,6 +529,58 @@ class _Engagement:
         upd = assoc.det_of_slot >= 0
         node.own_t[upd] = np.fmax(node.own_t[upd], t_own)
         node.source[upd] = OWN
+
+    def _log_picture(self, n: int, t: float) -> None:
+        """Node ``n``'s confirmed tracks of the recorded replications, flown to ``t``, and the
+        threats alive then: what OSPA and GOSPA compare (``results``)."""
+        tr = self.nodes[n].tracks
+        rec = self.track_reps * self.slots
+        slots = np.flatnonzero((tr.status[:rec] == CONFIRMED) & np.isfinite(tr.t_s[:rec]))
+        key = n * self.track_reps
+        est = tr.position_estimate_of(slots, t)
+        ok = np.isfinite(est).all(axis=-1)
+        self.picture_rows.append((key + slots[ok] // self.slots, t, est[ok]))
+        flying = self.truth.flying(t)
+        alive = np.broadcast_to(flying, self.kill_t.shape)[: self.track_reps] & (
+            self.kill_t[: self.track_reps] > t
+        )
+        rep, thr = np.nonzero(alive)
+        if rep.size:
+            r = self.truth.position_of(rep, thr, np.full(rep.size, t))
+            ok = np.isfinite(r).all(axis=-1)
+            self.truth_rows.append((key + rep[ok], t, r[ok]))
+
+    def _metrics(self) -> dict[str, NDArray]:
+        """OSPA and GOSPA (``tracking.metrics``, cutoff ``METRIC_CUTOFF_M``, order
+        ``METRIC_ORDER``) per node, recorded replication and logged instant."""
+        def flat(rows: list[tuple[NDArray, float, Array]]) -> dict[str, NDArray]:
+            if not rows:
+                return {k: np.empty(0) for k in ("rep", "t_s", "x_m", "y_m", "z_m")}
+            pos = np.concatenate([r[2] for r in rows]).reshape(-1, 3)
+            return {
+                "rep": np.concatenate([r[0] for r in rows]).astype(np.int64),
+                "t_s": np.concatenate([np.full(r[0].size, r[1]) for r in rows]),
+                "x_m": pos[:, 0], "y_m": pos[:, 1], "z_m": pos[:, 2],
+            }
+
+        tracks, truths = flat(self.picture_rows), flat(self.truth_rows)
+        # an instant a node logged with no confirmed track and no threat alive scores 0: leave
+        # it out; an instant with threats and no track is in the truth rows
+        m = ospa_per_scan(tracks, truths, METRIC_CUTOFF_M, METRIC_ORDER)
+        names = np.array(self.chain.node_names(), dtype=object)
+        key = np.asarray(m["rep"], dtype=np.int64)
+        per = max(self.track_reps, 1)
+        return {
+            "rep": key % per + self.rep0,
+            "node": names[key // per],
+            "t_s": m["t_s"],
+            "tracks": np.asarray(m["n_tracks"], dtype=np.int64),
+            "threats": np.asarray(m["n_truths"], dtype=np.int64),
+            "ospa_m": m["ospa"],
+            "gospa_m": m["gospa"],
+            "gospa_missed": np.asarray(m["missed"], dtype=np.int64),
+            "gospa_false": np.asarray(m["false"], dtype=np.int64),
+        }
 
     def _rcs(self, sensor: Sensor, r: Array, v: Array) -> Array:
         """Each threat's RCS seen by ``sensor``: (T,) constants, or (Rt, T) where a threat has
@@ -629,6 +694,7 @@ class _Engagement:
             node.records.record_tracks(
                 t, node.tracks, slot_label, self.truth, self.track_reps, self.rep0, link.name
             )
+            self._log_picture(n, t)
         self._defer(n, now)
 
     def _defer(self, n: int, reps: NDArray[np.bool_]) -> None:
@@ -850,6 +916,7 @@ class _Engagement:
                 node.records.record_tracks(
                     t_frame, tr, slot_label, self.truth, self.track_reps, self.rep0, layer.name
                 )
+                self._log_picture(m, t)
                 self.fire_control(m, t)
 
     def _bounds(self, tracks: dict[str, NDArray]) -> Array:
@@ -1037,7 +1104,8 @@ class _Engagement:
         tracks["rep"] = tracks["rep"].astype(np.int64)
         tracks["track_id"] = tracks["track_id"].astype(np.int64)
         tracks["status"] = tracks["status"].astype(np.int8)
-        return ChainResult(replications, shots, tracks)
+        metrics = self._metrics() if self.track_reps else {}
+        return ChainResult(replications, shots, tracks, metrics=metrics)
 
 
 

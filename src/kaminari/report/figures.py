@@ -641,6 +641,47 @@ RUN_FIGURES: tuple[tuple[str, str], ...] = (
 RAID_FIGURE = ("raid", "raid.png")
 """A raid's figure (a scenario with more than one threat), first in the report."""
 
+METRICS_FIGURE = ("track_metrics", "track_metrics.png")
+"""A raid's OSPA and GOSPA over time (``metrics.parquet``), last in the report."""
+
+
+def track_metrics_figure(metrics: Table) -> Figure:
+    """OSPA and GOSPA of each node's confirmed tracks against the threats alive, over time, in
+    the recorded replications: each (replication, node) a thin line, the median over the
+    replications per second a thick one per node; below, the threats GOSPA counts missed and
+    the tracks it counts false (medians)."""
+    rep = np.asarray(metrics["rep"], dtype=np.int64)
+    node = np.asarray(metrics["node"]).astype(str)
+    t = np.asarray(metrics["t_s"], dtype=float)
+    fig = Figure(figsize=(12, 5.2), layout="constrained")
+    ax_o, ax_g = fig.subplots(1, 2, sharex=True)
+    nodes = list(dict.fromkeys(node))
+    for k, name in enumerate(nodes):
+        colour = f"C{k % 10}"
+        mine = node == name
+        for r in np.unique(rep[mine]):
+            row = mine & (rep == r)
+            order = np.argsort(t[row], kind="stable")
+            for ax, key in ((ax_o, "ospa_m"), (ax_g, "gospa_m")):
+                y = np.asarray(metrics[key], dtype=float)[row][order]
+                ax.plot(t[row][order], y, color=colour, linewidth=0.5, alpha=0.35)
+        second = np.floor(t[mine]).astype(np.int64)
+        bins, where = np.unique(second, return_inverse=True)
+        label = name or "tracks"
+        for ax, key in ((ax_o, "ospa_m"), (ax_g, "gospa_m")):
+            y = np.asarray(metrics[key], dtype=float)[mine]
+            med = np.array([np.median(y[where == i]) for i in range(bins.size)])
+            ax.plot(bins + 0.5, med, color=colour, linewidth=2.0,
+                    label=f"{label}: median over replications")  # fmt: skip
+    ax_o.set(xlabel="time after the epoch (s)", ylabel="OSPA (m)",
+             title="OSPA: tracks against the threats alive (c = 1 km, p = 2)")
+    ax_g.set(xlabel="time after the epoch (s)", ylabel="GOSPA (m)",
+             title="GOSPA (c = 1 km, p = 2, alpha = 2)")
+    for ax in (ax_o, ax_g):
+        ax.grid(True, alpha=0.3)
+        ax.legend(loc="upper right", fontsize=8)
+    return fig
+
 SWEEP_FIGURE = "pk_vs_parameter.png"
 
 
@@ -651,6 +692,7 @@ def run_figures(
     tracks: Table,
     truth: Table,
     own: Table | None = None,
+    metrics: Table | None = None,
 ) -> dict[str, Figure]:
     """Every figure of a run folder, keyed as in ``RUN_FIGURES`` (and ``RAID_FIGURE`` first
     where the tables hold more than one threat), in report order. The threats' paths are
@@ -667,6 +709,9 @@ def run_figures(
         "timeline": lambda: timeline_figure(scenario, replications),
         "miss": lambda: miss_figure(scenario, shots),
         "track_error": lambda: track_error_figure(scenario, tracks, names),
+        "track_metrics": lambda: track_metrics_figure(metrics),
     }
     keys = ([RAID_FIGURE[0]] if raid else []) + [key for key, _ in RUN_FIGURES]
+    if raid and metrics is not None and np.size(metrics["rep"]):
+        keys.append(METRICS_FIGURE[0])  # OSPA and GOSPA, for a raid
     return {key: makers[key]() for key in keys}

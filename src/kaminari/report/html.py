@@ -45,6 +45,7 @@ import yaml
 from kaminari import __version__
 from kaminari.errors import UserInputError
 from kaminari.report.figures import (
+    METRICS_FIGURE,
     RAID_FIGURE,
     RUN_FIGURES,
     SWEEP_FIGURE,
@@ -111,6 +112,10 @@ OPTIONAL_COLUMNS = {
 """Columns read where a table has them: a run from before dispersion (or the space layer, or
 effectors with costs, or the PCRLB) has not."""
 
+METRICS_FILE = "metrics.parquet"
+METRICS_COLUMNS = ("rep", "node", "t_s", "ospa_m", "gospa_m")
+"""OSPA and GOSPA per recorded replication: optional (a run from before them has no file)."""
+
 PATHS_FILE = "paths.parquet"
 PATHS_COLUMNS = ("rep", "threat", "t_s", "lat_deg", "lon_deg", "alt_m")
 """The dispersed threats' own flights in the first replications, and the columns read of them:
@@ -169,6 +174,9 @@ class RunFolder:
     """What fire control predicted from (``manifest.json``), where recorded."""
     paths: Table | None = None
     """The dispersed threats' own flights (``paths.parquet``); None where the folder has none."""
+    metrics: Table | None = None
+    """OSPA and GOSPA per recorded replication and instant (``metrics.parquet``); None where
+    the folder has none."""
 
 
 @dataclass(frozen=True)
@@ -266,6 +274,9 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
     paths = None
     if (folder / PATHS_FILE).exists():
         paths = tables[PATHS_FILE] = _table(folder / PATHS_FILE, PATHS_COLUMNS, "kaminari run")
+    metrics = None
+    if (folder / METRICS_FILE).exists():
+        metrics = _table(folder / METRICS_FILE, METRICS_COLUMNS, "kaminari run")
     replications = tables["replications.parquet"]
     path = folder / "replications.parquet"
     reps = np.unique(np.asarray(replications["rep"]))
@@ -313,6 +324,7 @@ def read_run_folder(folder: str | os.PathLike[str]) -> RunFolder:
         tables["truth.parquet"],
         predictor,
         paths,
+        metrics,
     )
 
 
@@ -796,6 +808,16 @@ def _captions(
             )
         dispersed += "."
     return {
+        "track_metrics": (
+            "OSPA and GOSPA of the tracks against the threats over time",
+            "<b>Track quality over the raid.</b> At each instant a node's picture changed, in "
+            "the recorded replications: its confirmed tracks (flown to that instant) against "
+            "the threats in flight and alive, scored by OSPA (left: a mean per-object error "
+            "that charges a missing or extra object the cutoff, 1 km; Schuhmacher, Vo and Vo "
+            "2008) and GOSPA (right: errors and counts, c = 1 km, p = 2, alpha = 2; "
+            "Rahmathullah, García-Fernández and Svensson 2017). Thin lines: each replication "
+            "(and node); thick: the median per second.",
+        ),
         "raid": (
             "Threats killed per replication, and rounds used per battery",
             "<b>The raid.</b> Left: in what share of the replications none, one, … or all of "
@@ -868,8 +890,10 @@ def _render_run(run: RunFolder) -> RenderedReport:
     rows = summarize(run.replications, run.shots, targets, s.threat_costs())
     raid = summarize_raid(run.replications, run.shots, {b.name: b.magazine for b in s.batteries})
     reps = int(np.unique(np.asarray(run.replications["rep"])).size)
-    figures = run_figures(s, run.replications, run.shots, run.tracks, run.truth, run.paths)
-    files = dict((RAID_FIGURE, *RUN_FIGURES))
+    figures = run_figures(
+        s, run.replications, run.shots, run.tracks, run.truth, run.paths, run.metrics
+    )
+    files = dict((RAID_FIGURE, *RUN_FIGURES, METRICS_FIGURE))
     pngs = {files[key]: png_bytes(figure) for key, figure in figures.items()}
     own_reps = 0 if run.paths is None else int(np.unique(np.asarray(run.paths["rep"])).size)
     spread = [r.threat for r in rows if r.impact_n]

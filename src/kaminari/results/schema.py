@@ -162,12 +162,27 @@ PATHS = pa.schema(
 """The dispersed threats' own flights in the first recorded replications: ``truth``'s columns
 with the replication's number first."""
 
+METRICS = _schema(
+    ("rep", _i, "replication number (the recorded ones)"),
+    ("node", _s, "the network node whose picture is scored (empty without a network)"),
+    ("t_s", _f, "an instant the node's tracks changed: its confirmed tracks flown to it"),
+    ("tracks", _i, "confirmed tracks then"),
+    ("threats", _i, "threats in flight and alive then"),
+    ("ospa_m", _f, "OSPA distance between the tracks' and the threats' positions (cutoff "
+     "1 km, order 2; Schuhmacher, Vo & Vo 2008)"),
+    ("gospa_m", _f, "GOSPA distance (cutoff 1 km, order 2, alpha 2; Rahmathullah, "
+     "Garcia-Fernandez & Svensson 2017)"),
+    ("gospa_missed", _i, "threats GOSPA leaves unassigned (missed)"),
+    ("gospa_false", _i, "tracks GOSPA leaves unassigned (false)"),
+)
+
 TABLES: dict[str, pa.Schema] = {
     "replications": REPLICATIONS,
     "shots": SHOTS,
     "tracks": TRACKS,
     "truth": TRUTH,
     "paths": PATHS,
+    "metrics": METRICS,
 }
 
 

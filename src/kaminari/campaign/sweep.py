@@ -20,8 +20,10 @@ mapping with the point's values set (a copy: the file's mapping is never changed
 the scenario schema, so a wrong type or an impossible value is the usual one-line
 ``UserInputError``, naming the ``--set`` option instead of a file line.
 
-Also here: the rule that says whether the Pk of a sweep's points are resolved, on the Wilson
-intervals that ``kaminari.report.summary`` computes (passed in as numbers).
+Also here: ``tied_with_best``, the best point and those whose Wilson intervals (computed by
+``kaminari.report.summary``, passed in as numbers) overlap its own; the sweep's note now says
+which points are resolved by McNemar's paired test (``kaminari.report.paired``) and keeps this
+rule only to pick the best point.
 """
 
 from __future__ import annotations

@@ -372,7 +372,7 @@ def test_shoot_bad_input_is_one_line(extra: list[str], line: str) -> None:
 # --- the command itself ----------------------------------------------------------------------
 
 KAMINARI = Path(sys.executable).with_name("kaminari")
-COMMANDS = ["run", "sweep", "compare", "report", "czml", "flyout", "coverage", "shoot"]
+COMMANDS = ["run", "sweep", "compare", "footprint", "report", "czml", "flyout", "coverage", "shoot"]
 """In the order a user needs them: run, then sweep, then the outputs, then the tools."""
 
 

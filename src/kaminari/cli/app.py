@@ -3,6 +3,7 @@
     kaminari run SCENARIO --out DIR       the kill chain over replications
     kaminari sweep SCENARIO --out DIR --set PATH=V1,V2,...   a grid of campaigns
     kaminari compare A.yaml B.yaml --out DIR   two scenarios, replication by replication
+    kaminari footprint SCENARIO --out DIR --half-width-km W --step-km S   Pk over aim points
     kaminari report DIR                   the offline HTML report of a run or sweep
     kaminari czml DIR                     the first replications as CZML, for Cesium
     kaminari flyout SCENARIO --out DIR    fly the threats only
@@ -31,6 +32,7 @@ from kaminari.cli.compare import compare
 from kaminari.cli.coverage import coverage
 from kaminari.cli.czml import czml
 from kaminari.cli.flyout import flyout
+from kaminari.cli.footprint import footprint
 from kaminari.cli.report import report
 from kaminari.cli.run import run
 from kaminari.cli.shoot import shoot
@@ -55,7 +57,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 
-COMMANDS = (run, sweep, compare, report, czml, flyout, coverage, shoot)
+COMMANDS = (run, sweep, compare, footprint, report, czml, flyout, coverage, shoot)
 """The commands, in the order a user needs them: registered, and listed by --help, so."""
 
 for _command in COMMANDS:

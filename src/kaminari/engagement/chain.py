@@ -153,6 +153,11 @@ class KillChain:
     ``DEFAULT_KEEP_OUT_M`` each); a threat is *defended* when it is killed and its debris, flown
     ballistically from the kill with ``debris_ballistic_coefficient_kgpm2``
     (``threats.debris``), lands beyond the keep-out radius of every point.
+    ``aim_offsets_m``: set (east, north) offsets, m, of the aim points of the threats numbered
+    in ``aim_offset_threats``, one per group of ``aim_offset_reps`` consecutive replications
+    (replication r takes offset r // aim_offset_reps), added to their drawn aim dispersion: the
+    threats' guidance only, fire control and the defended points stay (``kaminari
+    footprint``); none: every replication aims where the scenario says.
     """
 
     threats: tuple[ThreatSpec, ...]
@@ -166,6 +171,9 @@ class KillChain:
     predictor: Literal["physics", "acceleration", "truth"] = "physics"
     defended: tuple[tuple[float, float, float], ...] = ()
     dispersions: tuple[Dispersion | None, ...] = ()
+    aim_offsets_m: tuple[tuple[float, float], ...] = ()
+    aim_offset_reps: int = 1
+    aim_offset_threats: tuple[int, ...] = ()
     rcs_m2: tuple[float | RcsTable, ...] = ()
     space_layer: SpaceLayer | None = None
     keep_out_m: tuple[float, ...] = ()
@@ -239,7 +247,8 @@ class KillChain:
     @property
     def dispersed(self) -> bool:
         """True when some threat flies its own path in each replication."""
-        return any(d is not None and not d.zero for d in self.dispersions)
+        aimed = bool(self.aim_offset_threats) and any(any(o) for o in self.aim_offsets_m)
+        return aimed or any(d is not None and not d.zero for d in self.dispersions)
 
     def keep_out(self) -> Array:
         """(P,) keep-out radius of each point of ``defended_ecef``, m."""
@@ -1153,8 +1162,16 @@ def _world(chain: KillChain, truth: ThreatTrajectories) -> Truth:
 def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Truth:
     """Each replication of ``reps`` (R,) flying its own version of the dispersed threats
     (drawn from their streams under ``seed``), in one batch with the undispersed threats'
-    nominal paths."""
-    specs, index = disperse_all(chain.threats, chain.dispersions, seed, reps)
+    nominal paths; each replication's set aim offsets (``KillChain.aim_offsets_m``) added."""
+    reps = np.asarray(reps, dtype=np.int64).reshape(-1)
+    dispersions = chain.dispersions or (None,) * len(chain.threats)
+    offsets = None
+    if chain.aim_offsets_m and chain.aim_offset_threats:
+        grid = np.asarray(chain.aim_offsets_m, dtype=float).reshape(-1, 2)
+        group = np.minimum(reps // max(chain.aim_offset_reps, 1), len(grid) - 1)
+        offsets = np.zeros((reps.size, len(chain.threats), 2))
+        offsets[:, list(chain.aim_offset_threats)] = grid[group][:, None, :]
+    specs, index = disperse_all(chain.threats, dispersions, seed, reps, offsets)
     plain = np.flatnonzero(index[0] < 0) if index.size else np.empty(0, dtype=np.intp)
     members = [chain.threats[t] for t in plain] + specs
     flown = fly_threats(members, dt_s=chain.dt_s, t_max_s=chain.t_max_s, diagnostics=False)

@@ -89,10 +89,16 @@ def _moved(
 
 
 def disperse(
-    spec: ThreatSpec, dispersion: Dispersion, seed: int, reps: NDArray[np.intp]
+    spec: ThreatSpec,
+    dispersion: Dispersion,
+    seed: int,
+    reps: NDArray[np.intp],
+    aim_offset_m: NDArray[np.float64] | None = None,
 ) -> list[ThreatSpec]:
     """The threat as flown in each replication of ``reps`` (R,), drawn from the stream
-    (seed, replication, ``threat_part(spec.name)``); the names stay the threat's own."""
+    (seed, replication, ``threat_part(spec.name)``); the names stay the threat's own.
+    ``aim_offset_m`` (R, 2): a set (not drawn) east and north offset of each replication's
+    aim point, added to the drawn one (a footprint's grid point); None: none."""
     reps = np.asarray(reps, dtype=np.int64).reshape(-1)
     z = normals(seed, threat_part(spec.name), reps, N_DRAWS)
     d = dispersion
@@ -109,9 +115,13 @@ def disperse(
     plan = spec.guidance
     dive = plan.dive
     if dive is not None:
+        aim_east, aim_north = aim_sigma * z[:, 0], aim_sigma * z[:, 1]
+        if aim_offset_m is not None:
+            aim_east = aim_east + aim_offset_m[:, 0]
+            aim_north = aim_north + aim_offset_m[:, 1]
         aim_lat, aim_lon = _moved(
             np.full(reps.size, dive.target_lat_rad), np.full(reps.size, dive.target_lon_rad),
-            aim_sigma * z[:, 0], aim_sigma * z[:, 1],
+            aim_east, aim_north,
         )
         dive_start = np.maximum(dive.start_range_m + d.dive_start_m * z[:, 6], 1_000.0)
     bank = plan.bank
@@ -159,16 +169,22 @@ def disperse_all(
     dispersions: Sequence[Dispersion | None],
     seed: int,
     reps: NDArray[np.intp],
+    aim_offsets_m: NDArray[np.float64] | None = None,
 ) -> tuple[list[ThreatSpec], NDArray[np.intp]]:
     """The dispersed threats of ``specs`` for replications ``reps`` (R,), rep-major (member
     ``m`` of threat ``t`` in replication ``k`` is at ``index[k, t]``), and that index (R, T);
-    threats without dispersion are not in the list (their index is -1)."""
+    threats without dispersion are not in the list (their index is -1).
+    ``aim_offsets_m`` (R, T, 2): set east and north offsets of each replication's aim point
+    per threat (``disperse``); a threat with any non-zero offset is flown per replication
+    even without dispersion (then with all its spreads zero)."""
     reps = np.asarray(reps, dtype=np.int64).reshape(-1)
     index = np.full((reps.size, len(specs)), -1, dtype=np.intp)
     out: list[ThreatSpec] = []
     for t, (spec, d) in enumerate(zip(specs, dispersions, strict=True)):
-        if d is None or d.zero:
+        offset = None if aim_offsets_m is None else aim_offsets_m[:, t]
+        moved = offset is not None and bool(np.any(offset != 0.0))
+        if (d is None or d.zero) and not moved:
             continue
         index[:, t] = len(out) + np.arange(reps.size)
-        out += disperse(spec, d, seed, reps)
+        out += disperse(spec, d or Dispersion(), seed, reps, offset if moved else None)
     return out, index

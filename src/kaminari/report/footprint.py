@@ -95,7 +95,7 @@ def footprint_figure(
         bar = fig.colorbar(mesh, ax=ax, shrink=0.85)
         bar.set_label("Pk of the re-aimed threats (kill)")
         ax.set_title(
-            f"{scenario.name}: defended footprint around {centre.name}, aim points "
+            f"{scenario.name}\ndefended footprint around {centre.name}: aim points "
             f"±{half_width_m / 1e3:g} km every {step_m / 1e3:g} km"
         )
     return fig

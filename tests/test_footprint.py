@@ -65,6 +65,10 @@ def test_writes_one_row_per_grid_point_a_map_and_says_so(run):
     assert (out / "footprint.png").stat().st_size > 10_000
     assert "3 x 3 points" in output and "best" in output and "worst" in output
     assert "footprint.parquet" in output and "footprint.png" in output
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page  # the map, embedded: the page stands alone
+    assert page.count("<tr>") == 1 + 9  # header and every point (best and worst ten)
+    assert "report.html" in output
 
 
 def test_beyond_the_battery_s_reach_pk_is_zero_and_at_the_city_it_is_not(run):

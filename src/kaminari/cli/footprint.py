@@ -209,6 +209,17 @@ def footprint(
 
     png = out / "footprint.png"
     footprint_figure(as_run, rows, half_width_km * 1e3, step_km * 1e3).savefig(png, dpi=110)
+    from kaminari.report.html import footprint_report
+
+    report = out / "report.html"
+    report.write_text(
+        footprint_report(
+            as_run.name, png.read_bytes(), rows, per_point,
+            f"{n_axis} x {n_axis} aim points {step_km:g} km apart within {half_width_km:g} km "
+            f"of the defended point; {per_point:,} replications each; seed {as_run.run.seed}",
+        ),
+        encoding="utf-8",
+    )
     console.print(_table(rows, n_axis, per_point, len(aimed)))
     console.print(
         f"{result.reps_run:,} replications run in {result.seconds:.1f} s"
@@ -217,7 +228,7 @@ def footprint(
         soft_wrap=True,
     )  # fmt: skip
     console.print(
-        f"wrote {parquet}, {png}, {result.replications}, {out / 'scenario.yaml'}, "
+        f"wrote {parquet}, {png}, {report}, {result.replications}, {out / 'scenario.yaml'}, "
         f"{out / GRID_FILE}, {out / 'manifest.json'}",
         soft_wrap=True,
     )

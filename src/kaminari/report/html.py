@@ -1068,3 +1068,47 @@ def write_report(folder: str | os.PathLike[str]) -> Path:
             where, f"cannot be written ({err.strerror or err})", "a folder that can be written"
         ) from None
     return path
+
+
+# --- the footprint report ------------------------------------------------------------------
+
+FOOTPRINT_ROWS_SHOWN = 10
+"""How many best and worst aim points the footprint report lists (the map shows them all)."""
+
+
+def footprint_report(
+    scenario_name: str, map_png: bytes, rows: Mapping[str, Any], per_point: int,
+    subtitle: str,
+) -> str:
+    """A footprint folder's self-contained report: the map of Pk over the aim points, and the
+    best and worst points with their Wilson intervals (``cli.footprint``'s rows: ``east_km``,
+    ``north_km``, ``lat_deg``, ``lon_deg``, ``pk``, ``pk_low``, ``pk_high``, ``kills``,
+    ``trials``)."""
+    pk = np.asarray(rows["pk"], dtype=float)
+    order = np.argsort(-np.nan_to_num(pk, nan=-1.0), kind="stable")
+    shown = list(order[:FOOTPRINT_ROWS_SHOWN])
+    shown += [i for i in order[-FOOTPRINT_ROWS_SHOWN:] if i not in shown]
+    table = _table_html(
+        ["east km", "north km", "lat °", "lon °", "Pk", "95 % interval (Wilson)",
+         "kills/trials"],
+        [
+            [f"{rows['east_km'][i]:g}", f"{rows['north_km'][i]:g}",
+             f"{rows['lat_deg'][i]:.4f}", f"{rows['lon_deg'][i]:.4f}", _fmt(pk[i], ".3f"),
+             f"{_fmt(rows['pk_low'][i], '.3f')}–{_fmt(rows['pk_high'][i], '.3f')}",
+             f"{int(rows['kills'][i])}/{int(rows['trials'][i])}"]
+            for i in shown
+        ],
+        left=(),
+    )  # fmt: skip
+    body = (
+        f"<header><h1>{_e(scenario_name)}: defended footprint</h1>"
+        f'<p class="sub">{_e(subtitle)}</p></header>'
+        + _figure_html(
+            map_png, "Map of Pk over the aim points",
+            f"<b>Where the defence holds.</b> Pk over the re-aimed threats at each aim point "
+            f"({per_point:,} replications a point), with the sites and the radars' coverage "
+            "where it falls in the frame.",
+        )
+        + f"<h2>Best and worst aim points</h2>{table}"
+    )
+    return _page(f"kaminari footprint: {scenario_name}", body)

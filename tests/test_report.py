@@ -353,9 +353,11 @@ def test_sweep_report_has_pk_against_the_parameter_and_links_point_reports(
         "3",
         "--set",
         "batteries.0.lethal_radius_m=5,30",
+        "--point-reports",
     )
     assert result.exit_code == 0, result.output
-    # kaminari sweep writes every point's report and then the sweep's, linking them
+    # with --point-reports kaminari sweep writes every point's report and then the sweep's,
+    # linking them (without it, the sweep's alone: a sweep's time is its campaigns')
     assert (out / "report.html").exists() and (out / "point-001" / "report.html").exists()
     (out / "point-001" / "report.html").unlink()  # a point without a report gets no link
     result = _invoke("report", str(out))
@@ -371,6 +373,18 @@ def test_sweep_report_has_pk_against_the_parameter_and_links_point_reports(
     for pk, low, high in zip(table["pk"], table["pk_low"], table["pk_high"], strict=True):
         assert f"{pk:.3f}" in text and f"{low:.3f}–{high:.3f}" in text
     assert not list((out / "figures").glob("map.png"))  # only the sweep's own figure
+
+
+def test_a_sweep_writes_its_own_report_and_says_how_to_make_a_point_s(tmp_path: Path) -> None:
+    """Without --point-reports the sweep renders one report, its own (a sweep of 9 points x 300
+    replications spent a third of its time on the points' reports: docs/benchmarks.md)."""
+    out = tmp_path / "sweep"
+    result = _invoke("sweep", str(_scenario_file(tmp_path)), "--out", str(out), "--reps", "2",
+                     "--set", "batteries.0.lethal_radius_m=5,30")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert (out / "report.html").exists()
+    assert not (out / "point-000" / "report.html").exists()
+    assert f"kaminari report {out / 'point-000'}" in " ".join(result.output.split())
 
 
 def test_sweep_folder_without_its_table_is_one_line(tmp_path: Path) -> None:

@@ -551,6 +551,13 @@ def sweep(
             "--resume", help="Skip points already complete and go on with an interrupted one."
         ),
     ] = False,
+    point_reports: Annotated[
+        bool,
+        typer.Option(
+            "--point-reports",
+            help="Write each point's own report too (else: kaminari report DIR/point-NNN).",
+        ),
+    ] = False,
 ) -> None:
     """Run a campaign at every point of a grid of scenario variants, writing each point's tables,
     sweep.yaml and sweep.parquet, and printing Pk with its 95 % interval per point."""
@@ -600,9 +607,16 @@ def sweep(
     )
     from kaminari.report.html import write_report
 
-    for point in grid.points():  # the points first, so that the sweep's report links to them
-        write_report(out / grid.folder(point))
+    if point_reports:  # the points first, so that the sweep's report links to them
+        for point in grid.points():
+            write_report(out / grid.folder(point))
     console.print(f"report: {write_report(out)}", soft_wrap=True)
+    if not point_reports:
+        console.print(
+            f"a point's own report: kaminari report {out / grid.folder(grid.points()[0])} "
+            "(or --point-reports for all of them)",
+            soft_wrap=True,
+        )
 
 
 def _scenario_text(scenario: Path) -> str:

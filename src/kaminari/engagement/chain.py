@@ -437,15 +437,6 @@ class _Engagement:
             self.los_model = layer.measurement_model()
 
     # --- the picture of a node -------------------------------------------------------------
-    @property
-    def tracks(self) -> Tracks:
-        """The first node's tracks (the only node's, without a network)."""
-        return self.nodes[0].tracks
-
-    @property
-    def records(self) -> Records:
-        return self.nodes[0].records
-
     def _in_view(self, node: NodeState, sensor: Sensor, t: float) -> NDArray[np.bool_]:
         tr = node.tracks
         in_view = np.zeros(tr.n, dtype=bool)
@@ -472,11 +463,11 @@ class _Engagement:
         takers = [n] + [self.chain.links[k].target for k in self._receivers(n)]
         if not (sees_threat or placed.clutter or any(self.nodes[m].tracks.live.any()
                                                      for m in takers)):
-            self._message_nothing(n, j)
+            self._message_nothing(n)
             return
         views = [self._in_view(self.nodes[m], placed, t) for m in takers]
         if not (sees_threat or placed.clutter or any(v.any() for v in views)):
-            self._message_nothing(n, j)
+            self._message_nothing(n)
             return
         self._cancel_uncompleted(t)
         self.rounds.resolve(t, self.kill_t)
@@ -605,7 +596,7 @@ class _Engagement:
         return out
 
     # --- links -----------------------------------------------------------------------------
-    def _message_nothing(self, n: int, j: int) -> None:
+    def _message_nothing(self, n: int) -> None:
         """A scan skipped at its sensor sends nothing; its message number passes."""
         for k, link in enumerate(self.chain.links):
             if link.source == n and link.carries == "measurements" and not link.immediate:
@@ -935,7 +926,7 @@ class _Engagement:
         out = np.full(np.size(tracks["t_s"]), np.nan)
         if out.size == 0:
             return out
-        books = self.records
+        books = self.nodes[0].records
         if len(self.nodes) > 1:
             books = Records(self.n_reps, self.n_threats, self.slots)
             books.log_reps = self.track_reps

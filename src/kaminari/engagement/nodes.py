@@ -22,7 +22,6 @@ from numpy.typing import NDArray
 
 from kaminari.engagement.records import Records
 from kaminari.firecontrol.doctrine import Doctrine, EngagementState
-from kaminari.network.links import Link
 from kaminari.network.registration import OffsetEstimator
 from kaminari.network.sharing import Correlation, TrackReports
 from kaminari.sensors.base import Report, Sensor
@@ -111,8 +110,3 @@ def due(arrive: Array, done: NDArray[np.bool_], t_s: float) -> NDArray[np.bool_]
     """(R,) replications whose copy of a message has arrived by ``t_s`` and is not taken in."""
     return ~done & (arrive <= t_s)
 
-
-def link_key(link: Link, index: int) -> int:
-    """The key of a link in a node's per-link memories."""
-    del link
-    return index

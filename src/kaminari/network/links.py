@@ -57,18 +57,11 @@ step; it delays a message by at most that much, 0.05 s on average)."""
 
 @dataclass(frozen=True)
 class Node:
-    """A node: ``name``, ``nation``, and where it is. ``site``: (lat_rad, lon_rad, alt_m) of a
-    fixed site; a ship gives its position at time 0 there and ``course_rad``, ``speed_mps``."""
+    """A node: ``name`` and ``nation``. Where it is matters through its sensors and batteries
+    (a ship's radars move with it: ``sensors.platform.MovingRadar``)."""
 
     name: str
     nation: str
-    site: tuple[float, float, float]
-    course_rad: float | None = None
-    speed_mps: float = 0.0
-
-    @property
-    def ship(self) -> bool:
-        return self.course_rad is not None
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ from kaminari.network.fusion import covariance_intersection
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
 from kaminari.tracking.config import TrackerConfig
-from kaminari.tracking.tracker import CONFIRMED, DELETED, NO_TRACK, Tracks
+from kaminari.tracking.tracker import CONFIRMED, DELETED, NO_TRACK, Tracks, pairs_by_replication
 
 __all__ = [
     "FUSION_CRITERION",
@@ -207,10 +207,10 @@ def take_reports(
     rest = np.flatnonzero(slot_of < 0)
     if rest.size:
         local = np.flatnonzero(free_cand)
-        rows = np.repeat(rest, local.size)
-        cols = np.tile(local, rest.size)
-        same = reports.rep[rows] == cols // tracks.slots
-        rows, cols = rows[same], cols[same]
+        # each report with the free tracks of its own replication only (reports come sorted
+        # by replication)
+        at, of = pairs_by_replication(local // tracks.slots, reports.rep[rest], tracks.n_reps)
+        rows, cols = rest[of], local[at]
         if rows.size:
             d2, logdet = _gate_distance(tracks.x[cols], tracks.P[cols], x_r[rows], p_r[rows])
             g = d2 <= TRACK_GATE
@@ -298,10 +298,8 @@ def registration_pairs(
     ref = np.flatnonzero(reference & tracks.has_state)
     if ref.size == 0 or reports.size == 0:
         return np.empty(0, dtype=np.int64), np.empty((0, 3)), np.empty((0, 3, 3))
-    rows = np.repeat(np.arange(reports.size), ref.size)
-    cols = np.tile(ref, reports.size)
-    same = reports.rep[rows] == cols // tracks.slots
-    rows, cols = rows[same], cols[same]
+    at, rows = pairs_by_replication(ref // tracks.slots, reports.rep, tracks.n_reps)
+    cols = ref[at]
     x_l = ekf.propagate_mean(tracks.x[cols], t_s - tracks.t_s[cols])
     d = x_r[rows, :3] - x_l[:, :3]
     near = np.linalg.norm(d, axis=-1) <= REGISTRATION_GATE_M

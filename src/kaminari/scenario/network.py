@@ -3,7 +3,6 @@ links between them (``kaminari.network.links``)."""
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
@@ -48,12 +47,7 @@ class NodeConfig(_Model):
     def to_node(self) -> Node:
         from kaminari.network.links import Node
 
-        if self.ship is not None:
-            return Node(self.name, self.nation, (self.ship.lat_rad, self.ship.lon_rad, 0.0),
-                        math.radians(self.ship.course_deg), self.ship.speed_mps)
-        assert self.site is not None
-        return Node(self.name, self.nation, (self.site.lat_rad, self.site.lon_rad,
-                                             self.site.alt_m))
+        return Node(self.name, self.nation)
 
 
 class LinkConfig(_Model):

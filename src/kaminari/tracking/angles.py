@@ -82,9 +82,9 @@ from kaminari.tracking.tracker import (
     _book,
     _initiate,
     _local_columns,
-    _pairs,
     _second_detections,
     _update_filtered,
+    pairs_by_replication,
 )
 from kaminari.tracking.triangulation import triangulate
 
@@ -153,7 +153,7 @@ def triangulate_pairs(
     rule 4's tests: (first, second) detection indices (P,), points (P, 3) and covariances
     (P, 3, 3), in replication order."""
     rep = dets.rep[use]
-    rows, cols = _pairs(rep, rep, n_reps)
+    rows, cols = pairs_by_replication(rep, rep, n_reps)
     keep = (rows < cols) & (dets.sat[use][rows] != dets.sat[use][cols])
     a, b = use[rows[keep]], use[cols[keep]]
     empty = np.empty(0, dtype=np.int64)
@@ -294,7 +294,7 @@ def _update_late(
     detections see each track in this frame; the lag's process noise, common to all their
     lines, is counted that many times in each (rule 1)."""
     free = np.flatnonzero(~det_used)
-    rows, cols = _pairs(cand // tr.slots, dets.rep[free], tr.n_reps)
+    rows, cols = pairs_by_replication(cand // tr.slots, dets.rep[free], tr.n_reps)
     if rows.size == 0:
         return
     cols = free[cols]
@@ -362,7 +362,7 @@ def _consistent_lines(
     out = np.zeros(tr.n, dtype=bool)
     if slots.size == 0 or dets.size == 0:
         return out
-    rows, cols = _pairs(slots // tr.slots, dets.rep, tr.n_reps)
+    rows, cols = pairs_by_replication(slots // tr.slots, dets.rep, tr.n_reps)
     if rows.size == 0:
         return out
     slot = slots[rows]

@@ -80,6 +80,7 @@ __all__ = [
     "Tracks",
     "jerk_psd",
     "new_tracks",
+    "pairs_by_replication",
     "position_sigma_m",
     "process_scan",
 ]
@@ -228,7 +229,7 @@ def position_sigma_m(tracks: Tracks) -> Array:
     return np.sqrt(p[:, 0, 0] + p[:, 1, 1] + p[:, 2, 2])
 
 
-def _pairs(
+def pairs_by_replication(
     row_rep: IntArray, det_rep: IntArray, n_reps: int
 ) -> tuple[IntArray, IntArray]:
     """Every (row, detection) of the same replication: indices into the rows and detections
@@ -316,7 +317,7 @@ def _update_filtered(
         tr.imm.xc[cand] = xp
     if dets.size == 0:
         return
-    rows, cols = _pairs(cand // tr.slots, dets.rep, tr.n_reps)
+    rows, cols = pairs_by_replication(cand // tr.slots, dets.rep, tr.n_reps)
     if rows.size == 0:
         return
     model = dets.model
@@ -405,7 +406,7 @@ def _second_detections(
     if free.size == 0 or cand.size == 0:
         return
     sub_rep = dets.rep[free]
-    rows, cols = _pairs(cand // tr.slots, sub_rep, tr.n_reps)
+    rows, cols = pairs_by_replication(cand // tr.slots, sub_rep, tr.n_reps)
     if rows.size == 0:
         return
     slot = cand[rows]

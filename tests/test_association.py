@@ -14,6 +14,7 @@ import pytest
 from kaminari.earth.frames import ecef2aer, enu_rotation, geodetic2ecef
 from kaminari.earth.geodesy import initial_bearing_rad
 from kaminari.sensors.radar import Radar, false_alarms
+from kaminari.streams import Streams
 from kaminari.tracking import ekf
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.measurement import RangeAzimuthElevation
@@ -286,7 +287,7 @@ def test_tracks_stay_pure_among_false_alarms_near_the_targets():
     truth = fly(formation(GRID, accel_up_mps2=[0.0, 0.0, 2.0, 0.0, 0.0, 0.0]), n_scans)
     scans = []
     for k in range(n_scans):
-        spread = false_alarms(radar, n_reps, rng)
+        spread = false_alarms(radar, Streams(7, np.arange(n_reps)), f"clutter@{k}")
         near = local_clutter(rng, truth[k], n_reps, 0.5, 3e3, 8e-3)
         clutter = (np.concatenate([spread[0], near[0]]), np.concatenate([spread[1], near[1]]))
         scans.append(observe(rng, truth[k], n_reps, 0.9, clutter))

@@ -22,11 +22,11 @@ def test_the_first_detection_names_its_sensor() -> None:
                max_range_km=1000, revisit_s=1.0)  # fmt: skip
     data["radars"].append(far)
     chain = parse_scenario(yaml.safe_dump(data)).kill_chain()
-    rows = run_chain(chain, 6, np.random.default_rng(0)).replications
+    rows = run_chain(chain, 6, 0).replications
     assert set(rows["detect_sensor"]) == {"far"}
     alone = dict(data, radars=data["radars"][:1])
     rows = run_chain(parse_scenario(yaml.safe_dump(alone)).kill_chain(), 6,
-                     np.random.default_rng(0)).replications  # fmt: skip
+                     0).replications  # fmt: skip
     assert set(rows["detect_sensor"]) == {"fc"}
     seen = np.isfinite(rows["detect_t_s"])
     assert seen.all()
@@ -42,7 +42,7 @@ def test_the_first_fire_control_quality_track_is_read_off_the_tracks() -> None:
     data = short_dive(reps=4, seed=3, tracks_reps=4)
     data["fire_control"]["max_track_sigma_m"] = 8.0
     chain = parse_scenario(yaml.safe_dump(data)).kill_chain()
-    res = run_chain(chain, 4, np.random.default_rng(2), track_reps=4)
+    res = run_chain(chain, 4, 2, track_reps=4)
     rows, tracks = res.replications, res.tracks
     sigma = np.sqrt(tracks["var_x_m2"] + tracks["var_y_m2"] + tracks["var_z_m2"])
     for r in range(4):
@@ -61,7 +61,7 @@ def test_track_rows_name_the_sensor_of_each_update() -> None:
                max_range_km=1000, revisit_s=1.0)  # fmt: skip
     data["radars"].append(far)
     chain = parse_scenario(yaml.safe_dump(data)).kill_chain()
-    tracks = run_chain(chain, 2, np.random.default_rng(0), track_reps=2).tracks
+    tracks = run_chain(chain, 2, 0, track_reps=2).tracks
     updated = tracks["threat"] != ""
     assert set(tracks["sensor"][updated]) == {"fc", "far"}  # both radars update the track
     assert set(tracks["sensor"][~updated]) <= {""}

@@ -42,8 +42,8 @@ def test_zero_dispersion_gives_the_results_of_no_dispersion_block() -> None:
     plain = _scenario(None).kill_chain()
     zero = _scenario({"aim_cep_m": 0, "weave": {"random_phase": False}}).kill_chain()
     assert not zero.dispersed
-    a = run_chain(plain, 12, np.random.default_rng(5), track_reps=2, seed=3)
-    b = run_chain(zero, 12, np.random.default_rng(5), track_reps=2, seed=3)
+    a = run_chain(plain, 12, 3, track_reps=2)
+    b = run_chain(zero, 12, 3, track_reps=2)
     for table in ("replications", "shots", "tracks"):
         _same(getattr(a, table), getattr(b, table))
 
@@ -70,8 +70,8 @@ def test_adding_a_radar_does_not_change_the_threats_a_replication_sees() -> None
     extra.update(name="second", site={"lat_deg": 35.0, "lon_deg": 139.0, "alt_m": 50})
     data["radars"].append(extra)
     more = parse_scenario(yaml.safe_dump(data))
-    a = run_chain(base.kill_chain(), 8, np.random.default_rng(1), seed=3)
-    b = run_chain(more.kill_chain(), 8, np.random.default_rng(1), seed=3)
+    a = run_chain(base.kill_chain(), 8, 3)
+    b = run_chain(more.kill_chain(), 8, 3)
     for key in ("flight_impact_lat_deg", "flight_impact_lon_deg"):
         np.testing.assert_array_equal(a.replications[key], b.replications[key])
     assert np.isfinite(a.replications["flight_impact_lat_deg"]).all()
@@ -129,7 +129,7 @@ def test_per_replication_truth_of_one_path_gives_the_shared_results(monkeypatch)
     from kaminari.engagement.truth import Truth
 
     chain = _scenario(None).kill_chain()
-    shared = run_chain(chain, 12, np.random.default_rng(5), track_reps=2)
+    shared = run_chain(chain, 12, 5, track_reps=2)
     traj = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
 
     def nominal_everywhere(chain, seed, reps):  # type: ignore[no-untyped-def]
@@ -138,7 +138,7 @@ def test_per_replication_truth_of_one_path_gives_the_shared_results(monkeypatch)
 
     monkeypatch.setattr(chain_module, "dispersed_world", nominal_everywhere)
     forced = dataclasses.replace(chain, dispersions=(Dispersion(aim_cep_m=1.0),))
-    per_rep = run_chain(forced, 12, np.random.default_rng(5), track_reps=2)
+    per_rep = run_chain(forced, 12, 5, track_reps=2)
     for table in ("replications", "shots", "tracks"):
         _same(getattr(shared, table), getattr(per_rep, table))
     assert set(per_rep.paths["rep"]) == {0, 1}  # the recorded replications' own paths

@@ -78,7 +78,7 @@ def test_single_shot_pk_follows_the_rayleigh_law_of_an_isotropic_pointing_error(
     threat = _threat(target=GUN)
     chain = _chain(predictor="truth", threats=(threat,), sigma_pointing_rad=sigma,
                    lethal_radius_m=radius, magazine=40)
-    res = run_chain(chain, 4000, np.random.default_rng(12))
+    res = run_chain(chain, 4000, 12)
     s = res.shots
     met = np.isfinite(s["miss_m"])
     assert met.sum() >= 3900
@@ -102,31 +102,30 @@ def test_unannounced_weave_makes_misses_grow():
     threat that weaves in its dive (30 deg bank reversals every 4 s) moves where that model
     does not expect, and the misses grow."""
     doctrine = Doctrine(max_time_of_flight_s=4.0, max_track_sigma_m=1e4)
-    calm = run_chain(_chain(doctrine=doctrine), 10, np.random.default_rng(1)).shots
-    weave = run_chain(_chain(weave=True, doctrine=doctrine), 10, np.random.default_rng(1)).shots
+    calm = run_chain(_chain(doctrine=doctrine), 10, 1).shots
+    weave = run_chain(_chain(weave=True, doctrine=doctrine), 10, 1).shots
     assert np.nanmedian(weave["miss_m"]) > 1.5 * np.nanmedian(calm["miss_m"])
 
 
 def test_pk_rises_with_lethal_radius_and_falls_with_pointing_dispersion():
     """Seeded replications: a larger lethal radius kills more often, and a gun that points
     worse kills less often."""
-    rng = np.random.default_rng
     pk = {}
     for radius in (5.0, 30.0):
-        res = run_chain(_chain(perfect=False, lethal_radius_m=radius), 40, rng(2))
+        res = run_chain(_chain(perfect=False, lethal_radius_m=radius), 40, 2)
         pk[radius] = res.replications["killed"].mean()
     assert pk[30.0] > pk[5.0]
     for sigma in (0.0, 3e-3):
-        res = run_chain(_chain(predictor="truth", sigma_pointing_rad=sigma), 40, rng(3))
+        res = run_chain(_chain(predictor="truth", sigma_pointing_rad=sigma), 40, 3)
         pk[sigma] = res.replications["killed"].mean()
     assert pk[0.0] > pk[3e-3]
 
 
 def test_same_seed_gives_identical_results_and_another_seed_does_not():
     chain = _chain(perfect=False)
-    a = run_chain(chain, 8, np.random.default_rng(5))
-    b = run_chain(chain, 8, np.random.default_rng(5))
-    c = run_chain(chain, 8, np.random.default_rng(6))
+    a = run_chain(chain, 8, 5)
+    b = run_chain(chain, 8, 5)
+    c = run_chain(chain, 8, 6)
     for key in a.shots:
         np.testing.assert_array_equal(a.shots[key], b.shots[key])
     for key in a.replications:
@@ -146,7 +145,7 @@ def test_a_raid_shares_each_batterys_magazine_and_rate_of_fire(doctrine):
     d = Doctrine(kind=doctrine, salvo=2, max_time_of_flight_s=6.0, max_track_sigma_m=1e4)
     chain = _chain(perfect=False, doctrine=d, threats=_raid(4, 2.0), rate_of_fire_rpm=30.0,
                    magazine=5, lethal_radius_m=0.01)
-    s = run_chain(chain, 30, np.random.default_rng(7)).shots
+    s = run_chain(chain, 30, 7).shots
     assert s["rep"].size > 30
     for rep in range(30):
         t = np.sort(s["fire_t_s"][s["rep"] == rep])
@@ -170,7 +169,7 @@ def test_assignment_serves_the_threat_nearest_to_impact_first():
     # the first threat to arrive, the one nearest to impact when the battery is ready
     chain = _chain(perfect=False, threats=_raid(3, 20.0, 0.0), magazine=1,
                    doctrine=Doctrine(max_time_of_flight_s=6.0, max_track_sigma_m=1e4))
-    res = run_chain(chain, 20, np.random.default_rng(8))
+    res = run_chain(chain, 20, 8)
     assert res.shots["rep"].size == 20
     assert set(res.shots["threat"]) == {"hgv-1"}
 
@@ -182,7 +181,7 @@ def test_shoot_look_shoot_fires_again_only_at_threats_still_seen():
     d = Doctrine(salvo=1, assessment_delay_s=0.3, max_time_of_flight_s=6.0,
                  max_track_sigma_m=1e4)
     chain = _chain(perfect=False, doctrine=d, rate_of_fire_rpm=60.0, lethal_radius_m=8.0)
-    res = run_chain(chain, 60, np.random.default_rng(9))
+    res = run_chain(chain, 60, 9)
     s = res.shots
     order = np.lexsort((s["fire_t_s"], s["rep"]))
     rep, kill, fire = s["rep"][order], s["kill"][order], s["fire_t_s"][order]
@@ -207,7 +206,7 @@ def test_perfect_kill_assessment_is_an_option_that_changes_what_fire_control_kno
         chain = _chain(predictor="truth", rate_of_fire_rpm=8.0,
                        doctrine=replace(d, perfect_kill_assessment=perfect))
         chain = replace(chain, tracker=TrackerConfig(jerk_psd_m2ps5=3.0, delete_misses=30))
-        res = run_chain(chain, 10, np.random.default_rng(4))
+        res = run_chain(chain, 10, 4)
         s, r = res.shots, res.replications
         assert r["killed"].all()
         decided = s["fire_t_s"] - 1.0  # the battery's reaction time
@@ -222,7 +221,7 @@ def test_killed_threats_are_not_detected_and_leakers_reach_the_ground():
     threat updates a track after its kill; without false alarms no false track is
     confirmed."""
     res = run_chain(_chain(perfect=False, threats=_raid(2, 5.0), lethal_radius_m=10.0), 20,
-                    np.random.default_rng(3), track_reps=20)
+                    3, track_reps=20)
     r = res.replications
     assert r["rep"].size == 40
     assert np.all(r["killed"] ^ r["leaked"])
@@ -280,8 +279,8 @@ def test_the_loop_takes_any_sensor_and_skips_only_scans_that_would_bring_nothing
     radar = _radar(perfect=False)
     counting = _CountingSensor(radar)
     chain = _chain(perfect=False)
-    a = run_chain(replace(chain, radars=(counting,)), 5, np.random.default_rng(1))
-    b = run_chain(chain, 5, np.random.default_rng(1))
+    a = run_chain(replace(chain, radars=(counting,)), 5, 1)
+    b = run_chain(chain, 5, 1)
     for key in a.replications:
         if key != "detect_sensor":  # each names its own sensor
             np.testing.assert_array_equal(a.replications[key], b.replications[key])
@@ -291,6 +290,6 @@ def test_the_loop_takes_any_sensor_and_skips_only_scans_that_would_bring_nothing
     assert 0 < len(counting.measured) < 0.5 * np.sum(scans <= max(counting.measured))
     assert first > 50.0  # nothing was measured while the threat was out of sight
     cluttered = _CountingSensor(replace(radar, false_alarms_per_scan=0.5))
-    run_chain(replace(chain, radars=(cluttered,)), 2, np.random.default_rng(1))
+    run_chain(replace(chain, radars=(cluttered,)), 2, 1)
     assert min(cluttered.measured) == pytest.approx(scans[0])
     assert len(cluttered.measured) == np.sum(scans <= max(cluttered.measured) + 1e-9)

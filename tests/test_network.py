@@ -208,7 +208,7 @@ def _networked(tmp_path: Path, name: str, links: list[dict], engage: str = "loca
 
 def _tables(path: Path, reps: int = 16):
     chain = load_scenario(path).kill_chain()
-    res = run_chain(chain, reps, np.random.default_rng(11), track_reps=3, seed=11)
+    res = run_chain(chain, reps, 11, track_reps=3)
     return {k: pd.DataFrame(getattr(res, k)) for k in ("replications", "shots", "tracks")}
 
 
@@ -374,7 +374,7 @@ def test_an_unregistered_radar_doubles_the_tracks_and_estimating_its_bias_mends_
         radars[1] = dataclasses.replace(radars[1], bias_az_rad=bias)
         c = dataclasses.replace(chain, radars=tuple(radars), links=tuple(
             dataclasses.replace(k, register=estimate and k.source == 2) for k in links))
-        res = run_chain(c, 12, np.random.default_rng(1), seed=1, track_reps=12)
+        res = run_chain(c, 12, 1, track_reps=12)
         t = pd.DataFrame(res.tracks)
         t = t[(t.node == "jp-tokyo") & (t.status == CONFIRMED) & t.t_s.between(150, 280)]
         at_once = t.assign(tb=(t.t_s * 2).round()).groupby(["rep", "tb"]).track_id.nunique()

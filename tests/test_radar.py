@@ -20,6 +20,7 @@ from scipy import stats
 
 from kaminari.earth.frames import aer2ecef, ecef2aer, geodetic2ecef, geodetic_up
 from kaminari.sensors.radar import Radar, scan_times, visible
+from kaminari.streams import Streams
 
 DEG = math.pi / 180.0
 MM = 1e-3
@@ -240,7 +241,7 @@ def _measure(radar: Radar, r: np.ndarray, exists: np.ndarray | bool, seed: int):
     scan; returns the report and the truth (range, azimuth, elevation) of each detection."""
     n, k = r.shape[:2]
     alive = np.broadcast_to(np.asarray(exists, dtype=bool), (n, k))
-    report = radar.measure(0.0, r, alive, np.random.default_rng(seed))
+    report = radar.measure(0.0, r, alive, Streams(seed, np.arange(n)))
     return report, _truth(radar, r)[report.rep, report.label]
 
 
@@ -349,7 +350,7 @@ def test_false_alarms_are_poisson_over_the_visible_volume() -> None:
     radar = _radar(max_range_m=500e3, false_alarms_per_scan=2.0)
     n = 20_000
     r = _visible_block(radar, n, 1)
-    report = radar.measure(0.0, r, np.zeros((n, 1), bool), np.random.default_rng(3))
+    report = radar.measure(0.0, r, np.zeros((n, 1), bool), Streams(3, np.arange(n)))
     assert np.all(report.label == -1)
     counts = np.bincount(report.rep, minlength=n)
     assert abs(counts.mean() - 2.0) < 4 * math.sqrt(2.0 / n)
@@ -358,7 +359,7 @@ def test_false_alarms_are_poisson_over_the_visible_volume() -> None:
                    radar.lon_rad, radar.alt_m)
     assert visible(radar, pts).all()
     assert report.z[:, 0].max() <= radar.max_range_m
-    mixed = radar.measure(0.0, r[:50], np.ones((50, 1), bool), np.random.default_rng(4))
+    mixed = radar.measure(0.0, r[:50], np.ones((50, 1), bool), Streams(4, np.arange(50)))
     assert np.all(np.diff(mixed.rep) >= 0) and set(mixed.label) <= {-1, 0}
 
 
@@ -396,7 +397,7 @@ def test_radar_rejects_impossible_parameters(field: str, value: float) -> None:
 
 def _report_of_one(radar: Radar, r: np.ndarray) -> np.ndarray:
     """Noise-free measurement (3,) of one target at ECEF ``r`` (3,) that the radar detects."""
-    report = radar.measure(0.0, r[None, None, :], np.ones((1, 1), bool), np.random.default_rng(0))
+    report = radar.measure(0.0, r[None, None, :], np.ones((1, 1), bool), Streams(0, [0]))
     assert report.rep.size == 1 and report.label[0] == 0
     return report.z[0]
 
@@ -442,8 +443,8 @@ def test_biases_leave_false_alarms_alone() -> None:
     biased = _radar(max_range_m=500e3, false_alarms_per_scan=3.0, bias_range_m=500.0,
                     bias_az_rad=0.01, bias_el_rad=0.01, site_error_enu_m=(100.0, -50.0, 5.0))
     r = _visible_block(plain, 200, 1)
-    a = plain.measure(0.0, r, np.zeros((200, 1), bool), np.random.default_rng(5))
-    b = biased.measure(0.0, r, np.zeros((200, 1), bool), np.random.default_rng(5))
+    a = plain.measure(0.0, r, np.zeros((200, 1), bool), Streams(5, np.arange(200)))
+    b = biased.measure(0.0, r, np.zeros((200, 1), bool), Streams(5, np.arange(200)))
     assert a.rep.size > 0
     np.testing.assert_array_equal(a.z, b.z)
     np.testing.assert_array_equal(a.rep, b.rep)
@@ -525,8 +526,8 @@ def test_registered_radar_is_bit_for_bit_the_default(equation: bool) -> None:
                    site_error_enu_m=[0, 0, 0])
     assert zeros.registered and zeros.site_error_enu_m == (0.0, 0.0, 0.0)
     r = _visible_block(default, 100, 4)
-    a = default.measure(0.0, r, np.ones((100, 4), bool), np.random.default_rng(21))
-    b = zeros.measure(0.0, r, np.ones((100, 4), bool), np.random.default_rng(21))
+    a = default.measure(0.0, r, np.ones((100, 4), bool), Streams(21, np.arange(100)))
+    b = zeros.measure(0.0, r, np.ones((100, 4), bool), Streams(21, np.arange(100)))
     assert a.rep.size > 0
     assert a.z.tobytes() == b.z.tobytes()
     np.testing.assert_array_equal(a.rep, b.rep)

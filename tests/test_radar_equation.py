@@ -22,6 +22,7 @@ from kaminari.sensors.radar import (
     detection_probability_of_snr,
     snr_for_detection_probability,
 )
+from kaminari.streams import Streams
 
 LAT, LON = math.radians(35.0), math.radians(139.0)
 
@@ -133,14 +134,14 @@ def test_first_detection_time_follows_the_cumulative_detection_probability() -> 
     at the radar (1 s scans, 2 km/s, from 800 km), the share detected by each scan lies within
     3 binomial standard errors (and 0.005) of P_c."""
     n_reps, speed, el = 6_000, 2_000.0, math.radians(10.0)
-    rng = np.random.default_rng(7)
+    draws = Streams(7, np.arange(n_reps))
     times = np.arange(0.0, 300.0, 1.0)
     ranges = 800e3 - speed * times
     first = np.full(n_reps, np.inf)
     exists = np.ones((n_reps, 1), dtype=bool)
     for t, rng_m in zip(times, ranges, strict=True):  # a loop over scans, not replications
         r = aer2ecef(0.3, el, rng_m, LAT, LON, 0.0).reshape(1, 3)
-        report = RADAR.measure(float(t), r, exists, rng, rcs_m2=np.array([0.5]))
+        report = RADAR.measure(float(t), r, exists, draws, rcs_m2=np.array([0.5]))
         hit = report.rep[report.label == 0]
         first[hit] = np.minimum(first[hit], t)
     pd = RADAR.look_probability(ranges, 0.5)
@@ -169,7 +170,7 @@ def test_noise_grows_as_snr_falls_down_to_its_floors() -> None:
     radar = replace(RADAR, pfa=0.5, swerling=0)  # a low threshold: nearly every look detects
     r = aer2ecef(1.0, math.radians(20.0), 300e3, LAT, LON, 0.0).reshape(1, 3)
     n = 20_000
-    report = radar.measure(0.0, r, np.ones((n, 1), bool), np.random.default_rng(3))
+    report = radar.measure(0.0, r, np.ones((n, 1), bool), Streams(3, np.arange(n)))
     z = report.z[report.label == 0]
     want = radar.noise_sigma(10**1.3)
     np.testing.assert_allclose(z.std(axis=0), want, rtol=0.04)
@@ -188,7 +189,7 @@ def test_false_alarms_follow_from_pfa_and_the_cells_searched_unless_given() -> N
     assert not replace(radar, snr_ref_db=None, range_ref_m=None, rcs_ref_m2=None,
                        pfa=None).clutter  # fmt: skip
     report = radar.measure(0.0, np.full((1, 3), np.nan), np.zeros((4_000, 1), bool),
-                           np.random.default_rng(5))  # fmt: skip
+                           Streams(5, np.arange(4_000)))  # fmt: skip
     assert (report.label == -1).sum() / 4_000 == pytest.approx(radar.mean_false_alarms, rel=0.1)
 
 
@@ -199,13 +200,14 @@ def test_rcs_reaches_the_radar_and_the_fixed_radar_ignores_it() -> None:
     r2 = np.stack([r, r]).reshape(2, 3)
     n = 4_000
     exists = np.ones((n, 2), bool)
-    report = RADAR.measure(0.0, r2, exists, np.random.default_rng(9), rcs_m2=np.array([1.0, 0.01]))
+    draws = Streams(9, np.arange(n))
+    report = RADAR.measure(0.0, r2, exists, draws, rcs_m2=np.array([1.0, 0.01]))
     share = np.bincount(report.label[report.label >= 0], minlength=2) / n
     want = RADAR.look_probability(450e3, np.array([1.0, 0.01]))
     assert np.all(np.abs(share - want) < 4 * np.sqrt(want * (1 - want) / n) + 1e-3)
     fixed = replace(RADAR, snr_ref_db=None, range_ref_m=None, rcs_ref_m2=None, pfa=None)
-    a = fixed.measure(0.0, r2, exists, np.random.default_rng(9))
-    b = fixed.measure(0.0, r2, exists, np.random.default_rng(9), rcs_m2=np.array([1.0, 0.01]))
+    a = fixed.measure(0.0, r2, exists, draws)
+    b = fixed.measure(0.0, r2, exists, draws, rcs_m2=np.array([1.0, 0.01]))
     np.testing.assert_array_equal(a.z, b.z)
 
 
@@ -293,7 +295,7 @@ def test_a_threat_seen_nose_on_has_its_nose_on_cross_section() -> None:
     base = replace(chain, radars=(radar, *chain.radars[1:]), batteries=chain.batteries[:1])
 
     def detect(rcs: float | RcsTable) -> np.ndarray:
-        res = run_chain(replace(base, rcs_m2=(rcs,)), 30, np.random.default_rng(8), seed=3)
+        res = run_chain(replace(base, rcs_m2=(rcs,)), 30, 3)
         return np.asarray(res.replications["detect_t_s"])
 
     flat = detect(RcsTable((0.0, 180.0), (0.05, 0.05)))

@@ -34,6 +34,7 @@ from kaminari.scenario import load_scenario
 from kaminari.sensors.infrared import nei_wpm2_from_w_per_cm2
 from kaminari.sensors.orbits import WalkerDelta
 from kaminari.sensors.space import SpaceLayer
+from kaminari.streams import Streams
 from kaminari.tracking import angles, ekf
 from kaminari.tracking.angles import (
     LosDetections,
@@ -115,7 +116,7 @@ def test_measured_lines_scatter_by_their_sigma_and_detect_with_phi_of_snr_less_t
     n = 40_000
     r_true = np.broadcast_to(target, (n, 1, 3))
     rep = layer.measure(0.0, r_true, np.ones((n, 1), bool), np.full((n, 1), intensity),
-                        np.random.default_rng(11))  # fmt: skip
+                        Streams(11, np.arange(n)))  # fmt: skip
     pd_expected = float(ndtr(snr_wanted - 6.0))
     sd = math.sqrt(pd_expected * (1 - pd_expected) / n)
     assert abs(rep.rep.size / n - pd_expected) < 4 * sd
@@ -125,7 +126,7 @@ def test_measured_lines_scatter_by_their_sigma_and_detect_with_phi_of_snr_less_t
     np.testing.assert_allclose(rep.z[:, 3:], np.broadcast_to(sat, (rep.rep.size, 3)))
     assert np.all(rep.label == 0)
     dead = layer.measure(0.0, r_true[:100], np.zeros((100, 1), bool), np.full((100, 1), 1e9),
-                         np.random.default_rng(1))  # fmt: skip
+                         Streams(1, np.arange(100)))  # fmt: skip
     assert dead.rep.size == 0
 
 
@@ -134,7 +135,7 @@ def test_false_lines_are_poisson_and_uniform_over_the_field_of_regard() -> None:
     layer = _layer(sats, false_alarms_per_frame=0.7)
     n = 20_000
     rep = layer.measure(0.0, np.full((n, 1, 3), np.nan), np.zeros((n, 1), bool),
-                        np.zeros((n, 1)), np.random.default_rng(5))  # fmt: skip
+                        np.zeros((n, 1)), Streams(5, np.arange(n)))  # fmt: skip
     counts = np.bincount(rep.rep * 3 + rep.sat, minlength=3 * n)
     assert counts.mean() == pytest.approx(0.7, abs=4 * math.sqrt(0.7 / (3 * n)))
     assert counts.var() == pytest.approx(0.7, rel=0.05)  # Poisson: variance = mean
@@ -154,7 +155,7 @@ def test_triangulation_starts_from_the_true_crossings_not_the_ghosts() -> None:
     layer = _layer(sats)
     n = 200
     rep = layer.measure(0.0, np.broadcast_to(pts, (n, 2, 3)), np.ones((n, 2), bool),
-                        np.full((n, 2), 1e6), np.random.default_rng(2))  # fmt: skip
+                        np.full((n, 2), 1e6), Streams(2, np.arange(n)))  # fmt: skip
     assert rep.rep.size == 4 * n  # everything seen
     dets = LosDetections(rep.rep, rep.sat, rep.z)
     a, b, x, cov = triangulate_pairs(dets, np.arange(dets.size), 20e-6, n)
@@ -225,7 +226,7 @@ def test_a_dense_layer_alone_starts_tracks_by_triangulation_and_holds_them() -> 
     confirmed track within seconds and holds it to the radars' side of the sea, with errors
     consistent with its covariance."""
     chain = _layer_chain(8, 12)
-    res = run_chain(chain, 8, np.random.default_rng(4), track_reps=8, seed=1)
+    res = run_chain(chain, 8, 1, track_reps=8)
     reps = pd.DataFrame(res.replications)
     assert (reps.detect_sensor == "space-layer").all()
     assert (reps.detect_t_s < 2.0).all() and (reps.track_t_s < 10.0).all()
@@ -246,7 +247,7 @@ def test_a_sparse_layer_detects_first_but_cannot_start_tracks_in_mono() -> None:
     within the first seconds of flight, but a single line of sight has no range, and no track
     starts until two satellites see it at once."""
     chain = _layer_chain(4, 7)
-    res = run_chain(chain, 4, np.random.default_rng(4), seed=1)
+    res = run_chain(chain, 4, 1)
     reps = pd.DataFrame(res.replications)
     assert (reps.detect_t_s < 40.0).all()
     assert (reps.track_t_s > 150.0).all()  # stereo only late in the flight
@@ -268,8 +269,8 @@ def test_a_disabled_layer_leaves_the_results_of_no_layer(tmp_path: Path) -> None
                                                         "sensor": SENSOR}))  # fmt: skip
     plain = load_scenario(EXAMPLE)
     assert off.kill_chain().space_layer is None
-    a = run_chain(off.kill_chain(), 6, np.random.default_rng(9), seed=2)
-    b = run_chain(plain.kill_chain(), 6, np.random.default_rng(9), seed=2)
+    a = run_chain(off.kill_chain(), 6, 2)
+    b = run_chain(plain.kill_chain(), 6, 2)
     pd.testing.assert_frame_equal(pd.DataFrame(a.replications), pd.DataFrame(b.replications))
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from kaminari.streams import normals, part_key, uniforms
+from kaminari.streams import Streams, normals, part_key, uniforms
 
 
 def test_uniforms_are_uniform_on_the_open_interval() -> None:
@@ -79,3 +79,54 @@ def test_bad_seed_or_replication_is_refused() -> None:
         uniforms(-1, "x", [0], 1)
     with pytest.raises(ValueError, match="replication"):
         uniforms(0, "x", [-1], 1)
+
+
+def test_batch_streams_give_the_draws_of_the_functions_for_the_same_key() -> None:
+    """``Streams`` takes draws by (local replication, index); they are the draws ``uniforms``
+    and ``normals`` give for the same (seed, part, global replication, index), whatever else
+    the batch asks for."""
+    reps = np.array([5, 9, 12])
+    draws = Streams(4, reps)
+    u = uniforms(4, "radar:r@1.0", reps, 6)
+    z = normals(4, "radar:r@1.0", reps, 6)
+    rep = np.array([[2], [0]])
+    index = np.array([[5, 1, 3]])
+    np.testing.assert_array_equal(draws.uniform("radar:r@1.0", rep, index), u[rep, index])
+    np.testing.assert_array_equal(draws.normal("radar:r@1.0", rep, index), z[rep, index])
+    alone = Streams(4, reps[2:]).normal("radar:r@1.0", [0], [3])
+    np.testing.assert_array_equal(alone, z[2, [3]])
+
+
+def test_a_members_draws_do_not_depend_on_the_other_members() -> None:
+    """Each member (a round) draws from its own stream, call after call: a member taken alone
+    (``take``) or in another batch of rounds gets the same numbers; rounds of other numbers or
+    replications get independent ones (correlation within 4 standard errors)."""
+    draws = Streams(1, np.arange(100, 110))
+    rep = np.repeat(np.arange(10), 2)
+    serial = np.tile([0, 1], 10)
+    batch = draws.members("battery:b:fire", rep, serial)
+    first = batch.standard_normal((20, 3))
+    second = batch.random(20)
+    lone = draws.members("battery:b:fire", rep[[7]], serial[[7]])
+    np.testing.assert_array_equal(lone.standard_normal((1, 3)), first[[7]])
+    np.testing.assert_array_equal(lone.random(1), second[[7]])
+    kept = draws.members("battery:b:fire", rep, serial).take([3, 11])
+    np.testing.assert_array_equal(kept.standard_normal((2, 3)), first[[3, 11]])
+    with pytest.raises(ValueError, match="members"):
+        batch.random((3,))
+    many = Streams(2, np.arange(2_000)).members("battery:b:kill", np.arange(2_000), np.zeros(2_000))
+    other = Streams(2, np.arange(2_000)).members("battery:b:kill", np.arange(2_000), np.ones(2_000))
+    a, b = many.standard_normal((2_000, 1))[:, 0], other.standard_normal((2_000, 1))[:, 0]
+    assert abs(np.corrcoef(a, b)[0, 1]) < 4.0 / np.sqrt(2_000)
+    assert stats.kstest(a, "norm").pvalue > 0.01
+
+
+def test_poisson_counts_by_inversion_follow_the_poisson_law() -> None:
+    """Counts by inverting a stream's uniforms against the Poisson CDF: their frequencies over
+    40,000 replications match the Poisson pmf (Pearson chi-square, p > 0.01)."""
+    mean = 2.5
+    counts = Streams(3, np.arange(40_000)).poisson("clutter", np.arange(40_000), 0, mean)
+    k = np.arange(8)
+    observed = np.array([np.sum(counts == i) for i in k] + [np.sum(counts >= 8)])
+    expected = 40_000 * np.r_[stats.poisson.pmf(k, mean), stats.poisson.sf(7, mean)]
+    assert stats.chisquare(observed, expected).pvalue > 0.01

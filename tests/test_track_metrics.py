@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_the_raid_is_scored_in_its_recorded_replications():
     chain = load_scenario(ROOT / "examples" / "raid.yaml").kill_chain()
-    res = run_chain(chain, 4, np.random.default_rng(5), rep0=10, track_reps=2, seed=5)
+    res = run_chain(chain, 4, 5, rep0=10, track_reps=2)
     m = pd.DataFrame(res.metrics)
     assert set(m.rep) == {10, 11}  # the recorded replications, numbered as run
     c = METRIC_CUTOFF_M
@@ -40,5 +40,5 @@ def test_the_raid_is_scored_in_its_recorded_replications():
 
 def test_no_recorded_replication_no_scores():
     chain = load_scenario(ROOT / "examples" / "raid.yaml").kill_chain()
-    res = run_chain(chain, 2, np.random.default_rng(5), track_reps=0, seed=5)
+    res = run_chain(chain, 2, 5, track_reps=0)
     assert res.metrics == {}

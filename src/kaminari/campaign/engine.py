@@ -1,9 +1,9 @@
 """The campaign engine: a scenario's replications in chunks, on local worker processes or on a
 Dask cluster, streamed to a Parquet store as chunks finish, and resumable after a crash.
 
-Chunk i holds replications ``[i * chunk_size, min((i + 1) * chunk_size, reps))`` and draws from
-``SeedSequence(seed).spawn(n_chunks)[i]``, whose spawn key is ``(i,)`` whatever ``n_chunks``: a
-chunk's rows depend neither on the backend, nor on the number of workers, nor on ``reps``.
+Chunk i holds replications ``[i * chunk_size, min((i + 1) * chunk_size, reps))``. Every draw is
+keyed by (seed, replication, part) (``streams.Streams``), so a replication's rows depend neither
+on the backend, nor on the number of workers, nor on ``reps``, nor on the chunk size.
 
 The store, in the folder ``out``::
 
@@ -174,17 +174,14 @@ def available_cpus() -> int:
 def chunk_result(spec: CampaignSpec, inputs: CampaignInputs, chunk: int) -> ChainResult:
     """The rows of ``chunk``: the same wherever and whenever it runs."""
     reps = spec.chunk_reps(chunk)
-    # the same stream as SeedSequence(seed).spawn(n)[chunk], without spawning n of them
-    seeds = np.random.SeedSequence(spec.seed, spawn_key=(chunk,))
     return run_chain(
         spec.chain,
         len(reps),
-        np.random.default_rng(seeds),
+        spec.seed,
         rep0=reps.start,
         track_reps=int(np.clip(spec.track_reps - reps.start, 0, len(reps))),
         truth=inputs.truth,
         tables=inputs.tables,
-        seed=spec.seed,
     )
 
 

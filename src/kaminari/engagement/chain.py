@@ -72,6 +72,7 @@ from kaminari.network.sharing import (
 from kaminari.sensors.base import Report, Sensor
 from kaminari.sensors.radar import RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
+from kaminari.streams import MemberDraws, Streams
 from kaminari.threats.debris import DEBRIS_BALLISTIC_COEFFICIENT_KGPM2, debris_impact
 from kaminari.threats.dispersion import Dispersion, disperse_all
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories, fly_threats
@@ -335,10 +336,13 @@ class _TruthOracle:
 
 
 class _Batteries:
-    """Per (replication, battery): rounds left and when each last fired."""
+    """Per (replication, battery): rounds left, rounds fired (each round's number in its
+    replication and battery keys its own streams: common random numbers) and when each last
+    fired."""
 
     def __init__(self, n_reps: int, fcs: Sequence[Effector]) -> None:
         self.rounds = np.tile(np.array([f.magazine for f in fcs], dtype=np.int64), (n_reps, 1))
+        self.fired = np.zeros((n_reps, len(fcs)), dtype=np.int64)
         self.last_fire = np.full((n_reps, len(fcs)), -np.inf)
         self.reaction = np.array([f.reaction_s for f in fcs])
         self.interval = np.array([f.shot_interval_s for f in fcs])
@@ -347,6 +351,15 @@ class _Batteries:
         """(R, B) batteries that could fire a round decided at ``t_s``: rounds left, and the
         round would leave at least one shot interval after the last."""
         return (self.rounds > 0) & (t_s + self.reaction >= self.last_fire + self.interval - 1e-9)
+
+
+def _rank_within(rep: NDArray[np.intp]) -> NDArray[np.int64]:
+    """Each entry's rank among the equal entries before it in ``rep`` (ascending)."""
+    rep = np.asarray(rep)
+    if rep.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    start = np.flatnonzero(np.r_[True, rep[1:] != rep[:-1]])
+    return np.arange(rep.size) - np.repeat(start, np.diff(np.r_[start, rep.size]))
 
 
 def _time_to_go(tracks: Tracks, slots: NDArray[np.intp], points: Array) -> Array:
@@ -363,15 +376,15 @@ class _Engagement:
         self,
         chain: KillChain,
         reps: int,
-        rng: np.random.Generator,
+        seed: int,
         rep0: int,
         track_reps: int,
         truth: Truth,
         tables: Sequence[WeaponTable],
-        seed: int = 0,
     ) -> None:
-        self.chain, self.rng, self.rep0 = chain, rng, rep0
+        self.chain, self.rep0 = chain, rep0
         self.seed = seed
+        self.draws = Streams(seed, rep0 + np.arange(reps))
         self.truth = truth
         self.n_reps, self.n_threats = reps, truth.n
         self.slots = chain.tracker.max_tracks
@@ -481,10 +494,10 @@ class _Engagement:
             r_true, v_true = r_true[0], v_true[0]
         exists = flying & (self.kill_t > t)
         if self.rcs_m2 is None:
-            report = placed.measure(t, r_true, exists, self.rng)
+            report = placed.measure(t, r_true, exists, self.draws)
         else:
             report = placed.measure(
-                t, r_true, exists, self.rng, rcs_m2=self._rcs(placed, r_true, v_true)
+                t, r_true, exists, self.draws, rcs_m2=self._rcs(placed, r_true, v_true)
             )
         self.nodes[n].records.detections(t, report.rep, report.label, j)
         dets = ScanDetections(report.rep, report.z, placed.measurement_model())
@@ -782,7 +795,8 @@ class _Engagement:
             if not chosen.any():
                 continue
             fc = self.fcs[b]
-            rounds = fc.fire(e.take(chosen), self.rng)
+            taken = e.take(chosen)
+            rounds = fc.fire(taken, self._round_draws(int(b), "fire", taken.slots // self.slots))
             if rounds.size:
                 self._book(n, int(b), fc, rounds, fresh[rounds.slots])
 
@@ -809,16 +823,27 @@ class _Engagement:
                 keep.append(entry)
         self.completion = keep
 
+    def _round_draws(self, b: int, use: str, rep: NDArray[np.intp]) -> MemberDraws:
+        """The streams of the rounds battery ``b`` would fire next in replications ``rep``
+        (ascending), for ``use``: keyed by the battery's name and each round's number in its
+        replication, so a round's dispersion, guidance noise and kill draw do not depend on
+        other batteries, threats or sensors."""
+        serial = self.batteries.fired[rep, b] + _rank_within(rep)
+        return self.draws.members(f"battery:{self.chain.batteries[b].name}:{use}", rep, serial)
+
     def _book(self, n: int, b: int, fc: Effector, rounds: Rounds, own: NDArray[np.bool_]) -> None:
         node = self.nodes[n]
         rep = rounds.slots // self.slots
         node.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
+        homing_draws = self._round_draws(b, "guidance", rep)
+        kill_draws = self._round_draws(b, "kill", rep)
+        np.add.at(self.batteries.fired, (rep, b), 1)
         self.batteries.rounds[rep, b] -= 1
         self.batteries.last_fire[rep, b] = rounds.t_fire_s
         rounds = dataclasses.replace(rounds, tau_s=fc.flight_times(rounds))
         r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
         if fc.homes:
-            rounds = fc.home(rounds, *self._homing_targets(node, rounds, r_threats), self.rng)
+            rounds = fc.home(rounds, *self._homing_targets(node, rounds, r_threats), homing_draws)
         m = rounds.size
         damage, radii, own_r = fc.lethality, self.threat_radius_m[None, :], fc.round_radius_m
         certain = damage.kind in ("hit-to-kill", "cookie_cutter")  # Pk 0 or 1: no draw
@@ -826,7 +851,7 @@ class _Engagement:
         self.rounds.add(
             rep, rounds.t_fire_s, rounds.tau_s, rounds.r_ecef, r_threats,
             lambda miss: damage.pk(miss, radii, own_r),
-            None if certain else self.rng.random(m),
+            None if certain else kill_draws.random(m),
         )
         ids = first_id + np.arange(m, dtype=np.int64)
         completed = np.ones(m, dtype=bool)
@@ -896,7 +921,7 @@ class _Engagement:
         exists = flying & (self.kill_t > t_frame)
         r_b = np.broadcast_to(r_true, (self.n_reps, *r_true.shape[-2:]))
         i_b = np.broadcast_to(intensity, exists.shape)
-        report = layer.measure(t_frame, r_b, exists, i_b, self.rng, sats=sats)
+        report = layer.measure(t_frame, r_b, exists, i_b, self.draws, sats=sats)
         index = len(self.chain.radars)
         self.nodes[n].records.detections(t_frame, report.rep, report.label, index)
         dets = LosDetections(report.rep, report.sat, report.z)
@@ -1174,13 +1199,12 @@ def dispersed_world(chain: KillChain, seed: int, reps: NDArray[np.intp]) -> Trut
 def run_chain(
     chain: KillChain,
     reps: int,
-    rng: np.random.Generator,
+    seed: int,
     rep0: int = 0,
     track_reps: int = 0,
     truth: ThreatTrajectories | None = None,
     tables: Sequence[WeaponTable] | None = None,
     progress: Callable[[float], None] | None = None,
-    seed: int = 0,
 ) -> ChainResult:
     """Run ``reps`` replications of the whole scenario (every threat in each) through the
     kill chain.
@@ -1188,8 +1212,13 @@ def run_chain(
     ``rep0`` numbers the first replication; ``track_reps`` how many replications' tracks to
     return; ``truth`` (the threats' nominal flights from their own starts) and ``tables`` may
     be passed in when computed once for many runs; ``progress`` is called with the fraction
-    of scans done. ``seed`` keys the threats' dispersion streams (with each replication's
-    number and the threat's name), apart from ``rng``, which draws everything else.
+    of scans done. ``seed`` keys every draw (``streams.Streams``, common random numbers):
+    the threats' dispersion by each replication's number and the threat's name, the links'
+    delays and losses by the link's, each scan's detections and noise by the sensor's name,
+    the scan's time and the threat, each round's dispersion, guidance noise and kill by its
+    battery's name and its number there. A replication's results therefore do not depend on
+    the batch it runs in, and two variants of a scenario see the same draws for every part
+    they share.
     """
     if tables is None:
         tables = ballistic_tables(chain)
@@ -1199,7 +1228,7 @@ def run_chain(
         if truth is None:
             truth = fly_threats(chain.threats, dt_s=chain.dt_s, t_max_s=chain.t_max_s)
         world = _world(chain, truth)
-    run = _Engagement(chain, reps, rng, rep0, min(track_reps, reps), world, tables, seed)
+    run = _Engagement(chain, reps, seed, rep0, min(track_reps, reps), world, tables)
     t_end = float(np.max(world.end_t_s))
     scan_t, scan_sensor = scan_schedule(chain.radars, t_end)
     seen = sights(chain.radars, world, scan_t, scan_sensor)

@@ -29,6 +29,7 @@ from kaminari.earth.frames import ecef2enu, enu2aer
 from kaminari.firecontrol.doctrine import Doctrine
 from kaminari.firecontrol.predictor import Predictor, state_at
 from kaminari.firecontrol.railgun import Engagements, Rounds
+from kaminari.streams import MemberDraws
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import predict
 from kaminari.tracking.tracker import Tracks, jerk_psd
@@ -217,7 +218,7 @@ class InterceptorFireControl:
             self.tau_s[first[keep]], sigma[keep], pk[keep],
         )
 
-    def fire(self, engagements: Engagements, rng: np.random.Generator) -> Rounds:
+    def fire(self, engagements: Engagements, rng: MemberDraws) -> Rounds:
         """Launch at every ordered engagement; the paths are the engagement's to fly (NaN
         here)."""
         e = engagements
@@ -246,7 +247,7 @@ class InterceptorFireControl:
         return np.arange(0.0, end + FLIGHT_DT_S, FLIGHT_DT_S)
 
     def home(
-        self, rounds: Rounds, target_r: Array, target_v: Array, rng: np.random.Generator
+        self, rounds: Rounds, target_r: Array, target_v: Array, rng: MemberDraws
     ) -> Rounds:
         """The missiles flown (``weapons.interceptor.fly_interceptors``): midcourse on their
         target, then proportional navigation (a perfect seeker: ``rng`` draws nothing)."""

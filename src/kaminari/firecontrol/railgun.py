@@ -36,6 +36,7 @@ from kaminari.firecontrol.aim import refine_aim
 from kaminari.firecontrol.doctrine import Doctrine
 from kaminari.firecontrol.envelope import BallisticTable, FirstAim
 from kaminari.firecontrol.predictor import Predictor, state_at
+from kaminari.streams import MemberDraws
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import predict
 from kaminari.tracking.tracker import Tracks, jerk_psd
@@ -126,7 +127,10 @@ class Effector(Protocol):
         self, tracks: Tracks, slots: IntArray, t_s: float, predictor: Predictor
     ) -> Engagements: ...
 
-    def fire(self, engagements: Engagements, rng: np.random.Generator) -> Rounds: ...
+    def fire(self, engagements: Engagements, rng: MemberDraws) -> Rounds:
+        """The rounds fired on ``engagements``; ``rng``: each engagement's round's own
+        streams (common random numbers), in the engagements' order."""
+        ...
 
     def flight_times(self, rounds: Rounds) -> Array:
         """The times after firing (K,) at which the engagement sets the rounds against the
@@ -137,7 +141,7 @@ class Effector(Protocol):
     """Whether the rounds steer onto a target in flight (``home``)."""
 
     def home(
-        self, rounds: Rounds, target_r: Array, target_v: Array, rng: np.random.Generator
+        self, rounds: Rounds, target_r: Array, target_v: Array, rng: MemberDraws
     ) -> Rounds:
         """The rounds flown against the true paths (M, K, 3) and velocities of the targets
         their seekers or radars follow, at ``flight_times`` (NaN: no target)."""
@@ -243,7 +247,7 @@ class RailgunFireControl:
             tof0[keep], sigma[keep], pk[keep],
         )
 
-    def fire(self, engagements: Engagements, rng: np.random.Generator) -> Rounds:
+    def fire(self, engagements: Engagements, rng: MemberDraws) -> Rounds:
         """Refine the aims of ``engagements`` against their predicted paths, drop those that
         do not converge or leave the limits, and fire the rest with the battery's
         dispersion: their paths, flown with the shared integrator."""
@@ -259,7 +263,7 @@ class RailgunFireControl:
             & azimuth_allowed(b, sol.az_rad)
         )
         az, el = sol.az_rad[ok], sol.el_rad[ok]
-        az_s, el_s, v_s = dispersed_shots(b, az, el, rng)
+        az_s, el_s, v_s = dispersed_shots(b, az, el, rng.take(np.flatnonzero(ok)))
         tau = self.tau_s[:horizon]
         r = np.full((az.size, tau.size, 3), np.nan)
         if az.size:
@@ -289,7 +293,7 @@ class RailgunFireControl:
         return rounds.tau_s
 
     def home(
-        self, rounds: Rounds, target_r: Array, target_v: Array, rng: np.random.Generator
+        self, rounds: Rounds, target_r: Array, target_v: Array, rng: MemberDraws
     ) -> Rounds:
         """Guided rounds (``weapons.guided``) flown from the shot as it left the muzzle."""
         b = self.battery

@@ -17,6 +17,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
+from kaminari.streams import Streams
 from kaminari.tracking.measurement import MeasurementModel
 
 __all__ = ["Report", "Sensor"]
@@ -63,11 +64,12 @@ class Sensor(Protocol):
         t_s: float,
         r_true: Array,
         exists: NDArray[np.bool_],
-        rng: np.random.Generator,
+        draws: Streams,
         rcs_m2: Array | None = None,
     ) -> Report:
         """Detections at scan time ``t_s`` of threats at true ECEF positions ``r_true``
         (R, T, 3) that exist where ``exists`` (R, T), plus any false alarms. ``rcs_m2``: the
         threats' radar cross-sections (T,) or (R, T), m^2 (None: 1 m^2); a sensor whose
-        detections do not depend on target size ignores it."""
+        detections do not depend on target size ignores it. ``draws``: the batch's keyed
+        streams (common random numbers), from which the sensor draws under its own name."""
         ...

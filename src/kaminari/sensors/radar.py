@@ -50,6 +50,7 @@ from kaminari.earth.frames import (
     geodetic_up,
 )
 from kaminari.sensors.base import Report
+from kaminari.streams import Streams
 from kaminari.tracking.measurement import RangeAzimuthElevation
 
 __all__ = [
@@ -333,7 +334,7 @@ class Radar:
         t_s: float,
         r_true: Array,
         exists: NDArray[np.bool_],
-        rng: np.random.Generator,
+        draws: Streams,
         rcs_m2: ArrayLike | None = None,
     ) -> Report:
         """Detections of threats at ``r_true`` (R, T, 3), or (T, 3) when every replication
@@ -341,10 +342,13 @@ class Radar:
         merged in replication order. ``rcs_m2``: the threats' radar cross-sections, (T,) or
         (R, T) (None: 1 m^2 each); only a radar-equation radar uses it.
 
-        Draws: U (R, T) for detection (none when no threat exists), then standard normal
-        noise for the detected ones only (in replication-major order), then the false
-        alarms. Registration errors (``Radar``) shift the threats' detections, not the false
-        alarms, and draw nothing."""
+        Draws (``streams.Streams``, common random numbers): each from the radar's own streams
+        of this scan, keyed by its name and ``t_s``, draw by draw by (replication, threat): a
+        uniform per threat for detection, three normals per threat for its noise, and the false
+        alarms' own (``false_alarms``). A threat's detection and noise in a replication
+        therefore do not depend on the other threats, sensors or weapons. Registration errors
+        (``Radar``) shift the threats' detections, not the false alarms, and draw nothing."""
+        part = f"radar:{self.name}@{t_s!r}"
         alive = np.asarray(exists, dtype=bool)
         n_reps, n_threats = alive.shape
         r = np.asarray(r_true, dtype=float)
@@ -354,7 +358,9 @@ class Radar:
         snr: Array | None = None
         if alive.any():
             seen = self.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])
-            u = rng.random((n_reps, n_threats))
+            u = draws.uniform(
+                part + ":pd", np.arange(n_reps)[:, None], np.arange(n_threats)[None, :]
+            )
             if self.radar_equation:
                 rep_c, label_c = np.nonzero(alive & seen)
                 r_c = r[label_c] if shared else r[rep_c, label_c]
@@ -373,9 +379,10 @@ class Radar:
         if self.radar_equation and rep.size:
             snr = snr_grid[rep, label]
         sigma = self.noise_sigma(snr) if snr is not None else None
-        z = _noisy_rae(self, r[label] if shared else r[rep, label], rng, sigma)
+        noise = draws.normal(part + ":noise", rep[:, None], 3 * label[:, None] + np.arange(3))
+        z = _noisy_rae(self, r[label] if shared else r[rep, label], noise, sigma)
         if self.clutter:
-            fa_rep, fa_z = false_alarms(self, n_reps, rng)
+            fa_rep, fa_z = false_alarms(self, draws, part + ":clutter")
             rep = np.concatenate([rep, fa_rep])
             label = np.concatenate([label, np.full(fa_rep.size, -1)])
             z = np.concatenate([z, fa_z])
@@ -463,14 +470,11 @@ def _measurement_model(radar: Radar) -> RangeAzimuthElevation:
     )
 
 
-def _noisy_rae(
-    radar: Radar, r: Array, rng: np.random.Generator, sigma: Array | None = None
-) -> Array:
+def _noisy_rae(radar: Radar, r: Array, noise: Array, sigma: Array | None = None) -> Array:
     """Range, azimuth in [0, 2 pi), elevation (M, 3) of positions (M, 3) plus Gaussian noise
-    of one-sigma ``sigma`` (M, 3) (None: the radar's sigmas), one standard_normal((M, 3))
-    draw, plus the radar's biases; seen from the antenna's true site in the believed site's
+    ``noise`` (M, 3) (standard normals) of one-sigma ``sigma`` (M, 3) (None: the radar's
+    sigmas), plus the radar's biases; seen from the antenna's true site in the believed site's
     axes (``Radar``, registration errors)."""
-    noise = rng.standard_normal((r.shape[0], 3))
     if any(radar.site_error_enu_m):
         enu = ecef2enu(r, radar.lat_rad, radar.lon_rad, radar.alt_m)
         aer = enu2aer(enu - np.asarray(radar.site_error_enu_m))
@@ -495,16 +499,14 @@ def visible_fraction(radar: Radar) -> float:
     """The share of the ball of radius ``max_range_m`` about the site that the radar can see
     (``visible``), by Monte Carlo with a fixed seed: 20,000 points, a standard error below
     0.4 % (absolute)."""
-    rng = np.random.default_rng(20_261_202)
-    pts = _uniform_ball(radar, _VOLUME_SAMPLES, rng)
-    return float(np.mean(visible(radar, pts)))
+    u = np.random.default_rng(20_261_202).random((3, _VOLUME_SAMPLES))
+    return float(np.mean(visible(radar, _uniform_ball(radar, u))))
 
 
-def _uniform_ball(radar: Radar, n: int, rng: np.random.Generator) -> Array:
-    """``n`` points (n, 3) uniform in the ball of radius ``max_range_m`` about the site:
-    radius R u^(1/3), direction uniform on the sphere (azimuth uniform, sin(elevation)
-    uniform on [-1, 1])."""
-    u = rng.random((3, n))
+def _uniform_ball(radar: Radar, u: Array) -> Array:
+    """Points (n, 3) uniform in the ball of radius ``max_range_m`` about the site from
+    uniforms ``u`` (3, n): radius R u0^(1/3), direction uniform on the sphere (azimuth
+    uniform, sin(elevation) uniform on [-1, 1])."""
     rng_m = radar.max_range_m * np.cbrt(u[0])
     az = 2.0 * np.pi * u[1]
     el = np.arcsin(2.0 * u[2] - 1.0)
@@ -512,10 +514,11 @@ def _uniform_ball(radar: Radar, n: int, rng: np.random.Generator) -> Array:
 
 
 def false_alarms(
-    radar: Radar, n_reps: int, rng: np.random.Generator
+    radar: Radar, draws: Streams, part: str
 ) -> tuple[NDArray[np.int64], Array]:
-    """False alarms of one scan in each of ``n_reps`` replications: their replication
-    (ascending) and measurement (range, azimuth, elevation) (F, 3).
+    """False alarms of one scan in each of the replications of ``draws``: their replication
+    (ascending) and measurement (range, azimuth, elevation) (F, 3). Replication r's count is
+    uniform 0 of its stream of ``part`` inverted, its j-th point's uniforms 1 + 3 j to 3 + 3 j.
 
     Each replication's count is Poisson with mean ``Radar.mean_false_alarms``, and each false
     alarm lies uniformly in the volume the radar can see: a Poisson number of points with mean
@@ -528,9 +531,11 @@ def false_alarms(
     mean = radar.mean_false_alarms
     if fraction <= 0.0 or mean <= 0.0:
         return np.empty(0, dtype=np.int64), np.empty((0, 3))
-    counts = rng.poisson(mean / fraction, size=n_reps)
-    pts = _uniform_ball(radar, int(counts.sum()), rng)
-    rep = np.repeat(np.arange(n_reps), counts)
+    counts = draws.poisson(part, np.arange(draws.n_reps), 0, mean / fraction)
+    rep = np.repeat(np.arange(draws.n_reps), counts)
+    j = np.arange(rep.size) - np.repeat(np.cumsum(counts) - counts, counts)  # within its rep
+    u = draws.uniform(part, rep[None, :], 1 + 3 * j[None, :] + np.arange(3)[:, None])
+    pts = _uniform_ball(radar, u)
     keep = visible(radar, pts)
     pts, rep = pts[keep], rep[keep]
     aer = ecef2aer(pts, radar.lat_rad, radar.lon_rad, radar.alt_m)

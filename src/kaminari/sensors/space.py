@@ -48,6 +48,7 @@ from kaminari.sensors.infrared import (
     snr,
 )
 from kaminari.sensors.orbits import in_view
+from kaminari.streams import Streams
 from kaminari.tracking.measurement import LineOfSight, tangent_basis
 
 __all__ = ["LosReport", "SpaceLayer"]
@@ -58,6 +59,10 @@ Array = NDArray[np.float64]
 class _Orbits(Protocol):
     def positions(self, t_s: Array) -> Array: ...
 
+
+_FA_STRIDE = 2**32
+"""Draw indices of one satellite's false lines in a replication's stream of a frame: satellite
+k's are k * _FA_STRIDE onwards (its count, then two uniforms a line)."""
 
 @dataclass(frozen=True, eq=False)
 class LosReport:
@@ -142,13 +147,17 @@ class SpaceLayer:
         r_true: Array,
         exists: NDArray[np.bool_],
         intensity_w_per_sr: Array,
-        rng: np.random.Generator,
+        draws: Streams,
         sats: Array | None = None,
     ) -> LosReport:
         """Detections in the frame at ``t_s`` of threats at ECEF ``r_true`` (R, T, 3) that
         exist where ``exists`` (R, T), with in-band intensities (R, T) W/sr, plus any false
         alarms; ``sats`` (N, 3): the satellites' positions at ``t_s`` where the caller has
-        them."""
+        them. Draws (common random numbers, ``streams.Streams``): the layer's own streams of
+        the frame, keyed by its name and ``t_s``, draw by draw by (replication, satellite,
+        threat): a uniform for detection and two normals for the line of sight's noise; false
+        alarms by (replication, satellite)."""
+        part = f"space:{self.name}@{t_s!r}"
         if sats is None:
             sats = self.positions(np.array([t_s]))[:, 0]
         r = r_true
@@ -165,14 +174,16 @@ class SpaceLayer:
             e = irradiance_wpm2(intensity[rep_i[m_k], thr_i[m_k]], rng_m)
             bg = self.background_wpm2(sats, pts)[sat_k, m_k] if self.clutter_fraction else 0.0
             s = snr(e, nei_wpm2_from_w_per_cm2(self.nei_w_per_cm2), bg, self.clutter_fraction)
-            hit = rng.random(s.size) < ndtr(s - self.snr_min)
-            sat_k, m_k, d, rng_m = sat_k[hit], m_k[hit], d[hit], rng_m[hit]
-            u = self._noisy(d / rng_m[:, None], rng)
+            pair = sat_k * r.shape[1] + thr_i[m_k]  # (satellite, threat)
+            hit = draws.uniform(part + ":pd", rep_i[m_k], pair) < ndtr(s - self.snr_min)
+            sat_k, m_k, d, rng_m, pair = sat_k[hit], m_k[hit], d[hit], rng_m[hit], pair[hit]
+            noise = draws.normal(part + ":noise", rep_i[m_k][:, None], 2 * pair[:, None] + [0, 1])
+            u = self._noisy(d / rng_m[:, None], noise)
         else:
             u = np.empty((0, 3))
         det_rep, det_sat = rep_i[m_k], sat_k
         label = thr_i[m_k]
-        fa_rep, fa_sat, fa_u = self._false_alarms(sats, reps, rng)
+        fa_rep, fa_sat, fa_u = self._false_alarms(sats, reps, draws, part + ":clutter")
         rep = np.concatenate([det_rep, fa_rep]).astype(np.int64)
         sat = np.concatenate([det_sat, fa_sat]).astype(np.int64)
         los = np.concatenate([u, fa_u])
@@ -181,25 +192,36 @@ class SpaceLayer:
         order = np.lexsort((sat, rep))
         return LosReport(rep[order], sat[order], z[order], lab[order])
 
-    def _noisy(self, u: Array, rng: np.random.Generator) -> Array:
+    def _noisy(self, u: Array, noise: Array) -> Array:
+        """Lines of sight ``u`` (M, 3) turned by standard normals ``noise`` (M, 2) times the
+        layer's sigma about two axes across them."""
         if u.shape[0] == 0 or self.los_sigma_rad == 0.0:
             return u
         e1, e2 = tangent_basis(u)
-        n = rng.standard_normal((2, u.shape[0], 1)) * self.los_sigma_rad
-        out = u + n[0] * e1 + n[1] * e2
+        n = noise * self.los_sigma_rad
+        out = u + n[:, :1] * e1 + n[:, 1:] * e2
         return out / np.linalg.norm(out, axis=-1, keepdims=True)
 
     def _false_alarms(
-        self, sats: Array, reps: int, rng: np.random.Generator
+        self, sats: Array, reps: int, draws: Streams, part: str
     ) -> tuple[NDArray[np.int64], NDArray[np.int64], Array]:
+        """Each satellite's false lines in each replication: count by inverting uniform 0 of
+        the (replication, satellite) stream, the j-th line's direction from its uniforms
+        1 + 2 j and 2 + 2 j (uniform over the field of regard's cap)."""
         if self.false_alarms_per_frame <= 0.0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty((0, 3))
         n_sat = sats.shape[0]
-        counts = rng.poisson(self.false_alarms_per_frame, size=(reps, n_sat))
+        rep_grid, sat_grid = np.meshgrid(np.arange(reps), np.arange(n_sat), indexing="ij")
+        counts = draws.poisson(
+            part, rep_grid, sat_grid * _FA_STRIDE, self.false_alarms_per_frame
+        )
         rep, sat = np.nonzero(counts)
-        rep, sat = np.repeat(rep, counts[rep, sat]), np.repeat(sat, counts[rep, sat])
-        cos_th = 1.0 - rng.random(rep.size) * (1.0 - math.cos(self.off_nadir_max_rad))
-        az = 2.0 * math.pi * rng.random(rep.size)
+        c = counts[rep, sat]
+        rep, sat = np.repeat(rep, c), np.repeat(sat, c)
+        j = np.arange(rep.size) - np.repeat(np.cumsum(c) - c, c)  # within its satellite
+        base = sat * _FA_STRIDE + 1 + 2 * j
+        cos_th = 1.0 - draws.uniform(part, rep, base) * (1.0 - math.cos(self.off_nadir_max_rad))
+        az = 2.0 * math.pi * draws.uniform(part, rep, base + 1)
         nadir = -sats[sat] / np.linalg.norm(sats[sat], axis=-1, keepdims=True)
         e1, e2 = tangent_basis(nadir)
         sin_th = np.sqrt(1.0 - cos_th**2)

@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.earth.frames import geodetic2ecef
+from kaminari.streams import MemberDraws
 from kaminari.weapons.damage import Lethality
 from kaminari.weapons.guided import Guidance
 from kaminari.weapons.projectile import DEFAULT_MUZZLE_VELOCITY_MPS, Projectile
@@ -97,7 +98,7 @@ class Battery:
 
 
 def dispersed_shots(
-    battery: Battery, az_rad: ArrayLike, el_rad: ArrayLike, rng: np.random.Generator
+    battery: Battery, az_rad: ArrayLike, el_rad: ArrayLike, rng: np.random.Generator | MemberDraws
 ) -> tuple[Array, Array, Array]:
     """Azimuth (rad, in [0, 2 pi)), elevation (rad) and muzzle velocity (m/s) of the rounds
     actually fired when the battery aims at ``az_rad``, ``el_rad`` (broadcast together to the
@@ -113,12 +114,13 @@ def dispersed_shots(
     meaningless and the deflection stays at most ``sigma_pointing_rad``. Elevations are not
     clipped to the mount's limits: a dispersed round may leave slightly outside them.
 
-    All draws for the batch are made at once, as one ``rng.standard_normal((3, *S))`` in the
-    order azimuth, elevation, muzzle velocity; they are made even when a sigma is zero, so the
-    generator advances by the same amount whatever the battery's figures.
+    All draws for the batch are made at once, as one ``rng.standard_normal((*S, 3))``, each
+    round's in the order azimuth, elevation, muzzle velocity (``rng`` a numpy Generator, or the
+    rounds' own streams, ``streams.MemberDraws``, S = (M,)); they are made even when a sigma is
+    zero, so the draws do not depend on the battery's figures.
     """
     az, el = np.broadcast_arrays(np.asarray(az_rad, dtype=float), np.asarray(el_rad, dtype=float))
-    z = rng.standard_normal((3, *az.shape))
+    z = np.moveaxis(rng.standard_normal((*az.shape, 3)), -1, 0)
     sigma = battery.sigma_pointing_rad
     cos_el = np.maximum(np.abs(np.cos(el)), _MIN_COS_EL)
     az_out = np.mod(az + z[0] * sigma / cos_el, _TWO_PI)

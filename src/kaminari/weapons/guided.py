@@ -94,6 +94,7 @@ from kaminari.dynamics.forces import EARTH, Environment
 from kaminari.dynamics.integrator import rk4_step
 from kaminari.earth.constants import G0_MPS2
 from kaminari.earth.frames import altitude_and_up
+from kaminari.streams import MemberDraws
 from kaminari.weapons.lethality import closest_approach
 from kaminari.weapons.projectile import BallisticModel, Projectile, muzzle_state
 
@@ -356,7 +357,7 @@ def fly_guided(
     target_r_ecef: ArrayLike,
     target_v_ecef: ArrayLike,
     dt_s: float,
-    rng: np.random.Generator,
+    rng: np.random.Generator | MemberDraws,
     env: Environment = EARTH,
 ) -> GuidedFlight:
     """Fly M guided rounds at once from a site (geodetic ``lat_rad``, ``lon_rad``, ``alt_m``),
@@ -365,9 +366,11 @@ def fly_guided(
 
     ``target_r_ecef``, ``target_v_ecef`` (M, K, 3) or (K, 3): the target's ECEF position and
     velocity at the round's steps t_k = k ``dt_s`` from launch, NaN where it no longer exists;
-    the rounds fly K - 1 steps. ``rng`` draws the measurement noise, one draw per step in step
-    order. Python loops over steps; every step is numpy (and the compiled ballistic derivative)
-    over the batch.
+    the rounds fly K - 1 steps. ``rng`` (a numpy Generator, or the rounds' own streams,
+    ``streams.MemberDraws``) draws the measurement noise, every step's in one call, rounds
+    first.
+    Python loops over steps; every step is numpy (and the compiled ballistic derivative) over
+    the batch.
     """
     if not (math.isfinite(dt_s) and dt_s > 0.0):
         raise ValueError(f"dt_s must be a finite number > 0 (the step in s); got {dt_s!r}")
@@ -419,6 +422,8 @@ def fly_guided(
     cov = np.zeros((m, 3, 3))
     a_ach = np.zeros((m, 3))
     a_known_prev = np.zeros((m, 3))
+    # every step's measurement noise in one draw, rounds first (a round's draws are its own)
+    noise_all = rng.standard_normal((m, k_steps, 2) if seeker else (m, k_steps, 2, 3))
     for k in range(k_steps):
         t = t_s[k]
         r, v = y[:3].T, y[3:].T
@@ -432,7 +437,7 @@ def fly_guided(
 
         # Measure: every live round draws, seen or not, so draws do not depend on geometry.
         if seeker:
-            z = _seeker_measurement(r_true, guidance.angle_sigma_rad, rng.standard_normal((m, 2)))
+            z = _seeker_measurement(r_true, guidance.angle_sigma_rad, noise_all[:, k])
             range_m = np.linalg.norm(r_true, axis=-1)
             cos_off = _dot(r_true, v) / np.maximum(range_m * np.linalg.norm(v, axis=-1), 1e-12)
             seen = (
@@ -441,8 +446,8 @@ def fly_guided(
                 & (cos_off >= math.cos(0.5 * guidance.field_of_view_rad))
             )
         else:
-            noise = rng.standard_normal((2, m, 3))
-            z = r_true + guidance.position_sigma_m * (noise[0] - noise[1])
+            noise = noise_all[:, k]
+            z = r_true + guidance.position_sigma_m * (noise[:, 0] - noise[:, 1])
             seen = exists.copy()
         seen &= flying
 

@@ -263,11 +263,12 @@ def test_a_second_run_into_a_running_campaigns_folder_is_refused(tmp_path):
 
 @pytest.fixture(scope="module")
 def campaign_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A finished small campaign of the short scenario, made through the command."""
+    """A finished small campaign of the short scenario, made through the command: on one
+    worker, its two replications are one balanced chunk of 2."""
     folder = tmp_path_factory.mktemp("campaign")
     scenario = _write(folder, SCENARIO)
     result = CliRunner().invoke(
-        app, ["run", str(scenario), "--out", str(folder / "out"), "--reps", "2"]
+        app, ["run", str(scenario), "--out", str(folder / "out"), "--reps", "2", "--workers", "1"]
     )
     assert result.exit_code == 0, result.output
     return folder
@@ -278,7 +279,7 @@ def campaign_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     [
         (lambda s: None, ["--resume", "--seed", "4"], "(seed 3 there, 4 here)"),
         (lambda s: s["radars"][0].update(revisit_s=0.2), ["--resume"], "the scenario differs"),
-        (lambda s: None, ["--resume", "--chunk-size", "1"], "chunk size 1000 there, 1 here"),
+        (lambda s: None, ["--resume", "--chunk-size", "1"], "chunk size 2 there, 1 here"),
         (lambda s: None, [], "manifest.json: holds a campaign already; allowed: --resume"),
         (lambda s: None, ["--workers", "0"], "--workers: 0 is not allowed; allowed: --workers"),
         (lambda s: None, ["--chunk-size", "0"], "--chunk-size: 0 is not allowed"),
@@ -318,3 +319,36 @@ def test_a_campaign_folder_is_resumed_in_place_with_the_same_scenario(campaign_f
     assert "0 replications run" in result.output and "2 finished before" in result.output
     assert (out / "replications.parquet").read_bytes() == merged
     assert os.path.getsize(out / "scenario.yaml") > 0
+
+
+def test_chunks_are_balanced_over_the_workers_and_a_resume_keeps_its_own(tmp_path):
+    """Where neither the scenario nor the command names a chunk size, a campaign gives each
+    worker a chunk (min(1000, ceil(reps / workers))), so that two workers both work on a few
+    hundred replications; every draw is keyed by replication, so the rows are those of one
+    chunk (to rounding). A resume keeps the first run's chunks whatever its workers."""
+    assert engine.balanced_chunk_size(300, 2) == 150
+    assert engine.balanced_chunk_size(8_000, 2) == 1_000
+    assert engine.balanced_chunk_size(1, 4) == 1
+    assert "chunk_size" not in SCENARIO.get("run", {})
+    scenario = _write(tmp_path, SCENARIO)
+    runner = CliRunner()
+    rows = {}
+    for name, args in (("balanced", ["--workers", "2"]), ("one", ["--chunk-size", "4"])):
+        result = runner.invoke(
+            app, ["run", str(scenario), "--out", str(tmp_path / name), "--reps", "4", *args]
+        )
+        assert result.exit_code == 0, result.output
+        rows[name] = pq.read_table(tmp_path / name / "replications.parquet").to_pydict()
+    manifest = tmp_path / "balanced" / "manifest.json"
+    assert json.loads(manifest.read_text())["chunk_size"] == 2
+    for key, column in rows["balanced"].items():
+        a, b = np.asarray(column), np.asarray(rows["one"][key])
+        if a.dtype.kind == "f":
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9, err_msg=key)
+        else:
+            assert list(a) == list(b), key
+    again = runner.invoke(app, ["run", str(scenario), "--out", str(tmp_path / "balanced"),
+                                "--reps", "6", "--resume", "--workers", "1"])  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert "4 finished before" in again.output
+    assert json.loads(manifest.read_text())["chunk_size"] == 2

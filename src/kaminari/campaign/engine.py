@@ -42,7 +42,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -69,8 +69,10 @@ __all__ = [
     "CampaignResult",
     "CampaignSpec",
     "available_cpus",
+    "balanced_chunk_size",
     "chunk_path",
     "chunk_result",
+    "chunk_size_for",
     "folder_lock",
     "run_campaign",
     "scenario_sha256",
@@ -82,6 +84,10 @@ TRUTH_FILE = "truth.parquet"
 MANIFEST = "manifest.json"
 LOCK = ".lock"
 FORMAT = "kaminari-campaign/3"
+DEFAULT_CHUNK_SIZE = 1000
+"""Replications per chunk where neither the command nor the scenario names a size (each chunk
+costs about half a second beyond its replications, so larger is faster; the scenario's
+``run.chunk_size`` has the same default)."""
 START_METHOD = "spawn"
 """Local workers start fresh interpreters: safe in a parent that runs threads (rich, Dask), and
 no slower than 'fork' once numba's cache is warm (the example, 2,000 replications on 2 workers:
@@ -117,7 +123,8 @@ class Backend:
 @dataclass(frozen=True)
 class CampaignSpec:
     """One campaign: ``reps`` replications of ``chain`` from ``seed``, in chunks of
-    ``chunk_size``, with tracks written for the first ``track_reps`` replications.
+    ``chunk_size`` (None: ``run_campaign`` chooses, ``balanced_chunk_size``), with tracks
+    written for the first ``track_reps`` replications.
     ``scenario_yaml`` is the scenario as run (``dump_scenario``): recorded, and hashed;
     ``attachments``: (file name, text) of the files it names (a space layer's TLE file),
     recorded beside it and hashed with it (``Scenario.as_stored``)."""
@@ -125,26 +132,33 @@ class CampaignSpec:
     chain: KillChain
     reps: int
     seed: int
-    chunk_size: int
+    chunk_size: int | None
     track_reps: int
     scenario_yaml: str
     attachments: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for name, low in (("reps", 1), ("seed", 0), ("chunk_size", 1), ("track_reps", 0)):
-            if getattr(self, name) < low:
+            if getattr(self, name) is not None and getattr(self, name) < low:
                 raise ValueError(f"CampaignSpec.{name}: {getattr(self, name)}; allowed: >= {low}")
 
     @property
+    def chunk(self) -> int:
+        """The chunk size, once chosen."""
+        if self.chunk_size is None:
+            raise ValueError("CampaignSpec.chunk_size is not chosen yet (run_campaign does)")
+        return self.chunk_size
+
+    @property
     def n_chunks(self) -> int:
-        return -(-self.reps // self.chunk_size)
+        return -(-self.reps // self.chunk)
 
     def chunk_reps(self, chunk: int) -> range:
         """The replication numbers of ``chunk``."""
         if not 0 <= chunk < self.n_chunks:
             raise ValueError(f"chunk {chunk}; allowed: 0 to {self.n_chunks - 1}")
-        start = chunk * self.chunk_size
-        return range(start, min(start + self.chunk_size, self.reps))
+        start = chunk * self.chunk
+        return range(start, min(start + self.chunk, self.reps))
 
 
 @dataclass(frozen=True)
@@ -161,6 +175,28 @@ class CampaignResult:
     reps: int
     reps_run: int
     seconds: float
+    chunk_size: int = DEFAULT_CHUNK_SIZE
+
+
+def balanced_chunk_size(reps: int, workers: int) -> int:
+    """The chunk size of a campaign that names none: ``DEFAULT_CHUNK_SIZE``, made smaller where
+    the replications would not give each of ``workers`` a chunk (ceil(reps / workers)). Every
+    draw is keyed by replication, so the chunking changes no result (to rounding)."""
+    return max(1, min(DEFAULT_CHUNK_SIZE, -(-reps // max(workers, 1))))
+
+
+def chunk_size_for(reps: int, out: Path, backend: Backend, resume: bool) -> int:
+    """The chunk size of a campaign of ``reps`` that names none, into ``out``: a resumed
+    campaign's own; else the balanced one for the backend's workers (``balanced_chunk_size``;
+    a remote Dask scheduler's are unknown here: the default)."""
+    if resume:
+        try:
+            return int(read_json(out / MANIFEST)["chunk_size"])
+        except (OSError, ValueError, TypeError, KeyError):
+            pass  # no readable manifest: a fresh campaign (a garbled one is refused later)
+    if backend.kind == "dask" and backend.address not in (None, "local"):
+        return DEFAULT_CHUNK_SIZE
+    return balanced_chunk_size(reps, backend.workers or available_cpus())
 
 
 def available_cpus() -> int:
@@ -228,6 +264,8 @@ def run_campaign(
     t0 = time.perf_counter()
     out = Path(out)
     with folder_lock(out):
+        if spec.chunk_size is None:
+            spec = replace(spec, chunk_size=chunk_size_for(spec.reps, out, backend, resume))
         return _run_locked(spec, out, backend, resume, progress, inputs, t0)
 
 
@@ -272,8 +310,9 @@ def _run_locked(
     for table, path in merged.items():
         merge_tables((chunk_path(out, i, table) for i in range(spec.n_chunks)), path)
     return CampaignResult(
-        **merged, reps=spec.reps, reps_run=spec.reps - reps_before, seconds=time.perf_counter() - t0
-    )
+        **merged, reps=spec.reps, reps_run=spec.reps - reps_before,
+        seconds=time.perf_counter() - t0, chunk_size=spec.chunk,
+    )  # fmt: skip
 
 
 # --- the folder lock -----------------------------------------------------------------------
@@ -392,7 +431,7 @@ def _finished_before(spec: CampaignSpec, out: Path, resume: bool) -> set[int]:
         i
         for i in old_finished
         if 0 <= i < spec.n_chunks
-        and len(spec.chunk_reps(i)) == min(spec.chunk_size, old_reps - i * spec.chunk_size)
+        and len(spec.chunk_reps(i)) == min(spec.chunk, old_reps - i * spec.chunk)
         and all(chunk_path(out, i, t).is_file() for t in TABLES)
     }
 

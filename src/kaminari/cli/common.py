@@ -23,9 +23,11 @@ from kaminari.errors import UserInputError
 if TYPE_CHECKING:
     from kaminari.campaign.engine import Backend, CampaignResult
     from kaminari.scenario import Scenario
+    from kaminari.scenario.run import RunConfig
 
 __all__ = [
     "bad_input_exits_2",
+    "given_chunk_size",
     "killed_by_threat",
     "paired",
     "require",
@@ -65,6 +67,12 @@ def writable_folder(out: Path) -> None:
         ) from None
 
 
+def given_chunk_size(run: RunConfig) -> int | None:
+    """A scenario ``run`` block's chunk size where the file or an option names one, else None
+    (the engine then balances the chunks over the workers, ``balanced_chunk_size``)."""
+    return run.chunk_size if "chunk_size" in run.model_fields_set else None
+
+
 def run_scenario_campaign(
     scenario: Scenario,
     folder: Path,
@@ -83,7 +91,7 @@ def run_scenario_campaign(
         chain=scenario.kill_chain(),
         reps=scenario.run.reps,
         seed=scenario.run.seed,
-        chunk_size=scenario.run.chunk_size,
+        chunk_size=given_chunk_size(scenario.run),
         track_reps=scenario.run.tracks_reps,
         scenario_yaml=dump_scenario(stored),
         attachments=attachments,

@@ -30,6 +30,7 @@ from rich.table import Table
 
 from kaminari.cli.common import (
     bad_input_exits_2,
+    given_chunk_size,
     killed_by_threat,
     paired,
     require,
@@ -50,16 +51,16 @@ def _as_run(
     loaded: Scenario,
     reps: int | None,
     seed: int | None,
-    chunk_size: int | None,
+    chunk_size: int,
     first: Scenario,
 ) -> Scenario:
     """``loaded`` with the run settings both campaigns share: the options where given, else
-    the first scenario's."""
+    the first scenario's; ``chunk_size`` as chosen for both."""
     run = loaded.run.model_copy(
         update={
             "reps": first.run.reps if reps is None else reps,
             "seed": first.run.seed if seed is None else seed,
-            "chunk_size": first.run.chunk_size if chunk_size is None else chunk_size,
+            "chunk_size": chunk_size,
         }
     )
     return loaded.model_copy(update={"run": run})
@@ -136,7 +137,11 @@ def compare(
     seed: Annotated[int | None, typer.Option(help="Random seed [A's run.seed].")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [one per CPU].")] = None,
     chunk_size: Annotated[
-        int | None, typer.Option(help="Replications per chunk [A's run.chunk_size].")
+        int | None,
+        typer.Option(
+            help="Replications per chunk [A's run.chunk_size where it names one, else "
+            "min(1000, reps / workers)]."
+        ),
     ] = None,
 ) -> None:
     """Run two scenarios on the same seed and replications and compare their Pk replication by
@@ -150,9 +155,14 @@ def compare(
         for option, value, low in given:
             if value is not None:
                 require(value >= low, "compare", option, value, f"{option} >= {low}")
+        from kaminari.campaign.engine import available_cpus, balanced_chunk_size
+
+        chunk = chunk_size or given_chunk_size(loaded_a.run) or balanced_chunk_size(
+            loaded_a.run.reps if reps is None else reps, workers or available_cpus()
+        )
         as_run = {
-            "a": _as_run(loaded_a, reps, seed, chunk_size, loaded_a),
-            "b": _as_run(loaded_b, reps, seed, chunk_size, loaded_a),
+            "a": _as_run(loaded_a, reps, seed, chunk, loaded_a),
+            "b": _as_run(loaded_b, reps, seed, chunk, loaded_a),
         }
         as_run["a"].require_kill_chain(str(a))
         as_run["b"].require_kill_chain(str(b))

@@ -38,7 +38,12 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from kaminari.cli.common import bad_input_exits_2, require, writable_folder
+from kaminari.cli.common import (
+    bad_input_exits_2,
+    given_chunk_size,
+    require,
+    writable_folder,
+)
 from kaminari.errors import UserInputError
 from kaminari.report.summary import dive_targets, wilson_interval
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
@@ -84,7 +89,11 @@ def footprint(
         int | None, typer.Option(help="Worker processes on this machine [one per CPU].")
     ] = None,
     chunk_size: Annotated[
-        int | None, typer.Option(help="Replications per chunk [scenario run.chunk_size].")
+        int | None,
+        typer.Option(
+            help="Replications per chunk [scenario run.chunk_size where it names one, else "
+            "min(1000, reps / workers)]."
+        ),
     ] = None,
     resume: Annotated[
         bool,
@@ -115,7 +124,7 @@ def footprint(
                 "reps": per_point * n_axis * n_axis,
                 "seed": loaded.run.seed if seed is None else seed,
                 "tracks_reps": 0,
-                "chunk_size": loaded.run.chunk_size if chunk_size is None else chunk_size,
+                **({} if chunk_size is None else {"chunk_size": chunk_size}),
             }
         )
         require(run_cfg.seed >= 0, cmd, "--seed", run_cfg.seed, "--seed >= 0")
@@ -168,7 +177,7 @@ def footprint(
         chain=chain,
         reps=run_cfg.reps,
         seed=run_cfg.seed,
-        chunk_size=run_cfg.chunk_size,
+        chunk_size=given_chunk_size(run_cfg),  # None: the engine balances them over the workers
         track_reps=0,
         scenario_yaml=dump_scenario(stored),
         attachments=(*attachments, (GRID_FILE, grid_text)),

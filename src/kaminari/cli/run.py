@@ -18,7 +18,7 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.table import Table
 from rich.text import Text
 
-from kaminari.cli.common import bad_input_exits_2, require, writable_folder
+from kaminari.cli.common import bad_input_exits_2, given_chunk_size, require, writable_folder
 from kaminari.errors import UserInputError
 from kaminari.report.summary import (
     COLUMNS,
@@ -186,7 +186,11 @@ def run(
         ),
     ] = None,
     chunk_size: Annotated[
-        int | None, typer.Option(help="Replications per chunk [scenario run.chunk_size].")
+        int | None,
+        typer.Option(
+            help="Replications per chunk [scenario run.chunk_size where it names one, else "
+            "min(1000, reps / workers)]."
+        ),
     ] = None,
     resume: Annotated[
         bool,
@@ -206,7 +210,7 @@ def run(
                 "reps": loaded.run.reps if reps is None else reps,
                 "seed": loaded.run.seed if seed is None else seed,
                 "tracks_reps": loaded.run.tracks_reps if track_reps is None else track_reps,
-                "chunk_size": loaded.run.chunk_size if chunk_size is None else chunk_size,
+                **({} if chunk_size is None else {"chunk_size": chunk_size}),
             }
         )
         require(
@@ -241,22 +245,30 @@ def run(
         writable_folder(out)
     as_run = loaded.model_copy(update={"run": run_cfg})
 
-    from kaminari.campaign.engine import Backend, CampaignSpec, run_campaign  # input is good
+    from kaminari.campaign.engine import (  # input is good
+        Backend,
+        CampaignSpec,
+        chunk_size_for,
+        run_campaign,
+    )
     from kaminari.campaign.run import prepare
     from kaminari.campaign.store import read_table
 
+    backend = Backend("local", workers) if dask is None else Backend("dask", workers, dask)
+    chunk = given_chunk_size(run_cfg) or chunk_size_for(run_cfg.reps, out, backend, resume)
+    run_cfg = run_cfg.model_copy(update={"chunk_size": chunk})
+    as_run = as_run.model_copy(update={"run": run_cfg})
     chain = as_run.kill_chain(predictor)
     stored, attachments = as_run.as_stored()
     spec = CampaignSpec(
         chain=chain,
         reps=run_cfg.reps,
         seed=run_cfg.seed,
-        chunk_size=run_cfg.chunk_size,
+        chunk_size=chunk,
         track_reps=run_cfg.tracks_reps,
         scenario_yaml=dump_scenario(stored),  # the engine records it as out/scenario.yaml
         attachments=attachments,  # and the files it names beside it
     )
-    backend = Backend("local", workers) if dask is None else Backend("dask", workers, dask)
     inputs = prepare(chain)
     console = Console()
     columns = (

@@ -37,6 +37,7 @@ from kaminari.campaign.sweep import (
 )
 from kaminari.cli.common import (
     bad_input_exits_2,
+    given_chunk_size,
     killed_by_threat,
     paired,
     require,
@@ -100,7 +101,7 @@ def _record(scenario: Path, grid: SweepGrid, scenarios: Sequence[Scenario]) -> d
         "scenario": str(scenario),
         "reps": _uniform([s.run.reps for s in scenarios]),
         "seed": _uniform([s.run.seed for s in scenarios]),
-        "chunk_size": _uniform([s.run.chunk_size for s in scenarios]),
+        "chunk_size": _uniform([given_chunk_size(s.run) or "balanced" for s in scenarios]),
         **grid.to_data(),
     }
 
@@ -188,7 +189,7 @@ def _complete(folder: Path, scenario: Scenario) -> bool:
         manifest = read_json(folder / MANIFEST)
         stamp = (folder / MANIFEST).stat().st_mtime_ns
         merged = all((folder / name).stat().st_mtime_ns >= stamp for name in RESULT_FILES)
-        n_chunks = -(-run.reps // run.chunk_size)
+        n_chunks = -(-run.reps // int(manifest["chunk_size"]))
         finished = sorted(manifest["finished"]) == list(range(n_chunks))
         return merged and finished and manifest["reps"] == run.reps
     except (OSError, ValueError, TypeError, KeyError):
@@ -542,7 +543,8 @@ def sweep(
     chunk_size: Annotated[
         int | None,
         typer.Option(
-            help="Replications per chunk, each seeded on its own (default: run.chunk_size)."
+            help="Replications per chunk (default: run.chunk_size where the scenario names it, "
+            "else balanced over the workers)."
         ),
     ] = None,
     resume: Annotated[

@@ -24,7 +24,9 @@ class RunConfig(_Model):
         1000,
         ge=1,
         description="replications per chunk: the unit of work, of storage and of resume; "
-        "each chunk costs about half a second beyond its replications, so larger is faster",
+        "each chunk costs about half a second beyond its replications, so larger is faster; "
+        "where the file names none, a campaign balances its chunks over the workers "
+        "(min(1000, reps / workers)); results do not depend on it",
     )
 
     @model_validator(mode="after")

@@ -322,12 +322,15 @@ def test_a_campaign_folder_is_resumed_in_place_with_the_same_scenario(campaign_f
 
 
 def test_chunks_are_balanced_over_the_workers_and_a_resume_keeps_its_own(tmp_path):
-    """Where neither the scenario nor the command names a chunk size, a campaign gives each
-    worker a chunk (min(1000, ceil(reps / workers))), so that two workers both work on a few
-    hundred replications; every draw is keyed by replication, so the rows are those of one
-    chunk (to rounding). A resume keeps the first run's chunks whatever its workers."""
+    """Where neither the scenario nor the command names a chunk size, a campaign splits its
+    replications into equal chunks of at most 1,000, as many as a multiple of the workers, so
+    that two workers both work to the end; every draw is keyed by replication, so the rows are
+    those of one chunk (to rounding). A resume keeps the first run's chunks whatever its
+    workers."""
     assert engine.balanced_chunk_size(300, 2) == 150
+    assert engine.balanced_chunk_size(2_700, 2) == 675
     assert engine.balanced_chunk_size(8_000, 2) == 1_000
+    assert engine.balanced_chunk_size(8_001, 2) == 801  # 10 chunks
     assert engine.balanced_chunk_size(1, 4) == 1
     assert "chunk_size" not in SCENARIO.get("run", {})
     scenario = _write(tmp_path, SCENARIO)

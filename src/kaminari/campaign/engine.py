@@ -28,6 +28,7 @@ crash leaves no stale lock (at most the file, which the next campaign takes over
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
@@ -179,10 +180,15 @@ class CampaignResult:
 
 
 def balanced_chunk_size(reps: int, workers: int) -> int:
-    """The chunk size of a campaign that names none: ``DEFAULT_CHUNK_SIZE``, made smaller where
-    the replications would not give each of ``workers`` a chunk (ceil(reps / workers)). Every
-    draw is keyed by replication, so the chunking changes no result (to rounding)."""
-    return max(1, min(DEFAULT_CHUNK_SIZE, -(-reps // max(workers, 1))))
+    """The chunk size of a campaign that names none: as near ``DEFAULT_CHUNK_SIZE`` as keeps
+    every one of ``workers`` busy to the end: the fewest chunks of at most the default that
+    is a multiple of the workers, in equal shares (2,700 replications on 2 workers: 4 chunks
+    of 675, not 1,000, 1,000 and 700; 300: 2 of 150). Every draw is keyed by replication, so
+    the chunking changes no result (to rounding)."""
+    workers = max(workers, 1)
+    n_chunks = -(-reps // DEFAULT_CHUNK_SIZE)
+    n_chunks = max(workers, -(-n_chunks // workers) * workers)
+    return max(1, -(-reps // n_chunks))
 
 
 def chunk_size_for(reps: int, out: Path, backend: Backend, resume: bool) -> int:
@@ -459,43 +465,76 @@ def _running(
         if workers == 1:
             yield ((i, chunk_result(spec, inputs, i)) for i in todo)
             return
-        # Each worker loads the spec and the inputs once, at start, from a file: handed through
-        # the spawn pipe instead (2 MB for the example), they would hang the parent for good
-        # if a worker died at start-up (a script without the __main__ guard), since Python
+        # Each worker loads the spec and the inputs once per campaign, from a file: handed
+        # through the spawn pipe instead (2 MB for the example), they would hang the parent for
+        # good if a worker died at start-up (a script without the __main__ guard), since Python
         # (3.11) holds the pipe's read end open while it writes; a small payload lets the pool
-        # report the worker's death instead.
+        # report the worker's death instead. The pool outlives the campaign (``_pool``): the
+        # points of a sweep, the two sides of a comparison, reuse its started workers.
         with tempfile.TemporaryDirectory(prefix="kaminari-") as folder:
             shipped = Path(folder) / "campaign.pickle"
             shipped.write_bytes(pickle.dumps((spec, inputs), protocol=pickle.HIGHEST_PROTOCOL))
-            pool = ProcessPoolExecutor(
-                workers,
-                mp_context=multiprocessing.get_context(START_METHOD),
-                initializer=_start_worker,
-                initargs=(str(shipped),),
-            )
+            pool = _pool(workers)
+            finished = False
             try:
-                yield _on_pool(pool, todo)
+                yield _on_pool(pool, todo, str(shipped))
+                finished = True
             finally:
-                pool.shutdown(cancel_futures=True)
+                if not finished:  # an error or Ctrl-C: no chunk of it runs on
+                    _close_pool(workers)
 
 
-_WORKER: tuple[CampaignSpec, CampaignInputs] | None = None
+_POOLS: dict[int, ProcessPoolExecutor] = {}
+"""Started worker pools of this process, by size, kept for the next campaign (a worker's
+start-up, importing the numerics and loading numba's caches, costs seconds)."""
 
 
-def _start_worker(shipped: str) -> None:
-    global _WORKER
+def _pool(workers: int) -> ProcessPoolExecutor:
+    pool = _POOLS.get(workers)
+    if pool is None:
+        pool = ProcessPoolExecutor(
+            workers,
+            mp_context=multiprocessing.get_context(START_METHOD),
+            initializer=_start_worker,
+        )
+        if not _POOLS:
+            atexit.register(_close_pools)
+        _POOLS[workers] = pool
+    return pool
+
+
+def _close_pool(workers: int) -> None:
+    pool = _POOLS.pop(workers, None)
+    if pool is not None:
+        pool.shutdown(cancel_futures=True)
+
+
+def _close_pools() -> None:
+    for workers in list(_POOLS):
+        _close_pool(workers)
+
+
+_WORKER: tuple[str, CampaignSpec, CampaignInputs] | None = None
+
+
+def _start_worker() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    with open(shipped, "rb") as f:
-        _WORKER = pickle.load(f)
 
 
-def _chunk_in_worker(chunk: int) -> ChainResult:
-    assert _WORKER is not None, "the pool initializer did not run"
-    return chunk_result(*_WORKER, chunk)
+def _chunk_in_worker(shipped: str, chunk: int) -> ChainResult:
+    """Chunk ``chunk`` of the campaign shipped in the file ``shipped`` (loaded once a
+    campaign, in each worker)."""
+    global _WORKER
+    if _WORKER is None or _WORKER[0] != shipped:
+        with open(shipped, "rb") as f:
+            _WORKER = (shipped, *pickle.load(f))
+    return chunk_result(_WORKER[1], _WORKER[2], chunk)
 
 
-def _on_pool(pool: ProcessPoolExecutor, todo: list[int]) -> Iterator[tuple[int, ChainResult]]:
-    futures = {pool.submit(_chunk_in_worker, i): i for i in todo}
+def _on_pool(
+    pool: ProcessPoolExecutor, todo: list[int], shipped: str
+) -> Iterator[tuple[int, ChainResult]]:
+    futures = {pool.submit(_chunk_in_worker, shipped, i): i for i in todo}
     for future in as_completed(futures):
         yield futures.pop(future), future.result()
 

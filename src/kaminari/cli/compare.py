@@ -140,7 +140,7 @@ def compare(
         int | None,
         typer.Option(
             help="Replications per chunk [A's run.chunk_size where it names one, else "
-            "min(1000, reps / workers)]."
+            "equal chunks of at most 1000 that keep every worker busy]."
         ),
     ] = None,
 ) -> None:

@@ -189,7 +189,7 @@ def run(
         int | None,
         typer.Option(
             help="Replications per chunk [scenario run.chunk_size where it names one, else "
-            "min(1000, reps / workers)]."
+            "equal chunks of at most 1000 that keep every worker busy]."
         ),
     ] = None,
     resume: Annotated[

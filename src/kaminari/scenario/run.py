@@ -26,7 +26,8 @@ class RunConfig(_Model):
         description="replications per chunk: the unit of work, of storage and of resume; "
         "each chunk costs about half a second beyond its replications, so larger is faster; "
         "where the file names none, a campaign balances its chunks over the workers "
-        "(min(1000, reps / workers)); results do not depend on it",
+        "(equal chunks of at most 1000, as many as a multiple of the workers); results do not "
+        "depend on it",
     )
 
     @model_validator(mode="after")

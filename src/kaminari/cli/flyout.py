@@ -275,24 +275,35 @@ MAX_POINTS_PER_PATH = 600
 
 
 def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> None:
+    from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
     fig = Figure(figsize=(13, 5.5), layout="constrained")
     profile, track = fig.subplots(1, 2)
     flown_km = ground_flown_m(traj) / 1e3
     many = len(traj.names) > MAX_NAMED_PATHS
+    valid = traj.valid
+    lines: dict[str, list[NDArray[np.float64]]] = {"profile": [], "track": []}
     for i, name in enumerate(traj.names):
-        ok = np.flatnonzero(traj.valid[i])
+        ok = np.flatnonzero(valid[i])
         ok = ok[:: max(1, ok.size // MAX_POINTS_PER_PATH)]  # a figure needs no more
-        colour = f"C{i % 10}"
-        label = None if many else name
-        profile.plot(flown_km[i, ok], traj.alt_m[i, ok] / 1e3, color=colour, label=label,
-                     linewidth=0.8 if many else 1.5)
         lon_deg = np.degrees(np.unwrap(traj.lon_rad[i, ok]))  # no jump at the antimeridian
         lat_deg = np.degrees(traj.lat_rad[i, ok])
-        track.plot(lon_deg, lat_deg, color=colour, label=label, linewidth=0.8 if many else 1.5)
-        track.plot(lon_deg[0], lat_deg[0], "o", color=colour, markersize=3 if many else 6)
+        if many:  # one collection per panel below: drawing 200 lines one by one is slow
+            lines["profile"].append(np.column_stack([flown_km[i, ok], traj.alt_m[i, ok] / 1e3]))
+            lines["track"].append(np.column_stack([lon_deg, lat_deg]))
+            continue
+        colour = f"C{i % 10}"
+        profile.plot(flown_km[i, ok], traj.alt_m[i, ok] / 1e3, color=colour, label=name)
+        track.plot(lon_deg, lat_deg, color=colour, label=name)
+        track.plot(lon_deg[0], lat_deg[0], "o", color=colour, markersize=6)
     if many:
+        colours = [f"C{i % 10}" for i in range(len(traj.names))]
+        for axes, key in ((profile, "profile"), (track, "track")):
+            axes.add_collection(LineCollection(lines[key], colors=colours, linewidths=0.8))
+            axes.autoscale_view()
+        first = np.array([line[0] for line in lines["track"] if len(line)]).reshape(-1, 2)
+        track.scatter(first[:, 0], first[:, 1], s=9, c=colours[: len(first)], zorder=2)
         profile.plot([], [], color="C0", label=f"{len(traj.names)} threats (not named)")
     profile.set(
         xlabel="ground distance flown (km)", ylabel="altitude (km)", title="Altitude profile"
@@ -319,7 +330,7 @@ def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> No
             track.annotate(
                 text, (x, y), textcoords="offset points", xytext=(6, 4 - 10 * k), fontsize=8
             )
-    mid_lat = float(np.nanmean(traj.lat_rad[traj.valid]))
+    mid_lat = float(np.nanmean(traj.lat_rad[valid]))
     # a degree of longitude is cos(lat) as long as a degree of latitude
     track.set_aspect(1.0 / max(math.cos(mid_lat), 0.1), adjustable="datalim")
     track.set(xlabel="longitude (deg)", ylabel="latitude (deg)", title="Ground track")

@@ -171,14 +171,17 @@ def expected_pk(
         unbiased = -np.expm1(-0.5 * x)
         from scipy.stats import ncx2, norm  # here: scipy.stats costs a second to import
 
-        biased = ncx2.cdf(x, 2.0, np.where(b == 0.0, 1.0, nc))
         # scipy's ncx2 fails for large arguments (NaN from b/s ~ 1e5-1e6 near the edge, a wrong
-        # 1.0 beyond ~1e9); for b/s > 1e4 the Rice distribution of the miss is normal, mean
-        # sqrt(b^2 + s^2), sigma s (agrees with quadrature of the Rice density to 3e-10 at
-        # b/s = 1e3, the error falling as b/s grows; ncx2 agrees to 2e-13 at 1e4).
+        # 1.0 beyond ~1e9, and 25 s a value near 1e9); for b/s > 1e4 the Rice distribution of
+        # the miss is normal, mean sqrt(b^2 + s^2), sigma s (agrees with quadrature of the Rice
+        # density to 3e-10 at b/s = 1e3, the error falling as b/s grows; ncx2 agrees to 2e-13
+        # at 1e4), so ncx2 is asked only below that.
+        near = b <= 1e4 * s_safe
+        biased = np.full(b.shape, np.nan)
+        biased[near] = ncx2.cdf(x[near], 2.0, np.where(b == 0.0, 1.0, nc)[near])
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             approx = norm.cdf((big_r - np.hypot(b, s_safe)) / s_safe)
-        biased = np.where((b > 1e4 * s_safe) | ~np.isfinite(biased), approx, biased)
+        biased = np.where(~near | ~np.isfinite(biased), approx, biased)
         pk = np.where(b == 0.0, unbiased, biased)
         pk = np.where(at_zero, np.where(b <= big_r, 1.0, 0.0), pk)
     else:

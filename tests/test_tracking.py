@@ -711,8 +711,11 @@ def test_glide_nees_is_consistent_on_average_over_the_phugoid(tracked):
     "6-state NEES 19-22 %); the filter itself passes this test on a truth that follows its "
     "own model (test_filter_is_consistent_when_the_truth_follows_its_own_model). The aero "
     "motion (aerodynamic coefficients held) follows the glide 50 times closer but is "
-    "conservative at the default jerk PSD (NEES about 5) and in the band on at most 29 % of "
-    "the scans at any PSD tried (1e-6 to 0.045): an IMM over both models is still to come",
+    "conservative at the default jerk PSD (NEES about 5) and in the band on at most 36 % of "
+    "the scans at any noise tried (a jerk PSD of 1e-6 to 0.045, or a relative coefficient "
+    "noise with its own held-phase PSD); even on a noise-free truth drawn from its own model "
+    "its 9-state NEES climbs to 14-20, the linearisation losing the coefficients' tie to "
+    "altitude: issue 11's filter in the coefficients' coordinates is still to come",
 )
 def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(tracked):
     """Issue acceptance (b) as written: the 9-state NEES averaged over 100 replications in

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import numpy as np
 import typer
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from kaminari.scenario.run import RunConfig
 
 __all__ = [
+    "ChunkSizeOption",
     "bad_input_exits_2",
     "given_chunk_size",
     "killed_by_threat",
@@ -65,6 +66,16 @@ def writable_folder(out: Path) -> None:
         raise UserInputError(
             str(out), None, "--out", message, "a folder that can be written"
         ) from None
+
+
+ChunkSizeOption = Annotated[
+    int | None,
+    typer.Option(
+        help="Replications per chunk [run.chunk_size where the scenario (A, for compare) names "
+        "one, else equal chunks of at most 1000 that keep every worker busy]."
+    ),
+]
+"""The ``--chunk-size`` option of every command that runs campaigns (``given_chunk_size``)."""
 
 
 def given_chunk_size(run: RunConfig) -> int | None:

@@ -29,6 +29,7 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from kaminari.cli.common import (
+    ChunkSizeOption,
     bad_input_exits_2,
     given_chunk_size,
     killed_by_threat,
@@ -136,13 +137,7 @@ def compare(
     reps: Annotated[int | None, typer.Option(help="Replications [A's run.reps].")] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed [A's run.seed].")] = None,
     workers: Annotated[int | None, typer.Option(help="Worker processes [one per CPU].")] = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(
-            help="Replications per chunk [A's run.chunk_size where it names one, else "
-            "equal chunks of at most 1000 that keep every worker busy]."
-        ),
-    ] = None,
+    chunk_size: ChunkSizeOption = None,
 ) -> None:
     """Run two scenarios on the same seed and replications and compare their Pk replication by
     replication: per threat and over the raid, the difference with its 95 % interval and

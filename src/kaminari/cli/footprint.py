@@ -39,6 +39,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kaminari.cli.common import (
+    ChunkSizeOption,
     bad_input_exits_2,
     given_chunk_size,
     require,
@@ -88,13 +89,7 @@ def footprint(
     workers: Annotated[
         int | None, typer.Option(help="Worker processes on this machine [one per CPU].")
     ] = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(
-            help="Replications per chunk [scenario run.chunk_size where it names one, else "
-            "equal chunks of at most 1000 that keep every worker busy]."
-        ),
-    ] = None,
+    chunk_size: ChunkSizeOption = None,
     resume: Annotated[
         bool,
         typer.Option("--resume", help="Go on with the footprint campaign in --out."),

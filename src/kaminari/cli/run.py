@@ -18,7 +18,13 @@ from rich.progress import BarColumn, Progress, ProgressColumn, Task, TextColumn,
 from rich.table import Table
 from rich.text import Text
 
-from kaminari.cli.common import bad_input_exits_2, given_chunk_size, require, writable_folder
+from kaminari.cli.common import (
+    ChunkSizeOption,
+    bad_input_exits_2,
+    given_chunk_size,
+    require,
+    writable_folder,
+)
 from kaminari.errors import UserInputError
 from kaminari.report.summary import (
     COLUMNS,
@@ -185,13 +191,7 @@ def run(
             "a Dask cluster started on this machine (local).",
         ),
     ] = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(
-            help="Replications per chunk [scenario run.chunk_size where it names one, else "
-            "equal chunks of at most 1000 that keep every worker busy]."
-        ),
-    ] = None,
+    chunk_size: ChunkSizeOption = None,
     resume: Annotated[
         bool,
         typer.Option(

@@ -36,6 +36,7 @@ from kaminari.campaign.sweep import (
     tied_with_best,
 )
 from kaminari.cli.common import (
+    ChunkSizeOption,
     bad_input_exits_2,
     given_chunk_size,
     killed_by_threat,
@@ -540,13 +541,7 @@ def sweep(
         str | None,
         typer.Option(help="Run on Dask: a scheduler address (tcp://host:8786), or local."),
     ] = None,
-    chunk_size: Annotated[
-        int | None,
-        typer.Option(
-            help="Replications per chunk (default: run.chunk_size where the scenario names it, "
-            "else balanced over the workers)."
-        ),
-    ] = None,
+    chunk_size: ChunkSizeOption = None,
     resume: Annotated[
         bool,
         typer.Option(

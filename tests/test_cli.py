@@ -321,6 +321,42 @@ def test_flyout_of_a_raid_flies_each_of_its_threats(
     assert np.all(summary.alt_min_m[2:] > 1e3)
 
 
+def test_flyout_csv_has_every_threat_when_the_terminal_shows_ten(
+    stand_in_numerics: None, tmp_path: Path
+) -> None:
+    """Above 20 threats the terminal tables show the first 10 and say how many more there are;
+    flyout.csv has every threat, its figures those of summarize_flyout."""
+    import csv
+
+    from kaminari.cli.flyout import SUMMARY_CSV_COLUMNS, summarize_flyout
+    from kaminari.scenario import load_scenario
+
+    raid = EXAMPLE.read_text().replace(
+        "      dive: {target: city, start_range_km: 300}\n",
+        "      dive: {target: city, start_range_km: 300}\n    count: 25\n    spacing_s: 2\n",
+    )
+    path = tmp_path / "raid.yaml"
+    path.write_text(raid)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        app, ["flyout", str(path), "--out", str(out), "--dt-s", "1", "--t-max-s", "400"]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout.count("... 17 more") == 2  # 27 threats, two tables
+    assert "hgv-dive-8" in result.stdout and "hgv-dive-9 " not in result.stdout
+    with open(out / "flyout.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert tuple(rows[0]) == SUMMARY_CSV_COLUMNS
+    s = load_scenario(path)
+    summary = summarize_flyout(_fake_fly_threats(s.threat_specs(), 1.0, 400.0), s)
+    assert [row[0] for row in rows[1:]] == list(summary.names)
+    column = {name: k for k, name in enumerate(SUMMARY_CSV_COLUMNS)}
+    for key, attr in (("flight_time_s", "flight_time_s"), ("ground_range_m", "ground_range_m"),
+                      ("glide_alt_min_m", "alt_min_m"), ("miss_m", "miss_m")):  # fmt: skip
+        got = np.array([float(row[column[key]] or "nan") for row in rows[1:]])
+        np.testing.assert_array_equal(got, getattr(summary, attr))
+
+
 def test_flyout_bad_option_is_one_line(tmp_path: Path) -> None:
     result = CliRunner().invoke(
         app, ["flyout", str(EXAMPLE), "--out", str(tmp_path), "--dt-s", "-1"]

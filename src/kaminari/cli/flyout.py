@@ -1,5 +1,5 @@
 """``kaminari flyout``: fly the threats of a scenario only; their trajectories, a summary
-table and a figure.
+table (``flyout.csv``, and on the terminal) and a figure.
 
     kaminari flyout SCENARIO --out DIR [--dt-s S] [--t-max-s S]
 
@@ -7,12 +7,14 @@ Each threat (each of a raid's) is flown from its own start; ``t_s`` counts from 
 table gives each threat's peak dynamic pressure, heat rate and aerodynamic load, its impact
 speed and angle, its miss of its dive target and whether the glide kept the threat's limits;
 a dive that never starts, or a flight that ends more than ``MISS_WARN_M`` from its aim point,
-is warned of on stderr (one line each).
+is warned of on stderr (one line each). Above ``MAX_TABLE_ROWS`` threats the terminal shows
+the first ``SHOWN_ROWS`` of them; ``flyout.csv`` has them all.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -24,10 +26,11 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
+from kaminari.campaign.store import write_table
 from kaminari.cli.common import bad_input_exits_2, require, writable_folder
 from kaminari.earth.frames import ecef2geodetic, geodetic_up
 from kaminari.earth.geodesy import ground_range_m
-from kaminari.results.schema import TRUTH, to_arrow
+from kaminari.results.schema import TRUTH
 from kaminari.scenario import Scenario, dump_scenario, load_scenario
 
 if TYPE_CHECKING:
@@ -194,9 +197,58 @@ def flyout_warnings(summary: FlyoutSummary) -> list[str]:
 
 
 def _write_trajectories(traj: ThreatTrajectories, path: Path) -> None:
-    import pyarrow.parquet as pq
+    write_table(traj.rows(), path, TRUTH)
 
-    pq.write_table(to_arrow(TRUTH, traj.rows()), path)
+
+MAX_TABLE_ROWS = 20
+"""Above this many threats the terminal's tables show the first ``SHOWN_ROWS`` only (two
+tables of 200 rows scroll away and took 0.2-0.5 s to lay out); ``flyout.csv`` has every row."""
+SHOWN_ROWS = 10
+
+
+def _shown(summary: FlyoutSummary) -> range:
+    n = len(summary.names)
+    return range(n if n <= MAX_TABLE_ROWS else SHOWN_ROWS)
+
+
+def _more_row(table: Table, summary: FlyoutSummary) -> None:
+    hidden = len(summary.names) - len(_shown(summary))
+    if hidden:
+        table.add_row(f"... {hidden} more", *[""] * (len(table.columns) - 1))
+        table.caption = f"{table.caption}; every threat: flyout.csv"
+
+
+SUMMARY_CSV_COLUMNS = (
+    "threat", "impacted", "flight_time_s", "ground_range_m", "ground_flown_m", "peak_mach",
+    "glide_alt_min_m", "glide_alt_max_m", "peak_load_factor_g", "peak_q_pa",
+    "peak_heat_rate_wpm2", "end_speed_mps", "end_angle_deg", "miss_m", "dive_started",
+    "limits",
+)  # fmt: skip
+"""``flyout.csv``'s columns: the terminal tables' figures, one row per threat, in SI (load in
+g, angles in degrees); empty where a figure does not apply (no glide sample, no dive)."""
+
+
+def write_summary_csv(summary: FlyoutSummary, path: Path) -> None:
+    """Every threat's summary figures as CSV (``SUMMARY_CSV_COLUMNS``)."""
+    import csv
+
+    def cell(value: float) -> str:
+        return repr(float(value)) if np.isfinite(value) else ""
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(SUMMARY_CSV_COLUMNS)
+        for i, name in enumerate(summary.names):
+            writer.writerow([
+                name, bool(summary.impacted[i]),
+                *(cell(getattr(summary, key)[i]) for key in (
+                    "flight_time_s", "ground_range_m", "ground_flown_m", "peak_mach",
+                    "alt_min_m", "alt_max_m", "peak_load_factor_g", "peak_q_pa",
+                    "peak_heat_rate_wpm2", "end_speed_mps", "end_angle_deg", "miss_m",
+                    "dive_started",
+                )),
+                summary.limits[i],
+            ])  # fmt: skip
 
 
 def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:
@@ -220,7 +272,8 @@ def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:
         "load\ng max",
     ):
         table.add_column(header, justify="right", no_wrap=True)
-    for i, name in enumerate(summary.names):
+    for i in _shown(summary):
+        name = summary.names[i]
         band = (
             f"{summary.alt_min_m[i] / 1e3:.1f}-{summary.alt_max_m[i] / 1e3:.1f}"
             if np.isfinite(summary.alt_min_m[i])
@@ -236,6 +289,7 @@ def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:
             band,
             f"{summary.peak_load_factor_g[i]:.2f}",
         )
+    _more_row(table, summary)
     return table
 
 
@@ -253,9 +307,9 @@ def _loads_table(summary: FlyoutSummary) -> Table:
     for header in ("q max\nkPa", "heat max\nMW/m2", "end\nm/s", "end\ndeg", "miss\nkm"):
         table.add_column(header, justify="right", no_wrap=True)
     table.add_column("glide limits")
-    for i, name in enumerate(summary.names):
+    for i in _shown(summary):
         table.add_row(
-            name,
+            summary.names[i],
             f"{summary.peak_q_pa[i] / 1e3:.0f}",
             f"{summary.peak_heat_rate_wpm2[i] / 1e6:.2f}",
             f"{summary.end_speed_mps[i]:.0f}",
@@ -263,6 +317,7 @@ def _loads_table(summary: FlyoutSummary) -> Table:
             f"{summary.miss_m[i] / 1e3:.3f}" if np.isfinite(summary.miss_m[i]) else "-",
             summary.limits[i],
         )
+    _more_row(table, summary)
     return table
 
 
@@ -272,6 +327,12 @@ and costs seconds to place)."""
 
 MAX_POINTS_PER_PATH = 600
 """Points drawn per path: far more than a 13-inch figure resolves."""
+
+
+def _import_figure_modules() -> None:
+    import matplotlib.backends.backend_agg  # noqa: F401
+    import matplotlib.collections  # noqa: F401
+    import matplotlib.figure  # noqa: F401
 
 
 def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> None:
@@ -348,7 +409,8 @@ def flyout(
         float | None, typer.Option(help="Longest flight, s [scenario run.t_max_s].")
     ] = None,
 ) -> None:
-    """Fly every threat of SCENARIO; write trajectories.parquet, scenario.yaml and flyout.png."""
+    """Fly every threat of SCENARIO; write trajectories.parquet, scenario.yaml, flyout.csv and
+    flyout.png."""
     with bad_input_exits_2():
         loaded = load_scenario(scenario)
         run = loaded.run.model_copy(
@@ -370,17 +432,23 @@ def flyout(
 
     from kaminari.threats.flyout import fly_threats  # the numerics only once the input is good
 
+    # the figure's imports (a third of a second) load while the compiled flight, which lets go
+    # of the interpreter, runs
+    figure_imports = threading.Thread(target=_import_figure_modules, daemon=True)
+    figure_imports.start()
     traj = fly_threats(as_run.threat_specs(), dt_s=run.dt_s, t_max_s=run.t_max_s)
     _write_trajectories(traj, out / "trajectories.parquet")  # first: keep what was computed
     (out / "scenario.yaml").write_text(dump_scenario(as_run), encoding="utf-8")
     console = Console()
     summary = summarize_flyout(traj, as_run)
+    write_summary_csv(summary, out / "flyout.csv")
     console.print(_flyout_table(summary, run.t_max_s))
     console.print(_loads_table(summary))
     for line in flyout_warnings(summary):
         typer.echo(line, err=True)
     _plot_flyout(traj, as_run, out / "flyout.png")
     console.print(
-        f"wrote {out / 'trajectories.parquet'}, {out / 'scenario.yaml'}, {out / 'flyout.png'}",
+        f"wrote {out / 'trajectories.parquet'}, {out / 'scenario.yaml'}, {out / 'flyout.csv'}, "
+        f"{out / 'flyout.png'}",
         soft_wrap=True,
     )

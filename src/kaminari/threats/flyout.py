@@ -448,7 +448,7 @@ def _fly_glide(  # type: ignore[no-untyped-def]
     )  # fmt: skip
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fly_glides(  # type: ignore[no-untyped-def]
     params, state, aux, y0, t0, dt, n_steps, record_every, stop_alt, rec, stop_t, stop_y, last
 ):

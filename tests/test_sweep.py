@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -268,6 +269,36 @@ def test_sweep_end_to_end_2_points_x_4_reps(tmp_path, engine_calls):
     _check_sweep_outputs(tmp_path / "out", result.output, reps=4)
     assert engine_calls == [("point-000", False), ("point-001", False)]
     assert "hgv: probability of kill per point" in result.output
+
+
+def test_points_side_by_side_on_two_workers_give_the_rows_of_one_worker(tmp_path, engine_calls):
+    """With 2 workers and no chunk size, the two points run at once, each as one chunk (its
+    share of the workers: one), through the shared pool; every row equals that of the points
+    run one after another on one worker in chunks of 2 (draws keyed by replication; floats to
+    rounding, batched algebra summing in another order)."""
+    one = tmp_path / "one"
+    one.mkdir()
+    assert CliRunner().invoke(app, _sweep(one)).exit_code == 0
+    two = tmp_path / "two"
+    two.mkdir()
+    args = _sweep(two)
+    args = args[: args.index("--workers")] + ["--workers", "2"]  # no --chunk-size: balanced
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    _check_sweep_outputs(two / "out", result.output, reps=4)
+    assert sorted(engine_calls) == [("point-000", False), ("point-000", False),
+                                    ("point-001", False), ("point-001", False)]  # fmt: skip
+    for k in range(2):
+        manifest = json.loads((two / "out" / f"point-00{k}" / "manifest.json").read_text())
+        assert manifest["chunk_size"] == 4  # one chunk: the point's share is one worker
+    a = pq.read_table(one / "out" / "sweep.parquet").to_pydict()
+    b = pq.read_table(two / "out" / "sweep.parquet").to_pydict()
+    assert a.keys() == b.keys()
+    for key in a:
+        if isinstance(a[key][0], float):
+            np.testing.assert_allclose(b[key], a[key], rtol=1e-9, equal_nan=True)
+        else:
+            assert b[key] == a[key]
 
 
 def test_resume_skips_complete_points_and_goes_on_with_the_others(tmp_path, engine_calls):

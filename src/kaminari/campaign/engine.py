@@ -39,6 +39,7 @@ import pickle
 import re
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -74,6 +75,7 @@ __all__ = [
     "chunk_path",
     "chunk_result",
     "chunk_size_for",
+    "close_pools",
     "folder_lock",
     "run_campaign",
     "scenario_sha256",
@@ -191,10 +193,13 @@ def balanced_chunk_size(reps: int, workers: int) -> int:
     return max(1, -(-reps // n_chunks))
 
 
-def chunk_size_for(reps: int, out: Path, backend: Backend, resume: bool) -> int:
+def chunk_size_for(
+    reps: int, out: Path, backend: Backend, resume: bool, alongside: int = 1
+) -> int:
     """The chunk size of a campaign of ``reps`` that names none, into ``out``: a resumed
-    campaign's own; else the balanced one for the backend's workers (``balanced_chunk_size``;
-    a remote Dask scheduler's are unknown here: the default)."""
+    campaign's own; else the balanced one for its share of the backend's workers, shared with
+    ``alongside - 1`` other campaigns running at the same time (``balanced_chunk_size``; a
+    remote Dask scheduler's are unknown here: the default)."""
     if resume:
         try:
             return int(read_json(out / MANIFEST)["chunk_size"])
@@ -202,7 +207,7 @@ def chunk_size_for(reps: int, out: Path, backend: Backend, resume: bool) -> int:
             pass  # no readable manifest: a fresh campaign (a garbled one is refused later)
     if backend.kind == "dask" and backend.address not in (None, "local"):
         return DEFAULT_CHUNK_SIZE
-    return balanced_chunk_size(reps, backend.workers or available_cpus())
+    return balanced_chunk_size(reps, (backend.workers or available_cpus()) // max(alongside, 1))
 
 
 def available_cpus() -> int:
@@ -256,6 +261,7 @@ def run_campaign(
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
     inputs: CampaignInputs | None = None,
+    alongside: int = 1,
 ) -> CampaignResult:
     """Run ``spec``'s chunks on ``backend`` into the store ``out`` and merge them.
 
@@ -263,6 +269,10 @@ def run_campaign(
     differ from the first run's: chunks of the same size are kept). ``progress(done, total)``
     (replications) is called once the backend is up, before the first chunk, then after each.
     ``inputs``: the prepared threats and tables, when the caller has them already.
+    ``alongside``: campaigns (this one included) that the caller runs at the same time, from
+    threads of its own, on the same local workers (the points of a sweep): each then takes
+    its share of them in chunks (``chunk_size_for``) and every chunk goes to the shared pool,
+    even a campaign's only one.
     Raises UserInputError (one line) for a folder where another campaign is running, for a
     store of another campaign, or one without ``resume``, and for a Dask scheduler that cannot
     be reached or has no workers.
@@ -271,8 +281,10 @@ def run_campaign(
     out = Path(out)
     with folder_lock(out):
         if spec.chunk_size is None:
-            spec = replace(spec, chunk_size=chunk_size_for(spec.reps, out, backend, resume))
-        return _run_locked(spec, out, backend, resume, progress, inputs, t0)
+            spec = replace(
+                spec, chunk_size=chunk_size_for(spec.reps, out, backend, resume, alongside)
+            )
+        return _run_locked(spec, out, backend, resume, progress, inputs, t0, alongside)
 
 
 def _run_locked(
@@ -283,6 +295,7 @@ def _run_locked(
     progress: Callable[[int, int], None] | None,
     inputs: CampaignInputs | None,
     t0: float,
+    alongside: int = 1,
 ) -> CampaignResult:
     """``run_campaign``, in a folder whose lock this process holds."""
     finished = _finished_before(spec, out, resume)
@@ -290,7 +303,7 @@ def _run_locked(
     done = spec.reps - sum(len(spec.chunk_reps(i)) for i in todo)
     reps_before = done
     shared = functools.cache(lambda: inputs or prepare(spec.chain))  # once, when first needed
-    with _running(spec, backend, todo, shared) as results:
+    with _running(spec, backend, todo, shared, alongside) as results:
         # nothing is written before the store and the backend are known to be good
         _clean_folder(out)
         write_text(spec.scenario_yaml, out / "scenario.yaml")
@@ -451,9 +464,11 @@ def _running(
     backend: Backend,
     todo: list[int],
     shared: Callable[[], CampaignInputs],
+    alongside: int = 1,
 ) -> Iterator[Iterable[tuple[int, ChainResult]]]:
     """Start ``backend``; give (chunk, rows) for each chunk of ``todo`` as it finishes.
-    ``shared()`` gives the inputs every chunk shares (flown threats, tables), made once."""
+    ``shared()`` gives the inputs every chunk shares (flown threats, tables), made once.
+    With other campaigns ``alongside``, the pool takes every chunk, even a lone one."""
     if not todo:
         yield ()
     elif backend.kind == "dask":
@@ -461,7 +476,9 @@ def _running(
             yield _on_dask(client, spec, shared(), todo)
     else:
         inputs = shared()
-        workers = min(backend.workers or available_cpus(), len(todo))
+        workers = backend.workers or available_cpus()
+        if alongside <= 1:
+            workers = min(workers, len(todo))
         if workers == 1:
             yield ((i, chunk_result(spec, inputs, i)) for i in todo)
             return
@@ -489,7 +506,16 @@ _POOLS: dict[int, ProcessPoolExecutor] = {}
 start-up, importing the numerics and loading numba's caches, costs seconds)."""
 
 
+_POOLS_LOCK = threading.Lock()
+"""Campaigns that run alongside one another, from threads, find or start a pool under it."""
+
+
 def _pool(workers: int) -> ProcessPoolExecutor:
+    with _POOLS_LOCK:
+        return _pool_locked(workers)
+
+
+def _pool_locked(workers: int) -> ProcessPoolExecutor:
     pool = _POOLS.get(workers)
     if pool is None:
         pool = ProcessPoolExecutor(
@@ -498,18 +524,20 @@ def _pool(workers: int) -> ProcessPoolExecutor:
             initializer=_start_worker,
         )
         if not _POOLS:
-            atexit.register(_close_pools)
+            atexit.register(close_pools)
         _POOLS[workers] = pool
     return pool
 
 
 def _close_pool(workers: int) -> None:
-    pool = _POOLS.pop(workers, None)
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(workers, None)
     if pool is not None:
         pool.shutdown(cancel_futures=True)
 
 
-def _close_pools() -> None:
+def close_pools() -> None:
+    """Stop every started worker pool of this process (their queued chunks are cancelled)."""
     for workers in list(_POOLS):
         _close_pool(workers)
 

@@ -90,10 +90,12 @@ def run_scenario_campaign(
     backend: Backend,
     resume: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    alongside: int = 1,
 ) -> CampaignResult:
     """Run ``scenario``'s campaign with its own ``run`` settings (reps, seed, chunks, tracks)
-    into ``folder``, recording the scenario as stored; the engine's one-line errors pass
-    through (a caller wraps this in ``bad_input_exits_2``)."""
+    into ``folder``, recording the scenario as stored, with ``alongside - 1`` other campaigns
+    on the same workers (``run_campaign``); the engine's one-line errors pass through (a
+    caller wraps this in ``bad_input_exits_2``)."""
     from kaminari.campaign.engine import CampaignSpec, run_campaign  # the numerics, when run
     from kaminari.scenario import dump_scenario
 
@@ -107,7 +109,9 @@ def run_scenario_campaign(
         scenario_yaml=dump_scenario(stored),
         attachments=attachments,
     )
-    return run_campaign(spec, folder, backend, resume=resume, progress=progress)
+    return run_campaign(
+        spec, folder, backend, resume=resume, progress=progress, alongside=alongside
+    )
 
 
 def killed_by_threat(replications: Path) -> dict[str, tuple[NDArray, NDArray]]:

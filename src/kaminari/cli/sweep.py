@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any
@@ -213,8 +214,16 @@ def _run_points(
     console: Console,
 ) -> list[list[ThreatSummary]]:
     """Run each point's campaign (with ``resume``: skip it where complete, else go on with it);
-    the points' summaries."""
-    summaries = []
+    the points' summaries.
+
+    On local workers the points run side by side, as many at once as there are workers, each
+    in chunks of its share of them (``run_campaign``'s ``alongside``): a point of 300
+    replications on 2 workers is one chunk of 300 while another point takes the other worker,
+    not two chunks of 150 one after another point. A chunk's fixed cost (the scans' Python,
+    whatever the replications) is then paid half as often, and no worker waits for the last
+    chunk of a point. The draws are keyed by replication, so this changes no result."""
+    from kaminari.campaign.engine import available_cpus
+
     shorts = _short_names([axis.name for axis in grid.axes])
     columns = (
         TextColumn("{task.description}"),
@@ -222,8 +231,13 @@ def _run_points(
         TextColumn("{task.completed:>.0f}/{task.total:.0f} replications"),
         TimeElapsedColumn(),
     )
+    points = list(zip(grid.points(), scenarios, strict=True))
+    side_by_side = 1
+    if backend.kind == "local":
+        side_by_side = max(1, min(backend.workers or available_cpus(), len(points)))
     with Progress(*columns, console=console) as bar:
-        for point, scenario in zip(grid.points(), scenarios, strict=True):
+
+        def run_point(point: SweepPoint, scenario: Scenario) -> list[ThreatSummary]:
             folder = out / grid.folder(point)
             texts = grid.texts(point).values()
             label = f"{grid.folder(point)} " + " ".join(
@@ -238,11 +252,41 @@ def _run_points(
                 def advance(done: int, total: int, task: TaskID = task) -> None:
                     bar.update(task, completed=done, total=total)
 
-                run_scenario_campaign(scenario, folder, backend, resume, advance)
+                run_scenario_campaign(
+                    scenario, folder, backend, resume, advance, alongside=side_by_side
+                )
             replications = read_table(folder / RESULT_FILES[0])
             shots = read_table(folder / RESULT_FILES[1])
-            summaries.append(summarize(replications, shots, None, scenario.threat_costs()))
-    return summaries
+            return summarize(replications, shots, None, scenario.threat_costs())
+
+        if side_by_side == 1:
+            return [run_point(point, scenario) for point, scenario in points]
+        return _side_by_side(run_point, points, side_by_side)
+
+
+def _side_by_side(
+    run_point: Callable[[SweepPoint, Scenario], list[ThreatSummary]],
+    points: Sequence[tuple[SweepPoint, Scenario]],
+    at_once: int,
+) -> list[list[ThreatSummary]]:
+    """``run_point`` of every point, ``at_once`` of them at a time from threads (their chunks
+    go to the one shared worker pool); the summaries in the points' order. The first error
+    stops the rest (their workers are stopped) and is raised as it was; so is Ctrl-C."""
+    from kaminari.campaign.engine import close_pools
+
+    with ThreadPoolExecutor(at_once, thread_name_prefix="kaminari-point") as threads:
+        futures = [threads.submit(run_point, point, scenario) for point, scenario in points]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f.done() and f.exception()), None)
+            if failed is not None:
+                raise failed.exception()  # type: ignore[misc]
+            return [f.result() for f in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            close_pools()  # a point still running fails fast: its chunks are cancelled
+            raise
 
 
 def _short_names(names: Sequence[str]) -> list[str]:

@@ -293,14 +293,13 @@ def test_flyout_summary_figures(stand_in_numerics: None) -> None:
     assert summary.impacted.all()
 
 
-def test_flyout_of_a_raid_flies_each_of_its_threats(
-    stand_in_numerics: None, tmp_path: Path
-) -> None:
-    """A raid entry is flown as its threats, each summarised with the entry's dive (the glide
-    band of a diver ends where its dive starts, as for hgv-dive alone)."""
+def _fly_raid(tmp_path: Path, count: int, spacing_s: float):
+    """``kaminari flyout`` of the example with its diver made a raid of ``count``; the
+    scenario's path, the output folder and the (successful) result."""
     raid = EXAMPLE.read_text().replace(
         "      dive: {target: city, start_range_km: 300}\n",
-        "      dive: {target: city, start_range_km: 300}\n    count: 2\n    spacing_s: 20\n",
+        f"      dive: {{target: city, start_range_km: 300}}\n    count: {count}\n"
+        f"    spacing_s: {spacing_s}\n",
     )
     path = tmp_path / "raid.yaml"
     path.write_text(raid)
@@ -309,6 +308,15 @@ def test_flyout_of_a_raid_flies_each_of_its_threats(
         app, ["flyout", str(path), "--out", str(out), "--dt-s", "1", "--t-max-s", "400"]
     )
     assert result.exit_code == 0, result.output
+    return path, out, result
+
+
+def test_flyout_of_a_raid_flies_each_of_its_threats(
+    stand_in_numerics: None, tmp_path: Path
+) -> None:
+    """A raid entry is flown as its threats, each summarised with the entry's dive (the glide
+    band of a diver ends where its dive starts, as for hgv-dive alone)."""
+    path, out, result = _fly_raid(tmp_path, count=2, spacing_s=20)
     names = set(pq.read_table(out / "trajectories.parquet").column("threat").to_pylist())
     assert names == {"hgv-free", "hgv-weave", "hgv-dive-1", "hgv-dive-2"}
     from kaminari.cli.flyout import summarize_flyout
@@ -331,17 +339,7 @@ def test_flyout_csv_has_every_threat_when_the_terminal_shows_ten(
     from kaminari.cli.flyout import SUMMARY_CSV_COLUMNS, summarize_flyout
     from kaminari.scenario import load_scenario
 
-    raid = EXAMPLE.read_text().replace(
-        "      dive: {target: city, start_range_km: 300}\n",
-        "      dive: {target: city, start_range_km: 300}\n    count: 25\n    spacing_s: 2\n",
-    )
-    path = tmp_path / "raid.yaml"
-    path.write_text(raid)
-    out = tmp_path / "run"
-    result = CliRunner().invoke(
-        app, ["flyout", str(path), "--out", str(out), "--dt-s", "1", "--t-max-s", "400"]
-    )
-    assert result.exit_code == 0, result.output
+    path, out, result = _fly_raid(tmp_path, count=25, spacing_s=2)
     assert result.stdout.count("... 17 more") == 2  # 27 threats, two tables
     assert "hgv-dive-8" in result.stdout and "hgv-dive-9 " not in result.stdout
     with open(out / "flyout.csv", newline="", encoding="utf-8") as f:

@@ -512,21 +512,17 @@ _POOLS_LOCK = threading.Lock()
 
 def _pool(workers: int) -> ProcessPoolExecutor:
     with _POOLS_LOCK:
-        return _pool_locked(workers)
-
-
-def _pool_locked(workers: int) -> ProcessPoolExecutor:
-    pool = _POOLS.get(workers)
-    if pool is None:
-        pool = ProcessPoolExecutor(
-            workers,
-            mp_context=multiprocessing.get_context(START_METHOD),
-            initializer=_start_worker,
-        )
-        if not _POOLS:
-            atexit.register(close_pools)
-        _POOLS[workers] = pool
-    return pool
+        pool = _POOLS.get(workers)
+        if pool is None:
+            pool = ProcessPoolExecutor(
+                workers,
+                mp_context=multiprocessing.get_context(START_METHOD),
+                initializer=_start_worker,
+            )
+            if not _POOLS:
+                atexit.register(close_pools)
+            _POOLS[workers] = pool
+        return pool
 
 
 def _close_pool(workers: int) -> None:

@@ -218,12 +218,17 @@ def _more_row(table: Table, summary: FlyoutSummary) -> None:
         table.caption = f"{table.caption}; every threat: flyout.csv"
 
 
-SUMMARY_CSV_COLUMNS = (
-    "threat", "impacted", "flight_time_s", "ground_range_m", "ground_flown_m", "peak_mach",
-    "glide_alt_min_m", "glide_alt_max_m", "peak_load_factor_g", "peak_q_pa",
-    "peak_heat_rate_wpm2", "end_speed_mps", "end_angle_deg", "miss_m", "dive_started",
-    "limits",
+_CSV_FIGURES = (
+    ("flight_time_s", "flight_time_s"), ("ground_range_m", "ground_range_m"),
+    ("ground_flown_m", "ground_flown_m"), ("peak_mach", "peak_mach"),
+    ("glide_alt_min_m", "alt_min_m"), ("glide_alt_max_m", "alt_max_m"),
+    ("peak_load_factor_g", "peak_load_factor_g"), ("peak_q_pa", "peak_q_pa"),
+    ("peak_heat_rate_wpm2", "peak_heat_rate_wpm2"), ("end_speed_mps", "end_speed_mps"),
+    ("end_angle_deg", "end_angle_deg"), ("miss_m", "miss_m"), ("dive_started", "dive_started"),
 )  # fmt: skip
+"""``flyout.csv``'s numeric columns and the ``FlyoutSummary`` fields they hold."""
+
+SUMMARY_CSV_COLUMNS = ("threat", "impacted", *(column for column, _ in _CSV_FIGURES), "limits")
 """``flyout.csv``'s columns: the terminal tables' figures, one row per threat, in SI (load in
 g, angles in degrees); empty where a figure does not apply (no glide sample, no dive)."""
 
@@ -239,16 +244,8 @@ def write_summary_csv(summary: FlyoutSummary, path: Path) -> None:
         writer = csv.writer(f)
         writer.writerow(SUMMARY_CSV_COLUMNS)
         for i, name in enumerate(summary.names):
-            writer.writerow([
-                name, bool(summary.impacted[i]),
-                *(cell(getattr(summary, key)[i]) for key in (
-                    "flight_time_s", "ground_range_m", "ground_flown_m", "peak_mach",
-                    "alt_min_m", "alt_max_m", "peak_load_factor_g", "peak_q_pa",
-                    "peak_heat_rate_wpm2", "end_speed_mps", "end_angle_deg", "miss_m",
-                    "dive_started",
-                )),
-                summary.limits[i],
-            ])  # fmt: skip
+            figures = (cell(getattr(summary, field)[i]) for _, field in _CSV_FIGURES)
+            writer.writerow([name, bool(summary.impacted[i]), *figures, summary.limits[i]])
 
 
 def _flyout_table(summary: FlyoutSummary, t_max_s: float) -> Table:

@@ -222,19 +222,25 @@ def _arrow_array(column: NDArray, kind: pa.DataType) -> pa.Array:
     if kind == _b and values.dtype.kind == "b":
         bits = np.packbits(values, bitorder="little")
         return pa.Array.from_buffers(kind, n, [None, pa.py_buffer(bits)])
-    if kind == _s and values.dtype.kind in "OU":
-        try:
-            encoded = [text.encode() for text in values.tolist()]
-        except AttributeError:  # not all str
-            encoded = None
-        if encoded is not None:
-            offsets = np.zeros(n + 1, dtype=np.int64)
-            np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=n), out=offsets[1:])
-            if offsets[-1] <= _INT32_MAX:
-                offsets32 = pa.py_buffer(offsets.astype(np.int32))
-                return pa.Array.from_buffers(
-                    kind, n, [None, offsets32, pa.py_buffer(b"".join(encoded))]
-                )
     if kind == _s:
+        built = _utf8(values) if values.dtype.kind in "OU" else None
+        if built is not None:
+            return built
         values = values.astype(object) if n else np.array([], dtype=object)
     return pa.array(values, type=kind, from_pandas=False)
+
+
+def _utf8(values: NDArray) -> pa.Array | None:
+    """Names (1-D, every one a str) as an arrow string array from its offsets and UTF-8 bytes;
+    None where one is not a str (a None: ``pa.array`` makes it null) or the bytes pass the
+    2 GiB that 32-bit offsets address."""
+    try:
+        encoded = [text.encode() for text in values.tolist()]
+    except AttributeError:
+        return None
+    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    if offsets[-1] > _INT32_MAX:
+        return None
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(encoded))]
+    return pa.Array.from_buffers(_s, len(encoded), buffers)

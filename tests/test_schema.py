@@ -30,6 +30,9 @@ def _reference(values, kind):
         (np.array([True, False, True, True, False, False, True, False, True, True]), pa.bool_()),
         (np.array(["hgv-1", "bé", "", "雷"], dtype=object), pa.string()),
         (np.array(["x", "yy"]), pa.string()),  # a numpy unicode array
+        (np.array(["a", "a", "bé", "bé", "bé", "a", ""], dtype=object), pa.string()),  # runs
+        (np.array(["x", "x", "x"]), pa.string()),  # one run, unicode
+        (np.array(["a", "a", None, None, "a"], dtype=object), pa.string()),  # a run of None
         (np.array(["x", None], dtype=object), pa.string()),  # a None: the reference's path
         (np.array([], dtype=object), pa.string()),
         (np.array([], dtype=float), pa.float64()),

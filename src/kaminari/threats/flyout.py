@@ -827,11 +827,12 @@ class ThreatTrajectories:
             "threat": np.asarray(self.names, dtype=object)[imp],
             "t_s": self.impact_t_s[imp],
         }
+        r, v = self.r_ecef[valid], self.v_ecef[valid]
         for i, axis in enumerate("xyz"):
-            cols[f"{axis}_m"] = self.r_ecef[member, step, i]
+            cols[f"{axis}_m"] = r[:, i]
             extra[f"{axis}_m"] = self.impact_r_ecef[imp, i]
         for i, axis in enumerate("xyz"):
-            cols[f"v{axis}_mps"] = self.v_ecef[member, step, i]
+            cols[f"v{axis}_mps"] = v[:, i]
             extra[f"v{axis}_mps"] = self.impact_v_ecef[imp, i]
         cols["lat_deg"] = np.degrees(self.lat_rad[valid])
         cols["lon_deg"] = np.degrees(self.lon_rad[valid])
@@ -854,10 +855,10 @@ class ThreatTrajectories:
             cols["plume"] = self.boost_plume[valid]
         extra["stage"] = np.full(imp.size, -1, dtype=np.int64)
         extra["plume"] = np.zeros(imp.size, dtype=bool)
-        order = np.lexsort(
-            (np.concatenate([cols["t_s"], extra["t_s"]]), np.concatenate([member, imp]))
-        )
-        return {k: np.concatenate([cols[k], extra[k]])[order] for k in cols}
+        # Samples are in (threat, time) order already; each impact row goes after its threat's
+        # last sample (an impact is never before a recorded sample): one insert, no sort.
+        at = np.cumsum(valid.sum(axis=1))[imp]
+        return {k: np.insert(cols[k], at, extra[k]) for k in cols}
 
 
 def _start_states(starts: Sequence[GlideStart]) -> tuple[Array, Array]:

@@ -139,6 +139,54 @@ def test_aero_filter_is_consistent_when_the_truth_follows_its_own_model():
     assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
 
 
+def test_unscented_aero_filter_is_consistent_when_the_truth_follows_its_own_model():
+    """Truth drawn from the aero-unscented motion's own model (coefficients held, then
+    following the Mach number with elasticities -0.15 and -0.28, plus the relative white
+    jerk of each aerodynamic component, here 1e-7 /s^3): the NEES averaged over 100 runs lies
+    in the two-sided 95 % chi-square band on at least 80 % of the scans after confirmation
+    (Bar-Shalom, Li & Kirubarajan 2001, sec. 5.4.2)."""
+    n, psd, elasticity = 100, 1e-7, (-0.15, -0.28)
+    rng = np.random.default_rng(5)
+    site = (35.0 * DEG, 134.0 * DEG, 100.0)
+    x = glide_state(n)
+    config = TrackerConfig(
+        jerk_psd_m2ps5=0.003, motion="aero-unscented", mach_elasticity_drag=elasticity[0],
+        mach_elasticity_lift=elasticity[1], coefficient_psd_per_s3=psd,
+    )
+    tracks = new_tracks(n, SLOTS)
+    first = first_slots(tracks)
+    nees = []
+    for k in range(150):
+        if k:
+            flown = ekf._follow_mach(x, ekf.propagate_mean(x, 1.0, "aero"), elasticity)
+            q = ekf._coefficient_noise(x, np.ones(n), np.full(n, psd))
+            jitter = 1e-12 * np.eye(9)  # Q is rank 3 (kron of a rank-3 spread)
+            x = flown + np.einsum("nij,nj->ni", np.linalg.cholesky(q + jitter),
+                                  rng.standard_normal((n, 9)))
+        scan_one_each(tracks, float(k), measure(x[:, :3], site, rng), site, config)
+        if np.all(tracks.status[first] == CONFIRMED):
+            e = tracks.x[first] - x
+            nees.append(np.mean(np.einsum("ni,nij,nj->n", e, np.linalg.inv(tracks.P[first]), e)))
+    assert np.all(tracks.track_id[first] == 1)
+    lo, hi = chi2.ppf([0.025, 0.975], n * 9) / n
+    inside = np.mean((np.array(nees) > lo) & (np.array(nees) < hi))
+    assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
+
+
+def test_unscented_prediction_of_a_certain_state_is_its_flight():
+    """With a covariance near zero the sigma points collapse onto the state: the unscented
+    mean is the aero motion's own flight (Mach-scaled), and the covariance its noise."""
+    x = glide_state(3)
+    P = np.broadcast_to(1e-10 * np.eye(9), (3, 9, 9))
+    mean, cov = ekf.predict_unscented(x, P, 1.0, 0.0, 0.0, (-0.15, -0.28))
+    flown = ekf._follow_mach(x, ekf.propagate_mean(x, 1.0, "aero"), (-0.15, -0.28))
+    np.testing.assert_allclose(mean, flown, rtol=0, atol=1e-6)
+    assert np.max(np.abs(cov)) < 1e-8
+    # the Mach scaling moves the acceleration as (M1 / M0)^e: by 1e-4 of itself in a second
+    held = ekf.propagate_mean(x, 1.0, "aero")
+    assert 0 < np.max(np.abs(flown[:, 6:] - held[:, 6:])) < 1e-3 * np.max(np.abs(held[:, 6:]))
+
+
 def test_motion_must_be_known():
     with pytest.raises(ValueError, match="motion"):
         TrackerConfig(motion="jerk")

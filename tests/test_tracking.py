@@ -621,15 +621,15 @@ def glide():
     return {"t": traj.t_s, "x": np.concatenate([r, v, a_ng], axis=1), "A": site_a, "B": site_b}
 
 
-def _track_glide(glide, radars, q=None, seed=11, motion="acceleration"):
+def _track_glide(glide, radars, q=None, seed=11, motion="acceleration", **settings):
     """Track the glide in N_REPS replications with the radars [(site, first scan s)] at 1 Hz,
     scans merged in time order, each replication reporting its one detection per scan (the
     tracker finds its track by gating). Returns per scan after confirmation: time, 9-state and
     6-state NEES averaged over the replications, position RMSE (m) and the single-detection
     position error sqrt(trace(converted covariance)) (m) of that scan's radar."""
     rng = np.random.default_rng(seed)
-    config = TrackerConfig(motion=motion) if q is None else TrackerConfig(
-        jerk_psd_m2ps5=q, motion=motion
+    config = TrackerConfig(motion=motion, **settings) if q is None else TrackerConfig(
+        jerk_psd_m2ps5=q, motion=motion, **settings
     )
     scans = sorted(
         (t, glide[name]) for name, t0 in radars for t in np.arange(t0, T_TRACK_S + 1e-9, 1.0)
@@ -703,26 +703,59 @@ def test_glide_nees_is_consistent_on_average_over_the_phugoid(tracked):
         assert np.max(rows[:, 1]) < 2.5 * 9
 
 
+def _cav_h_mach_elasticities(mach=15.0, alpha_deg=10.0):
+    """d ln CD / d ln M and d ln CL / d ln M of the CAV-H's public aerodynamic fit
+    (``threats.vehicles.CAV_H``) by central differences: the threat class's trend, which the
+    tracker may be told (drag -0.15, lift -0.28 at Mach 15 and alpha 10 deg)."""
+    alpha = np.radians(alpha_deg)
+    up = np.array(CAV_H.aero.coefficients(np.array(mach * 1.001), np.array(alpha)))
+    down = np.array(CAV_H.aero.coefficients(np.array(mach / 1.001), np.array(alpha)))
+    slope = (np.log(up) - np.log(down)) / (2.0 * np.log(1.001))
+    return float(slope[1]), float(slope[0])  # (drag, lift); coefficients() gives (cl, cd)
+
+
+@pytest.fixture(scope="module")
+def unscented(glide):
+    """Radar A's rows (``_track_glide``) with the aero-unscented motion told the CAV-H class's
+    Mach elasticities, a held-phase jerk PSD of 0.0015 and the default coefficient noise."""
+    drag, lift = _cav_h_mach_elasticities()
+    return _track_glide(
+        glide, [("A", 0.0)], q=0.0015, motion="aero-unscented",
+        mach_elasticity_drag=drag, mach_elasticity_lift=lift,
+    )
+
+
+def _in_band(rows):
+    lo, hi = chi2.ppf([0.025, 0.975], N_REPS * 9) / N_REPS
+    return np.mean((rows[:, 1] > lo) & (rows[:, 1] < hi))
+
+
+def test_the_unscented_aero_filter_is_near_consistent_on_the_glide(tracked, unscented):
+    """The class's elasticities come from its public fit (drag -0.155, lift -0.282 at Mach 15,
+    alpha 10 deg). With them the aero-unscented filter's NEES, averaged over 100 runs, is in
+    its 95 % band on 70 % of the scans (the default motion: 14 %), its mean over the glide
+    within 10 % of 9 (measured 8.6), and it never passes 2 x 9."""
+    drag, lift = _cav_h_mach_elasticities()
+    assert drag == pytest.approx(-0.155, abs=0.005) and lift == pytest.approx(-0.282, abs=0.005)
+    assert _in_band(unscented) >= 0.6 and _in_band(tracked["A"]) < 0.2
+    assert 0.9 * 9 < np.mean(unscented[:, 1]) < 1.1 * 9 and np.max(unscented[:, 1]) < 18.0
+
+
 @pytest.mark.xfail(
     strict=True,
-    reason="a nearly-constant-acceleration EKF with one constant jerk PSD cannot follow the "
-    "deterministic phugoid: its NEES swings with the lift's changing jerk (0 to 0.14 m/s^3), "
-    "so it spends only 13-18 % of the scans inside the narrow 95 % band of 100 runs (the "
-    "6-state NEES 19-22 %); the filter itself passes this test on a truth that follows its "
-    "own model (test_filter_is_consistent_when_the_truth_follows_its_own_model). The aero "
-    "motion (aerodynamic coefficients held) follows the glide 50 times closer but is "
-    "conservative at the default jerk PSD (NEES about 5) and in the band on at most 36 % of "
-    "the scans at any noise tried (a jerk PSD of 1e-6 to 0.045, or a relative coefficient "
-    "noise with its own held-phase PSD); even on a noise-free truth drawn from its own model "
-    "its 9-state NEES climbs to 14-20, the linearisation losing the coefficients' tie to "
-    "altitude: issue 11's filter in the coefficients' coordinates is still to come",
+    reason="the best filter here, the aero-unscented motion told the threat class's Mach "
+    "elasticities, is in the band on 70 % of the scans of this run (seed 11, radar A); the "
+    "figure is noisy and sensitive: 45-82 % over seeds 12-14 and radars A and B (mean 59 %), "
+    "88 % with half the coefficient noise but 46 % on average over those seeds, 92 % with "
+    "elasticities 0.01 smaller; its NEES sits near the band's lower edge (mean 8.6 against "
+    "[8.17, 9.85]), slightly conservative, and the first scans after confirmation (the 50 m/s^2 "
+    "acceleration prior) are below it. The default motion: 14 %",
 )
-def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(tracked):
+def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(unscented):
     """Issue acceptance (b) as written: the 9-state NEES averaged over 100 replications in
-    chi2.ppf([0.025, 0.975], 900) / 100 = [8.17, 9.85] on at least 80 % of the scans."""
-    lo, hi = chi2.ppf([0.025, 0.975], N_REPS * 9) / N_REPS
-    rows = tracked["A"]
-    assert np.mean((rows[:, 1] > lo) & (rows[:, 1] < hi)) >= 0.80
+    chi2.ppf([0.025, 0.975], 900) / 100 = [8.17, 9.85] on at least 80 % of the scans, radar A,
+    with the best filter kaminari has for it (``unscented``)."""
+    assert _in_band(unscented) >= 0.80
 
 
 def test_compiled_covariance_prediction_equals_the_numpy_algebra():

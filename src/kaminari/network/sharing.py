@@ -50,7 +50,14 @@ from kaminari.network.fusion import covariance_intersection
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
 from kaminari.tracking.config import TrackerConfig
-from kaminari.tracking.tracker import CONFIRMED, DELETED, NO_TRACK, Tracks, pairs_by_replication
+from kaminari.tracking.tracker import (
+    CONFIRMED,
+    DELETED,
+    NO_TRACK,
+    Tracks,
+    pairs_by_replication,
+    predict_tracks,
+)
 
 __all__ = [
     "FUSION_CRITERION",
@@ -182,8 +189,8 @@ def take_reports(
     behind = cand[tracks.t_s[cand] < t_s]
     if behind.size:
         q = config.jerk_psd_m2ps5 * tracks.q_scale[behind]
-        tracks.x[behind], tracks.P[behind] = ekf.predict(
-            tracks.x[behind], tracks.P[behind], t_s - tracks.t_s[behind], q, config.motion
+        tracks.x[behind], tracks.P[behind] = predict_tracks(
+            tracks.x[behind], tracks.P[behind], t_s - tracks.t_s[behind], q, config
         )
         tracks.t_s[behind] = t_s
     is_cand = np.zeros(tracks.n, dtype=bool)

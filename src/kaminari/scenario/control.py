@@ -69,11 +69,30 @@ class TrackerSettingsConfig(_Model):
         description="the fastest a target may have moved between two detections that start a "
         "track",
     )
-    motion: Literal["acceleration", "aero", "drag", "imm"] = Field(
+    motion: Literal["acceleration", "aero", "drag", "imm", "aero-unscented"] = Field(
         default_factory=_default(_tracker_class, "motion"),
         description="how the filter flies a track's acceleration between updates: held, its "
-        "aerodynamic coefficients held, its drag coefficient and lift held, or an IMM of the "
-        "first two",
+        "aerodynamic coefficients held, its drag coefficient and lift held, an IMM of the "
+        "first two, or the coefficients by the unscented transform following the Mach number",
+    )
+    mach_elasticity_drag: float = Field(
+        default_factory=_default(_tracker_class, "mach_elasticity_drag"),
+        ge=-5,
+        le=5,
+        description="d ln CD / d ln Mach the aero-unscented motion assumes (0: Mach "
+        "independence)",
+    )
+    mach_elasticity_lift: float = Field(
+        default_factory=_default(_tracker_class, "mach_elasticity_lift"),
+        ge=-5,
+        le=5,
+        description="d ln CL / d ln Mach the aero-unscented motion assumes",
+    )
+    coefficient_psd_per_s3: float = Field(
+        default_factory=_default(_tracker_class, "coefficient_psd_per_s3"),
+        ge=0,
+        description="the aero-unscented motion's white jerk of each aerodynamic component "
+        "relative to itself",
     )
     max_tracks: int = Field(
         default_factory=_default(_tracker_class, "max_tracks"),

@@ -79,6 +79,7 @@ __all__ = [
     "ScanDetections",
     "Tracks",
     "jerk_psd",
+    "predict_tracks",
     "new_tracks",
     "pairs_by_replication",
     "position_sigma_m",
@@ -218,6 +219,20 @@ class Association:
     replaced_id: IntArray
 
 
+def predict_tracks(
+    x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig
+) -> tuple[Array, Array]:
+    """Filter states (M, 9) and covariances (M, 9, 9) predicted ``dt_s`` (M,) ahead by the
+    configuration's motion (not "imm"), with the tracks' jerk PSDs ``q`` (M,)."""
+    if config.motion == "aero-unscented":
+        scale = q / config.jerk_psd_m2ps5
+        return ekf.predict_unscented(
+            x, P, dt_s, q, config.coefficient_psd_per_s3 * scale,
+            (config.mach_elasticity_drag, config.mach_elasticity_lift),
+        )
+    return ekf.predict(x, P, dt_s, q, config.motion)
+
+
 def jerk_psd(tracks: Tracks, config: TrackerConfig) -> Array:
     """Each track's jerk PSD now (N,), m^2/s^5: the configured one times its q_scale."""
     return config.jerk_psd_m2ps5 * tracks.q_scale
@@ -308,8 +323,8 @@ def _update_filtered(
             tr.imm = ImmState.empty(tr.n)
         xp, pp, *_ = imm_predict(tr.imm, tr.x, tr.P, cand, dt, q)
     elif ahead.size:
-        xp[ahead], pp[ahead] = ekf.predict(
-            tr.x[cand[ahead]], tr.P[cand[ahead]], dt[ahead], q[ahead], config.motion
+        xp[ahead], pp[ahead] = predict_tracks(
+            tr.x[cand[ahead]], tr.P[cand[ahead]], dt[ahead], q[ahead], config
         )
     tr.x[cand], tr.P[cand] = xp, pp
     tr.t_s[cand[ahead]] = t_s

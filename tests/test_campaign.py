@@ -156,7 +156,7 @@ def test_one_and_two_local_workers_and_a_dask_cluster_give_the_same_rows(
 
 
 def test_a_killed_run_resumes_without_losing_or_repeating_a_row(tmp_path):
-    reps, chunk = 24, 2
+    reps, chunk = 12, 2
     scenario = _write(tmp_path, SCENARIO)
     out = tmp_path / "killed"
     args = ["run", str(scenario), "--reps", str(reps), "--chunk-size", str(chunk)]

@@ -27,17 +27,18 @@ def _write(path: Path, scenario: dict) -> Path:
     return path
 
 
-def _compare(a: Path, b: Path, out: Path, *args: str):
+def _compare(a: Path, b: Path, out: Path, *args: str, workers: int = 1):
     return CliRunner().invoke(
-        app, ["compare", str(a), str(b), "--out", str(out), "--reps", "8", "--workers", "1",
-              "--chunk-size", "4", *args],
+        app, ["compare", str(a), str(b), "--out", str(out), "--reps", "8", "--workers",
+              str(workers), "--chunk-size", "4", *args],
     )  # fmt: skip
 
 
 def test_a_scenario_against_itself_differs_by_exactly_zero_with_p_one(tmp_path):
+    """On 2 workers: the two campaigns run side by side on them, their chunks interleaved."""
     a = _write(tmp_path / "a.yaml", short_dive(reps=200, seed=3, tracks_reps=0))
     out = tmp_path / "out"
-    result = _compare(a, a, out)
+    result = _compare(a, a, out, workers=2)
     assert result.exit_code == 0, result.output
     record = json.loads((out / "compare.json").read_text(encoding="utf-8"))
     assert record["reps"] == 8 and record["seed"] == 3 and record["left_out"] == []

@@ -9,10 +9,11 @@ traceback. Command modules import this one, never ``kaminari.cli.app``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import numpy as np
 import typer
@@ -136,3 +137,30 @@ def paired(a: tuple[NDArray, NDArray], b: tuple[NDArray, NDArray]) -> tuple[NDAr
     both ran, in the order of their numbers: pairs for ``kaminari.report.paired.mcnemar``."""
     _, in_a, in_b = np.intersect1d(a[0], b[0], assume_unique=True, return_indices=True)
     return a[1][in_a], b[1][in_b]
+
+
+_Result = TypeVar("_Result")
+
+
+def side_by_side(
+    run: Callable[..., _Result], jobs: Sequence[tuple[object, ...]], at_once: int
+) -> list[_Result]:
+    """``run(*job)`` for every job, ``at_once`` of them at a time from threads (campaigns whose
+    chunks go to the one shared worker pool: ``run_scenario_campaign``'s ``alongside``); the
+    results in the jobs' order. The first error stops the rest (their workers are stopped) and
+    is raised as it was; so is Ctrl-C."""
+    from kaminari.campaign.engine import close_pools
+
+    with ThreadPoolExecutor(at_once, thread_name_prefix="kaminari-campaign") as threads:
+        futures = [threads.submit(run, *job) for job in jobs]
+        try:
+            wait(futures, return_when=FIRST_EXCEPTION)
+            failed = next((f for f in futures if f.done() and f.exception()), None)
+            if failed is not None:
+                raise failed.exception()  # type: ignore[misc]
+            return [f.result() for f in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            close_pools()  # a campaign still running fails fast: its chunks are cancelled
+            raise

@@ -5,12 +5,13 @@ replication by replication.
         [--chunk-size K]
 
 Both campaigns run with the same replications, seed and chunks (the options where given, else
-A's ``run`` settings for both), into ``DIR/a`` and ``DIR/b``; replication r of one therefore
-meets the same draws as replication r of the other, as far as their structures allow. Their
-``killed`` outcomes are paired by (rep, threat), and per threat McNemar's exact paired test and
-Newcombe's interval of ``pk_b - pk_a`` (``kaminari.report.paired``) say whether B differs from
-A. The raid row pairs, per replication, whether every threat the two share was killed (a
-replication's threats are not independent of one another, its raids are: pooling the
+A's ``run`` settings for both), into ``DIR/a`` and ``DIR/b``, side by side on the workers, each
+in chunks of its half of them (a chunk's fixed cost is paid half as often); replication r of
+one therefore meets the same draws as replication r of the other, as far as their structures
+allow. Their ``killed`` outcomes are paired by (rep, threat), and per threat McNemar's exact
+paired test and Newcombe's interval of ``pk_b - pk_a`` (``kaminari.report.paired``) say whether
+B differs from A. The raid row pairs, per replication, whether every threat the two share was
+killed (a replication's threats are not independent of one another, its raids are: pooling the
 (rep, threat) pairs would overstate the evidence). Threats of one scenario only are left out,
 and named. ``DIR/compare.json``: the rows, ``{threat, pk_a, pk_b, difference, low, high,
 p_value}`` (and the counts), threat ``raid`` for the raid row.
@@ -36,6 +37,7 @@ from kaminari.cli.common import (
     paired,
     require,
     run_scenario_campaign,
+    side_by_side,
     writable_folder,
 )
 from kaminari.errors import UserInputError
@@ -152,8 +154,11 @@ def compare(
                 require(value >= low, "compare", option, value, f"{option} >= {low}")
         from kaminari.campaign.engine import available_cpus, balanced_chunk_size
 
+        # the two campaigns run side by side, each on its share of the workers
+        at_once = 2 if (workers or available_cpus()) >= 2 else 1
         chunk = chunk_size or given_chunk_size(loaded_a.run) or balanced_chunk_size(
-            loaded_a.run.reps if reps is None else reps, workers or available_cpus()
+            loaded_a.run.reps if reps is None else reps,
+            max(1, (workers or available_cpus()) // at_once),
         )
         as_run = {
             "a": _as_run(loaded_a, reps, seed, chunk, loaded_a),
@@ -182,16 +187,20 @@ def compare(
         TextColumn("{task.completed:>.0f}/{task.total:.0f} replications"),
         TimeElapsedColumn(),
     )
-    outcomes = []
     with bad_input_exits_2(), Progress(*columns, console=console) as bar:
-        for label, scenario in as_run.items():
+
+        def run_side(label: str, scenario: Scenario) -> Any:
             task = bar.add_task(f"{label}: {scenario.name}", total=scenario.run.reps)
 
             def advance(done: int, total: int, task: TaskID = task) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = run_scenario_campaign(scenario, out / label, backend, progress=advance)
-            outcomes.append(killed_by_threat(result.replications))
+            result = run_scenario_campaign(
+                scenario, out / label, backend, progress=advance, alongside=at_once
+            )
+            return killed_by_threat(result.replications)
+
+        outcomes = side_by_side(run_side, list(as_run.items()), at_once)
     rows, left_out = _rows(*outcomes)
     console.print(_table(rows, as_run["a"].name, as_run["b"].name))
     if left_out:

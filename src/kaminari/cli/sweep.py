@@ -15,8 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+from collections.abc import Sequence
 from pathlib import Path
 from statistics import NormalDist
 from typing import TYPE_CHECKING, Annotated, Any
@@ -44,6 +43,7 @@ from kaminari.cli.common import (
     paired,
     require,
     run_scenario_campaign,
+    side_by_side,
     writable_folder,
 )
 from kaminari.errors import UserInputError
@@ -232,9 +232,9 @@ def _run_points(
         TimeElapsedColumn(),
     )
     points = list(zip(grid.points(), scenarios, strict=True))
-    side_by_side = 1
+    at_once = 1
     if backend.kind == "local":
-        side_by_side = max(1, min(backend.workers or available_cpus(), len(points)))
+        at_once = max(1, min(backend.workers or available_cpus(), len(points)))
     with Progress(*columns, console=console) as bar:
 
         def run_point(point: SweepPoint, scenario: Scenario) -> list[ThreatSummary]:
@@ -253,40 +253,15 @@ def _run_points(
                     bar.update(task, completed=done, total=total)
 
                 run_scenario_campaign(
-                    scenario, folder, backend, resume, advance, alongside=side_by_side
+                    scenario, folder, backend, resume, advance, alongside=at_once
                 )
             replications = read_table(folder / RESULT_FILES[0])
             shots = read_table(folder / RESULT_FILES[1])
             return summarize(replications, shots, None, scenario.threat_costs())
 
-        if side_by_side == 1:
+        if at_once == 1:
             return [run_point(point, scenario) for point, scenario in points]
-        return _side_by_side(run_point, points, side_by_side)
-
-
-def _side_by_side(
-    run_point: Callable[[SweepPoint, Scenario], list[ThreatSummary]],
-    points: Sequence[tuple[SweepPoint, Scenario]],
-    at_once: int,
-) -> list[list[ThreatSummary]]:
-    """``run_point`` of every point, ``at_once`` of them at a time from threads (their chunks
-    go to the one shared worker pool); the summaries in the points' order. The first error
-    stops the rest (their workers are stopped) and is raised as it was; so is Ctrl-C."""
-    from kaminari.campaign.engine import close_pools
-
-    with ThreadPoolExecutor(at_once, thread_name_prefix="kaminari-point") as threads:
-        futures = [threads.submit(run_point, point, scenario) for point, scenario in points]
-        try:
-            wait(futures, return_when=FIRST_EXCEPTION)
-            failed = next((f for f in futures if f.done() and f.exception()), None)
-            if failed is not None:
-                raise failed.exception()  # type: ignore[misc]
-            return [f.result() for f in futures]
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            close_pools()  # a point still running fails fast: its chunks are cancelled
-            raise
+        return side_by_side(run_point, points, at_once)
 
 
 def _short_names(names: Sequence[str]) -> list[str]:

@@ -117,25 +117,13 @@ def test_aero_filter_is_consistent_when_the_truth_follows_its_own_model():
     0.975], 900) / 100 on at least 80 % of the scans after confirmation (Bar-Shalom, Li &
     Kirubarajan 2001, sec. 5.4.2; measured 91 %). The aero transition is used once the
     acceleration is known to AERO_SIGMA_MPS2 (before that the coefficients are noise)."""
-    n, q = 100, 0.003
-    rng = np.random.default_rng(3)
-    site = (35.0 * DEG, 134.0 * DEG, 100.0)
-    x = glide_state(n)
+    q = 0.003
     chol_q = np.linalg.cholesky(ekf.process_noise(1.0, q) + 1e-12 * np.eye(9))
-    config = TrackerConfig(jerk_psd_m2ps5=q, motion="aero")
-    tracks = new_tracks(n, SLOTS)
-    first = first_slots(tracks)
-    nees = []
-    for k in range(150):
-        if k:
-            x = ekf.propagate_mean(x, 1.0, "aero") + rng.standard_normal((n, 9)) @ chol_q.T
-        scan_one_each(tracks, float(k), measure(x[:, :3], site, rng), site, config)
-        if np.all(tracks.status[first] == CONFIRMED):
-            e = tracks.x[first] - x
-            nees.append(np.mean(np.einsum("ni,nij,nj->n", e, np.linalg.inv(tracks.P[first]), e)))
-    assert np.all(tracks.track_id[first] == 1)
-    lo, hi = chi2.ppf([0.025, 0.975], n * 9) / n
-    inside = np.mean((np.array(nees) > lo) & (np.array(nees) < hi))
+
+    def step(x, rng):
+        return ekf.propagate_mean(x, 1.0, "aero") + rng.standard_normal(x.shape) @ chol_q.T
+
+    inside = _in_band_on_own_model(TrackerConfig(jerk_psd_m2ps5=q, motion="aero"), step, 3)
     assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
 
 
@@ -145,32 +133,43 @@ def test_unscented_aero_filter_is_consistent_when_the_truth_follows_its_own_mode
     jerk of each aerodynamic component, here 1e-7 /s^3): the NEES averaged over 100 runs lies
     in the two-sided 95 % chi-square band on at least 80 % of the scans after confirmation
     (Bar-Shalom, Li & Kirubarajan 2001, sec. 5.4.2)."""
-    n, psd, elasticity = 100, 1e-7, (-0.15, -0.28)
-    rng = np.random.default_rng(5)
-    site = (35.0 * DEG, 134.0 * DEG, 100.0)
-    x = glide_state(n)
+    psd, elasticity = 1e-7, (-0.15, -0.28)
     config = TrackerConfig(
         jerk_psd_m2ps5=0.003, motion="aero-unscented", mach_elasticity_drag=elasticity[0],
         mach_elasticity_lift=elasticity[1], coefficient_psd_per_s3=psd,
     )
+
+    def step(x, rng):
+        n = x.shape[0]
+        flown = ekf._follow_mach(x, ekf.propagate_mean(x, 1.0, "aero"), elasticity)
+        q = ekf._coefficient_noise(x, np.ones(n), np.full(n, psd))
+        root = np.linalg.cholesky(q + 1e-12 * np.eye(9))  # Q is rank 3: a jitter
+        return flown + np.einsum("nij,nj->ni", root, rng.standard_normal((n, 9)))
+
+    inside = _in_band_on_own_model(config, step, 5)
+    assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
+
+
+def _in_band_on_own_model(config, step, seed, n=100, scans=150):
+    """The fraction of scans after confirmation whose NEES, averaged over ``n`` runs, lies in
+    the two-sided 95 % chi-square band, the truth starting from ``glide_state`` and flown
+    from scan to scan (1 s) by ``step(x, rng)``, one radar at 1 Hz."""
+    rng = np.random.default_rng(seed)
+    site = (35.0 * DEG, 134.0 * DEG, 100.0)
+    x = glide_state(n)
     tracks = new_tracks(n, SLOTS)
     first = first_slots(tracks)
     nees = []
-    for k in range(150):
+    for k in range(scans):
         if k:
-            flown = ekf._follow_mach(x, ekf.propagate_mean(x, 1.0, "aero"), elasticity)
-            q = ekf._coefficient_noise(x, np.ones(n), np.full(n, psd))
-            jitter = 1e-12 * np.eye(9)  # Q is rank 3 (kron of a rank-3 spread)
-            x = flown + np.einsum("nij,nj->ni", np.linalg.cholesky(q + jitter),
-                                  rng.standard_normal((n, 9)))
+            x = step(x, rng)
         scan_one_each(tracks, float(k), measure(x[:, :3], site, rng), site, config)
         if np.all(tracks.status[first] == CONFIRMED):
             e = tracks.x[first] - x
             nees.append(np.mean(np.einsum("ni,nij,nj->n", e, np.linalg.inv(tracks.P[first]), e)))
     assert np.all(tracks.track_id[first] == 1)
     lo, hi = chi2.ppf([0.025, 0.975], n * 9) / n
-    inside = np.mean((np.array(nees) > lo) & (np.array(nees) < hi))
-    assert inside >= 0.80, f"NEES inside the band on {inside:.0%} of the scans"
+    return np.mean((np.array(nees) > lo) & (np.array(nees) < hi))
 
 
 def test_unscented_prediction_of_a_certain_state_is_its_flight():

@@ -90,11 +90,10 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from kaminari.dynamics.forces import EARTH, Environment
-from kaminari.dynamics.integrator import rk4_step
+from kaminari.dynamics.forces import ATMOSPHERE_TABLE, EARTH, Environment
 from kaminari.earth.constants import G0_MPS2
-from kaminari.earth.frames import altitude_and_up
 from kaminari.streams import MemberDraws
+from kaminari.weapons._guided_kernel import PN, ZEM, fly_guided_kernel
 from kaminari.weapons.lethality import closest_approach
 from kaminari.weapons.projectile import BallisticModel, Projectile, muzzle_state
 
@@ -368,9 +367,8 @@ def fly_guided(
     velocity at the round's steps t_k = k ``dt_s`` from launch, NaN where it no longer exists;
     the rounds fly K - 1 steps. ``rng`` (a numpy Generator, or the rounds' own streams,
     ``streams.MemberDraws``) draws the measurement noise, every step's in one call, rounds
-    first.
-    Python loops over steps; every step is numpy (and the compiled ballistic derivative) over
-    the batch.
+    first. The steps are flown by one compiled kernel, round by round
+    (``weapons._guided_kernel``).
     """
     if not (math.isfinite(dt_s) and dt_s > 0.0):
         raise ValueError(f"dt_s must be a finite number > 0 (the step in s); got {dt_s!r}")
@@ -396,7 +394,6 @@ def fly_guided(
     seeker = guidance.kind == "seeker"
     augmented = guidance.track_model == "constant_acceleration"
     beta = math.exp(-dt_s / guidance.track_smoothing_s) if guidance.track_smoothing_s > 0 else 0.0
-    gain = np.broadcast_to([1.0 - beta * beta, (1.0 - beta) ** 2 / dt_s, 0.0], (m, 3))
 
     # the target's acceleration along its path, for the uplinked track: the mean over the step
     # ahead (the last sample repeats the step before)
@@ -411,100 +408,20 @@ def fly_guided(
     cmd_rec = np.full((m, k_steps), np.nan)
     ach_rec = np.full((m, k_steps), np.nan)
     acquired_t = np.full(m, np.nan)
-
-    y = np.ascontiguousarray(np.concatenate([r0, v0], axis=1).T)
-    flying = np.ones(m, dtype=bool)
-    tracking = np.zeros(m, dtype=bool)
-    r_hat = np.zeros((m, 3))
-    v_hat = np.zeros((m, 3))
-    a_t_hat = np.zeros((m, 3))
     f_mat, q_mat = white_jerk_model(dt_s, guidance.target_jerk_psd_m2ps5)
-    cov = np.zeros((m, 3, 3))
-    a_ach = np.zeros((m, 3))
-    a_known_prev = np.zeros((m, 3))
     # every step's measurement noise in one draw, rounds first (a round's draws are its own)
     noise_all = rng.standard_normal((m, k_steps, 2) if seeker else (m, k_steps, 2, 3))
-    for k in range(k_steps):
-        t = t_s[k]
-        r, v = y[:3].T, y[3:].T
-        r_rec[flying, k], v_rec[flying, k] = r[flying], v[flying]
-        a_ball = model.derivative(t, y)[3:].T
-        exists = np.isfinite(tr[:, k]).all(axis=-1) & np.isfinite(tv[:, k]).all(axis=-1)
-        # a gone target is put 1 m ahead (never seen nor steered at): the arithmetic stays finite
-        r_true = np.where(exists[:, None], tr[:, k] - r, [1.0, 0.0, 0.0])
-        v_true = np.where(exists[:, None], tv[:, k] - v, 0.0)
-        a_t_true = np.nan_to_num(a_t_path[:, k])
-
-        # Measure: every live round draws, seen or not, so draws do not depend on geometry.
-        if seeker:
-            z = _seeker_measurement(r_true, guidance.angle_sigma_rad, noise_all[:, k])
-            range_m = np.linalg.norm(r_true, axis=-1)
-            cos_off = _dot(r_true, v) / np.maximum(range_m * np.linalg.norm(v, axis=-1), 1e-12)
-            seen = (
-                exists
-                & (range_m <= guidance.acquisition_range_m)
-                & (cos_off >= math.cos(0.5 * guidance.field_of_view_rad))
-            )
-        else:
-            noise = noise_all[:, k]
-            z = r_true + guidance.position_sigma_m * (noise[:, 0] - noise[:, 1])
-            seen = exists.copy()
-        seen &= flying
-
-        # Filter: predict the tracked ones over the last step, start the new ones, update.
-        old = tracking & (k > 0)
-        a_rel = a_t_hat - (a_known_prev + a_ach)
-        r_pred = r_hat + v_hat * dt_s + 0.5 * a_rel * dt_s * dt_s
-        v_pred = v_hat + a_rel * dt_s
-        r_hat = np.where(old[:, None], r_pred, r_hat)
-        v_hat = np.where(old[:, None], v_pred, v_hat)
-        new = seen & ~tracking
-        r_hat[new], v_hat[new], a_t_hat[new] = z[new], v_true[new], a_t_true[new]
-        acquired_t[new] = t
-        upd = (seen & old)[:, None]
-        res = z - r_hat
-        if augmented:
-            if seeker:
-                noise_var = (np.linalg.norm(r_true, axis=-1) * guidance.angle_sigma_rad) ** 2
-            else:
-                noise_var = np.full(m, 2.0 * guidance.position_sigma_m**2)
-            cov = np.where(old[:, None, None], f_mat @ cov @ f_mat.T + q_mat, cov)
-            cov[new] = 0.0
-            cov[new, 0, 0] = noise_var[new]
-            gain = cov[:, :, 0] / np.maximum(cov[:, 0, 0] + noise_var, 1e-30)[:, None]
-            cov = np.where(upd[:, :, None], cov - gain[:, :, None] * cov[:, None, 0, :], cov)
-        r_hat = np.where(upd, r_hat + gain[:, 0:1] * res, r_hat)
-        v_hat = np.where(upd, v_hat + gain[:, 1:2] * res, v_hat)
-        a_t_hat = np.where(upd, a_t_hat + gain[:, 2:3] * res, a_t_hat)
-        tracking |= seen
-
-        # Command, cap, lag. What the guidance knows of the relative acceleration: the target's
-        # estimate less the round's own ballistic acceleration (gravity and the frame terms act
-        # on both; the divert is the law's to choose).
-        steer = tracking & exists & flying
-        a_known = a_t_hat - a_ball
-        if guidance.law == "pn":
-            a_aug = a_known if augmented else 0.0
-            a_cmd = pn_acceleration(r_hat, v_hat, guidance.navigation_gain, a_aug)
-        else:
-            a_cmd = zem_acceleration(r_hat, v_hat, guidance.navigation_gain, a_known)
-        a_cmd = np.where(steer[:, None], lateral_limit(a_cmd, v, cap), 0.0)
-        a_ach = lateral_limit(lag_step(a_ach, a_cmd, dt_s, guidance.time_constant_s), v, cap)
-        cmd_rec[flying, k] = np.linalg.norm(a_cmd[flying], axis=-1)
-        ach_rec[flying, k] = np.linalg.norm(a_ach[flying], axis=-1)
-        a_known_prev = a_ball
-        if k == k_steps - 1:
-            break
-
-        divert = np.ascontiguousarray(a_ach.T)
-
-        def derivative(time_s: float, state: Array, divert: Array = divert) -> Array:
-            d = model.derivative(time_s, state)
-            d[3:] += divert
-            return d
-
-        y = rk4_step(derivative, t, y, dt_s)
-        flying &= altitude_and_up(y[0], y[1], y[2])[0] >= stop_alt
+    fly_guided_kernel(
+        np.ascontiguousarray(np.concatenate([r0, v0], axis=1)), np.ascontiguousarray(tr),
+        np.ascontiguousarray(tv), a_t_path,
+        np.ascontiguousarray(noise_all[..., None] if seeker else noise_all),
+        model.area_over_mass, model._mach, model._cd, ATMOSPHERE_TABLE, model._atmosphere,
+        model._w, model._k_j2, dt_s, stop_alt, cap, seeker, augmented,
+        PN if guidance.law == "pn" else ZEM, guidance.navigation_gain, guidance.time_constant_s,
+        guidance.position_sigma_m, guidance.angle_sigma_rad, guidance.acquisition_range_m,
+        math.cos(0.5 * guidance.field_of_view_rad), beta, f_mat, q_mat,
+        r_rec, v_rec, cmd_rec, ach_rec, acquired_t,
+    )  # fmt: skip
 
     miss, t_ca, _ = closest_approach(t_s, r_rec, tr)
     return GuidedFlight(

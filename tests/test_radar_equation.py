@@ -292,13 +292,17 @@ def test_a_threat_seen_nose_on_has_its_nose_on_cross_section() -> None:
     chain = load_scenario(example).kill_chain()
     radar = replace(chain.radars[0], snr_ref_db=20.0, range_ref_m=500e3, rcs_ref_m2=1.0,
                     pfa=1e-6, swerling=1, false_alarms_per_scan=0.0)  # fmt: skip
-    base = replace(chain, radars=(radar, *chain.radars[1:]), batteries=chain.batteries[:1])
+    # first detections come within the glide's first 190 s: the runs stop at 240 s (5 times
+    # faster than flying on through the dive)
+    base = replace(chain, radars=(radar, *chain.radars[1:]), batteries=chain.batteries[:1],
+                   t_max_s=240.0)  # fmt: skip
 
     def detect(rcs: float | RcsTable) -> np.ndarray:
         res = run_chain(replace(base, rcs_m2=(rcs,)), 30, 3)
         return np.asarray(res.replications["detect_t_s"])
 
     flat = detect(RcsTable((0.0, 180.0), (0.05, 0.05)))
+    assert np.all(np.isfinite(flat))  # every replication detected before the stop
     np.testing.assert_array_equal(flat, detect(0.05))
     nose = detect(RcsTable((0.0, 20.0, 21.0, 180.0), (0.05, 0.05, 5.0, 5.0)))
     np.testing.assert_array_equal(nose, flat)  # the radar sees it within 13 deg of its nose

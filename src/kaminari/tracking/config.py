@@ -44,13 +44,13 @@ class TrackerConfig:
     with elasticities ``mach_elasticity_drag`` and ``mach_elasticity_lift`` (d ln C / d ln M;
     0, the default, is the Mach independence principle of hypersonic flow), driven by a white
     jerk of each aerodynamic component relative to itself of PSD ``coefficient_psd_per_s3``
-    times the track's noise scale. The default 1e-8 /s^3 is tuned on the free CAV-H glide
-    below with its own class's elasticities (drag -0.15, lift -0.28: the slopes of the public
-    CAV-H fit at Mach 15 and alpha 10 deg, ``threats.vehicles``) and a jerk PSD of 0.0015 for
-    the held phase: its NEES is then in the 95 % band of 100 runs on 81-83 % of the scans with
-    radar A (tests/test_tracking.py), 56 % with radar B and about 33 % with both (conservative,
-    NEES about 7.5-8), against 14 % for the default motion. Knowing the elasticities is
-    knowing the threat's class, not its state.
+    times the track's noise scale. The default 1e-8 /s^3 is the best on average over seeds
+    and radars of the free CAV-H glide of tests/test_tracking.py, told its class's
+    elasticities (drag -0.155, lift -0.282: the slopes of the public CAV-H fit at Mach 15 and
+    alpha 10 deg, ``threats.vehicles``) with a jerk PSD of 0.0015 for the held phase: its NEES
+    is then in the 95 % band of 100 runs on 70 % of the scans with radar A (45-82 % over other
+    seeds and radars; 25 % with both radars, conservative), against 14 % for the default
+    motion. Knowing the elasticities is knowing the threat's class, not its state.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a

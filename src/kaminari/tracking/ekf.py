@@ -478,13 +478,16 @@ def predict_unscented(
     q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), x.shape[:-1]).reshape(-1)
     s = np.broadcast_to(np.asarray(coefficient_psd_per_s3, dtype=float), x.shape[:-1]).reshape(-1)
     flat_x, flat_p = x.reshape(n, 9), P.reshape(n, 9, 9)
-    x_new, p_new = predict(flat_x, flat_p, dt, q)
     sigma_a2 = np.trace(flat_p[:, 6:9, 6:9], axis1=-2, axis2=-1) / 3.0
-    idx = np.flatnonzero(
+    aero = (
         (_rho_v2(flat_x[:, 0:3], flat_x[:, 3:6]) >= MIN_AERO_RHO_V2)
         & (dt > 0.0)
         & (sigma_a2 <= AERO_SIGMA_MPS2**2)
     )
+    x_new, p_new = np.empty_like(flat_x), np.empty_like(flat_p)
+    held = np.flatnonzero(~aero)
+    x_new[held], p_new[held] = predict(flat_x[held], flat_p[held], dt[held], q[held])
+    idx = np.flatnonzero(aero)
     if idx.size:
         m = idx.size
         p0 = _symmetric(flat_p[idx])

@@ -225,7 +225,8 @@ def predict_tracks(
     """Filter states (M, 9) and covariances (M, 9, 9) predicted ``dt_s`` (M,) ahead by the
     configuration's motion (not "imm"), with the tracks' jerk PSDs ``q`` (M,)."""
     if config.motion == "aero-unscented":
-        scale = q / config.jerk_psd_m2ps5
+        # the tracks' noise scale (q_scale), which the coefficient noise follows too
+        scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
         return ekf.predict_unscented(
             x, P, dt_s, q, config.coefficient_psd_per_s3 * scale,
             (config.mach_elasticity_drag, config.mach_elasticity_lift),

@@ -16,6 +16,8 @@ from numpy.typing import NDArray
 from kaminari.earth.frames import _geodetic_kernel
 from kaminari.weapons.projectile import _ballistic_derivative
 
+__all__ = ["PN", "ZEM", "fly_guided_kernel", "lateral_limit_rows", "lag", "pn_rows", "zem_rows"]
+
 Array = NDArray[np.float64]
 
 PN, ZEM = 0, 1
@@ -93,6 +95,41 @@ def _zem(r: Array, v: Array, gain: float, a_rel: Array) -> Array:
 
 
 @njit(cache=True)
+def lag(a: Array, c: Array, dt: float, time_constant: float) -> Array:
+    """``guided.lag_step``: a + (c - a)(1 - e^(-dt/T)), or c at once for T <= 0."""
+    if time_constant <= 0.0:
+        return c.copy()
+    return a + (c - a) * -math.expm1(-dt / time_constant)
+
+
+@njit(cache=True)
+def pn_rows(r: Array, v: Array, gain: float, a_rel: Array, augmented: bool) -> Array:
+    """``_pn`` of every row (N, 3)."""
+    out = np.empty(r.shape)
+    for i in range(r.shape[0]):
+        out[i] = _pn(r[i], v[i], gain, a_rel[i], augmented)
+    return out
+
+
+@njit(cache=True)
+def zem_rows(r: Array, v: Array, gain: float, a_rel: Array) -> Array:
+    """``_zem`` of every row (N, 3)."""
+    out = np.empty(r.shape)
+    for i in range(r.shape[0]):
+        out[i] = _zem(r[i], v[i], gain, a_rel[i])
+    return out
+
+
+@njit(cache=True)
+def lateral_limit_rows(a: Array, v: Array, cap: float) -> Array:
+    """``_lateral_limit`` of every row (N, 3)."""
+    out = np.empty(a.shape)
+    for i in range(a.shape[0]):
+        out[i] = _lateral_limit(a[i], v[i], cap)
+    return out
+
+
+@njit(cache=True)
 def _seeker(r_rel: Array, sigma: float, d0: float, d1: float) -> Array:
     """``guided._seeker_measurement`` of one round."""
     rn = _norm(r_rel)
@@ -120,7 +157,6 @@ def fly_guided_kernel(
     ``acquired_t`` (M,) in place. ``f_mat``, ``q_mat`` (3, 3): the white-jerk model of the
     augmented track over ``dt``; ``beta``: the alpha-beta track's smoothing factor."""
     m, k_steps = tr.shape[0], tr.shape[1]
-    lag = -math.expm1(-dt / time_constant) if time_constant > 0.0 else 0.0
     state = np.empty((6, 1))
     deriv = np.empty((6, 1))
     aom = area_over_mass[:1].copy()
@@ -148,6 +184,7 @@ def fly_guided_kernel(
             for c in range(3):
                 if not (math.isfinite(tr[i, k, c]) and math.isfinite(tv[i, k, c])):
                     exists = False
+            # a gone target is put 1 m ahead (never seen nor steered at): arithmetic stays finite
             if exists:
                 r_true = tr[i, k] - r
                 v_true = tv[i, k] - v
@@ -162,7 +199,7 @@ def fly_guided_kernel(
                 elif math.isinf(value):
                     value = 1.7976931348623157e308 if value > 0 else -1.7976931348623157e308
                 a_t_true[c] = value
-            # measure
+            # measure: every live round draws, seen or not, so draws do not depend on geometry
             if seeker:
                 z = _seeker(r_true, angle_sigma, noise[i, k, 0, 0], noise[i, k, 1, 0])
                 range_m = _norm(r_true)
@@ -203,7 +240,8 @@ def fly_guided_kernel(
                 v_hat = v_hat + gain[1] * res
                 a_t_hat = a_t_hat + gain[2] * res
             tracking = tracking or seen
-            # command, cap, lag
+            # command, cap, lag; the guidance knows the target's acceleration estimate less the
+            # round's own ballistic one (gravity and frame terms act on both)
             a_known = a_t_hat - a_ball
             if law == PN:
                 a_cmd = _pn(r_hat, v_hat, nav_gain, a_known, augmented)
@@ -213,8 +251,7 @@ def fly_guided_kernel(
                 a_cmd = _lateral_limit(a_cmd, v, cap)
             else:
                 a_cmd = np.zeros(3)
-            lagged = a_ach + (a_cmd - a_ach) * lag if time_constant > 0.0 else a_cmd.copy()
-            a_ach = _lateral_limit(lagged, v, cap)
+            a_ach = _lateral_limit(lag(a_ach, a_cmd, dt, time_constant), v, cap)
             cmd_rec[i, k] = _norm(a_cmd)
             ach_rec[i, k] = _norm(a_ach)
             a_known_prev = a_ball

@@ -93,7 +93,15 @@ from numpy.typing import ArrayLike, NDArray
 from kaminari.dynamics.forces import ATMOSPHERE_TABLE, EARTH, Environment
 from kaminari.earth.constants import G0_MPS2
 from kaminari.streams import MemberDraws
-from kaminari.weapons._guided_kernel import PN, ZEM, fly_guided_kernel
+from kaminari.weapons._guided_kernel import (
+    PN,
+    ZEM,
+    fly_guided_kernel,
+    lag,
+    lateral_limit_rows,
+    pn_rows,
+    zem_rows,
+)
 from kaminari.weapons.lethality import closest_approach
 from kaminari.weapons.projectile import BallisticModel, Projectile, muzzle_state
 
@@ -116,10 +124,6 @@ TrackModel = Literal["constant_acceleration", "constant_velocity"]
 _KINDS = ("command", "seeker")
 _LAWS = ("pn", "zem")
 _TRACK_MODELS = ("constant_acceleration", "constant_velocity")
-
-
-def _dot(a: Array, b: Array) -> Array:
-    return np.einsum("...i,...i->...", a, b)
 
 
 @dataclass(frozen=True)
@@ -199,15 +203,14 @@ class Guidance:
         return self.max_accel_g * G0_MPS2
 
 
-def _cross(a: Array, b: Array) -> Array:
-    """a x b over the last axis (3), broadcast: ``np.cross`` without its axis handling, which
-    costs more than the product for the small batches of an endgame step."""
-    a, b = np.broadcast_arrays(a, b)
-    out = np.empty(a.shape)
-    out[..., 0] = a[..., 1] * b[..., 2] - a[..., 2] * b[..., 1]
-    out[..., 1] = a[..., 2] * b[..., 0] - a[..., 0] * b[..., 2]
-    out[..., 2] = a[..., 0] * b[..., 1] - a[..., 1] * b[..., 0]
-    return out
+def _rows(*vectors: ArrayLike) -> tuple[list[Array], tuple[int, ...]]:
+    """Vectors (..., 3) (or scalars) broadcast together as contiguous rows (N, 3), and their
+    common shape. The laws, the cap and the lag below run the compiled functions that
+    ``fly_guided``'s kernel flies (``weapons._guided_kernel``), so the closed-form checks of
+    them check the rounds' own guidance."""
+    arrays = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in vectors))
+    shape = arrays[0].shape
+    return [np.ascontiguousarray(a.reshape(-1, 3)) for a in arrays], shape
 
 
 def pn_acceleration(
@@ -225,19 +228,9 @@ def pn_acceleration(
     ``a_rel_mps2`` (..., 3 or scalar 0): the relative acceleration the guidance knows (target's
     minus round's, the round's divert left out); 0 is plain PN.
     """
-    r = np.asarray(r_rel_m, dtype=float)
-    v = np.asarray(v_rel_mps, dtype=float)
-    a_rel = np.asarray(a_rel_mps2, dtype=float)
-    r2 = np.maximum(_dot(r, r), 1e-12)
-    rn = np.sqrt(r2)
-    vc = -_dot(r, v) / rn
-    omega = _cross(r, v) / r2[..., None]
-    a = (navigation_gain * vc / rn)[..., None] * _cross(omega, r)
-    if np.any(a_rel):
-        e = r / rn[..., None]
-        a_rel = a_rel - _dot(a_rel, e)[..., None] * e
-        a = a + 0.5 * navigation_gain * a_rel
-    return np.where((vc > 0.0)[..., None], a, 0.0)
+    (r, v, a_rel), shape = _rows(r_rel_m, v_rel_mps, a_rel_mps2)
+    augmented = bool(np.any(a_rel))
+    return pn_rows(r, v, float(navigation_gain), a_rel, augmented).reshape(shape)
 
 
 def zem_acceleration(
@@ -251,26 +244,15 @@ def zem_acceleration(
 
     ``a_rel_mps2`` (..., 3 or scalar 0): the relative acceleration the guidance knows (target's
     minus round's, the round's divert left out)."""
-    r = np.asarray(r_rel_m, dtype=float)
-    v = np.asarray(v_rel_mps, dtype=float)
-    a_rel = np.asarray(a_rel_mps2, dtype=float)
-    t_go = -_dot(r, v) / np.maximum(_dot(v, v), 1e-12)
-    ahead = t_go > 0.0
-    t_go = np.where(ahead, t_go, 1.0)[..., None]
-    zem = r + v * t_go + 0.5 * a_rel * t_go * t_go
-    return np.where(ahead[..., None], navigation_gain * zem / (t_go * t_go), 0.0)
+    (r, v, a_rel), shape = _rows(r_rel_m, v_rel_mps, a_rel_mps2)
+    return zem_rows(r, v, float(navigation_gain), a_rel).reshape(shape)
 
 
 def lateral_limit(a_mps2: ArrayLike, v_mps: ArrayLike, max_accel_mps2: float) -> Array:
     """The part of the accelerations ``a_mps2`` (..., 3) perpendicular to the velocities
     ``v_mps`` (..., 3), scaled down where its magnitude exceeds ``max_accel_mps2``."""
-    a = np.asarray(a_mps2, dtype=float)
-    v = np.asarray(v_mps, dtype=float)
-    e = v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
-    lat = a - _dot(a, e)[..., None] * e
-    mag = np.linalg.norm(lat, axis=-1, keepdims=True)
-    over = mag > max_accel_mps2
-    return np.where(over, lat * (max_accel_mps2 / np.where(over, mag, 1.0)), lat)
+    (a, v), shape = _rows(a_mps2, v_mps)
+    return lateral_limit_rows(a, v, float(max_accel_mps2)).reshape(shape)
 
 
 def lag_step(
@@ -279,11 +261,11 @@ def lag_step(
     """The achieved acceleration after ``dt_s`` of the first-order lag
     da/dt = (a_c - a) / T with the command held over the step (exact: a + (a_c - a)(1 - e^(-dt/T));
     T = 0 follows the command at once)."""
-    a = np.asarray(a_achieved_mps2, dtype=float)
-    c = np.asarray(a_commanded_mps2, dtype=float)
-    if time_constant_s <= 0.0:
-        return c.copy()
-    return a + (c - a) * -math.expm1(-dt_s / time_constant_s)
+    a, c = np.broadcast_arrays(
+        np.asarray(a_achieved_mps2, dtype=float), np.asarray(a_commanded_mps2, dtype=float)
+    )
+    return lag(np.ascontiguousarray(a), np.ascontiguousarray(c), float(dt_s),
+               float(time_constant_s))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -329,19 +311,6 @@ def white_jerk_model(dt_s: float, jerk_psd_m2ps5: float) -> tuple[Array, Array]:
         ]
     )
     return f, q
-
-
-def _seeker_measurement(r_rel: Array, sigma_rad: float, draws: Array) -> Array:
-    """Range times the line of sight turned by two Gaussian angles (``draws`` (M, 2) standard
-    normal) about two axes perpendicular to it."""
-    rn = np.linalg.norm(r_rel, axis=-1, keepdims=True)
-    e = r_rel / np.maximum(rn, 1e-12)
-    helper = np.where(np.abs(e[..., 2:3]) < 0.9, [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])
-    u1 = _cross(e, helper)
-    u1 /= np.linalg.norm(u1, axis=-1, keepdims=True)
-    u2 = _cross(e, u1)
-    tilted = e + sigma_rad * (draws[:, :1] * u1 + draws[:, 1:] * u2)
-    return rn * tilted / np.linalg.norm(tilted, axis=-1, keepdims=True)
 
 
 def fly_guided(

@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/lint-imports
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile  # one file's tests (and fixtures) on one worker
 
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[bench]'

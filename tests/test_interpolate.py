@@ -3,7 +3,7 @@ ch. IV): exact for motion that is a cubic in time, and of fourth order otherwise
 
 import numpy as np
 
-from kaminari.dynamics.interpolate import hermite
+from kaminari.dynamics.interpolate import hermite, hermite_position
 
 
 def _cubic_motion(t):
@@ -25,6 +25,10 @@ def test_exact_for_cubic_motion_with_shared_and_per_member_query_times():
     np.testing.assert_allclose(vel, np.broadcast_to(exact_v, vel.shape), atol=1e-9)
     np.testing.assert_array_equal(pos, pos2)
     np.testing.assert_array_equal(vel, vel2)
+    # the position-only form (fire control's predictor, the truth's positions) is the same cubic
+    np.testing.assert_allclose(hermite_position(t, r, v, tq), exact_r[None].repeat(4, 0),
+                               atol=1e-9)
+    np.testing.assert_array_equal(hermite_position(t, r, v, tq), pos)
 
 
 def test_fourth_order_on_a_circle_and_rows_select_shared_paths():
@@ -40,7 +44,7 @@ def test_fourth_order_on_a_circle_and_rows_select_shared_paths():
         t = np.arange(0.0, 6.0 + h, h)
         r, v = circle(t)
         tq = np.linspace(0.05, 5.9, 301)
-        pos, _ = hermite(t, r[None], v[None], np.broadcast_to(tq, (3, tq.size)),
-                         rows=np.zeros(3, dtype=np.intp))
+        pos = hermite_position(t, r[None], v[None], np.broadcast_to(tq, (3, tq.size)),
+                               rows=np.zeros(3, dtype=np.intp))
         errors.append(np.abs(pos - circle(tq)[0]).max())
     assert 12.0 < errors[0] / errors[1] < 20.0

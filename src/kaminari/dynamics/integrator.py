@@ -182,8 +182,15 @@ def fly(
     n_steps = int(np.ceil(t_max_s / dt_s - 1e-9))
     n_rec = n_steps // record_every + 1
     t_rec = t0_s + dt_s * (record_every * np.arange(n_rec))
-    if hasattr(model.controller, "compiled_flight"):
-        return _fly_compiled(model, r0, v0, dt_s, t0_s, n_steps, record_every, stop_alt_m, t_rec)
+    compiled = None
+    if hasattr(model, "compiled_flight"):  # a model's own compiled flight (BallisticModel)
+        compiled = model.compiled_flight()
+    elif hasattr(model.controller, "compiled_flight"):
+        compiled = model.controller.compiled_flight(
+            model.area_over_mass, model.env, model.density_scale
+        )
+    if compiled is not None:
+        return _fly_compiled(compiled, r0, v0, dt_s, t0_s, n_steps, record_every, stop_alt_m, t_rec)
     after_step = getattr(model.controller, "after_step", None)
     rec = np.full((n, n_rec, 6), np.nan)
     stop_t = np.full(n, np.nan)
@@ -219,7 +226,7 @@ def fly(
 
 
 def _fly_compiled(
-    model: PointMassModel,
+    compiled: tuple[Any, Array, Array, Any],
     r0: Array,
     v0: Array,
     dt_s: float,
@@ -229,11 +236,9 @@ def _fly_compiled(
     stop_alt_m: float,
     t_rec: Array,
 ) -> Flight:
-    """``fly`` for a controller with a compiled flight (``fly_member``)."""
-    controller: Any = model.controller
-    kernel, params, state, aux = controller.compiled_flight(
-        model.area_over_mass, model.env, model.density_scale
-    )
+    """``fly`` for a model or controller with a compiled flight (``fly_member``):
+    ``compiled`` is (kernel, params, state, aux) as its ``compiled_flight`` gives them."""
+    kernel, params, state, aux = compiled
     n = r0.shape[0]
     rec = np.empty((t_rec.size, n, 6))  # time-major: what no member reaches is never touched
     stop_t = np.empty(n)

@@ -11,9 +11,47 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["hermite"]
+__all__ = ["hermite", "hermite_position"]
 
 Array = NDArray[np.float64]
+
+
+def _interval(
+    t_s: ArrayLike, r: ArrayLike, v: ArrayLike, t_query: ArrayLike,
+    rows: NDArray[np.intp] | None,
+) -> tuple[float, Array, Array, Array, Array, Array]:
+    """dt, the fraction s (..., 1) of the query times into their sample intervals, and the
+    samples at both ends of them (N, K, 3): r0, r1, v0, v1."""
+    t = np.asarray(t_s, dtype=float)
+    r = np.asarray(r, dtype=float)
+    v = np.asarray(v, dtype=float)
+    tq = np.asarray(t_query, dtype=float)
+    dt = float(t[1] - t[0])
+    i = np.clip(np.floor((tq - t[0]) / dt).astype(np.intp), 0, t.size - 2)
+    s = ((tq - t[i]) / dt)[..., None]
+    rows = (np.arange(r.shape[0]) if rows is None else np.asarray(rows))[:, None]
+    return dt, s, r[rows, i], r[rows, i + 1], v[rows, i], v[rows, i + 1]
+
+
+def hermite_position(
+    t_s: ArrayLike,
+    r: ArrayLike,
+    v: ArrayLike,
+    t_query: ArrayLike,
+    rows: NDArray[np.intp] | None = None,
+) -> Array:
+    """The position of ``hermite`` alone (N, K, 3), for callers that need no velocity (the
+    weights of shared query times are computed once, (K, 1))."""
+    return _position(*_interval(t_s, r, v, t_query, rows))
+
+
+def _position(dt: float, s: Array, r0: Array, r1: Array, v0: Array, v1: Array) -> Array:
+    s2 = s * s
+    s3 = s2 * s
+    return (
+        (2 * s3 - 3 * s2 + 1) * r0 + ((s3 - 2 * s2 + s) * dt) * v0
+        + (3 * s2 - 2 * s3) * r1 + ((s3 - s2) * dt) * v1
+    )
 
 
 def hermite(
@@ -32,25 +70,10 @@ def hermite(
     [t_s[0], t_s[-1]] are extrapolated from the end interval (callers mask them); NaN samples
     give NaN.
     """
-    t = np.asarray(t_s, dtype=float)
-    r = np.asarray(r, dtype=float)
-    v = np.asarray(v, dtype=float)
-    tq = np.asarray(t_query, dtype=float)
-    dt = t[1] - t[0]
-    i = np.clip(np.floor((tq - t[0]) / dt).astype(np.intp), 0, t.size - 2)
-    s = ((tq - t[i]) / dt)[..., None]
-    rows = (np.arange(r.shape[0]) if rows is None else np.asarray(rows))[:, None]
-    # the basis weights depend on the query times only: (K, 1) when shared, (N, K, 1) if not
-    s2, s3 = s * s, s * s * s
-    h00, h10, h01, h11 = (
-        2 * s3 - 3 * s2 + 1,
-        (s3 - 2 * s2 + s) * dt,
-        -2 * s3 + 3 * s2,
-        (s3 - s2) * dt,
-    )
+    dt, s, r0, r1, v0, v1 = _interval(t_s, r, v, t_query, rows)
+    pos = _position(dt, s, r0, r1, v0, v1)
+    s2 = s * s
     d00, d10 = (6 * s2 - 6 * s) / dt, 3 * s2 - 4 * s + 1
     d01, d11 = (-6 * s2 + 6 * s) / dt, 3 * s2 - 2 * s
-    r0, r1, v0, v1 = r[rows, i], r[rows, i + 1], v[rows, i], v[rows, i + 1]
-    pos = h00 * r0 + h10 * v0 + h01 * r1 + h11 * v1
     vel = d00 * r0 + d10 * v0 + d01 * r1 + d11 * v1
     return pos, vel

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from kaminari.dynamics.interpolate import hermite
+from kaminari.dynamics.interpolate import hermite, hermite_position
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories
 
 __all__ = ["Truth"]
@@ -89,7 +89,7 @@ class Truth:
         t = np.asarray(t_s, dtype=float).reshape(rep.size, -1)
         rows = np.broadcast_to(self._rows_of(rep), (rep.size, self.n))
         rel = t[:, None, :] - self.start_t_s[None, :, None]  # (M, T, K)
-        r, _ = hermite(
+        r = hermite_position(
             self.traj.t_s, self.traj.r_ecef, self.traj.v_ecef,
             rel.reshape(-1, t.shape[1]), rows.reshape(-1),
         )
@@ -137,7 +137,7 @@ class Truth:
             for block in np.array_split(rows, max(1, rows.size * ask.size // 200_000)):
                 if ask.size == 0:
                     break
-                r, _ = hermite(traj.t_s, traj.r_ecef, traj.v_ecef, rel[ask], block)
+                r = hermite_position(traj.t_s, traj.r_ecef, traj.v_ecef, rel[ask], block)
                 there = rel[ask][None, :] <= rel_end[block][:, None]
                 vis = (covers(np.nan_to_num(r)) & np.isfinite(r[..., 0]) & there).any(axis=0)
                 seen[ask[vis]] = True

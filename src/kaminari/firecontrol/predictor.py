@@ -15,7 +15,7 @@ from typing import Protocol
 import numpy as np
 from numpy.typing import NDArray
 
-from kaminari.dynamics.interpolate import hermite
+from kaminari.dynamics.interpolate import hermite_position
 from kaminari.earth.frames import ecef2geodetic
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import extrapolate, predict
@@ -65,6 +65,6 @@ class TrackExtrapolation:
     ) -> Array:
         coarse = np.arange(0.0, tau_s[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
         r, v = extrapolate(x_fire, coarse, self.motion)
-        pred, _ = hermite(coarse, r, v, np.broadcast_to(tau_s, (slots.size, tau_s.size)))
+        pred = hermite_position(coarse, r, v, tau_s)
         pred[ecef2geodetic(pred).alt_m < 0.0] = np.nan
         return pred

@@ -169,6 +169,9 @@ def expected_pk(
             x = (big_r / s_safe) ** 2
             nc = (b / s_safe) ** 2
         unbiased = -np.expm1(-0.5 * x)
+        pk = np.where(at_zero, np.where(b <= big_r, 1.0, 0.0), unbiased)
+        if not np.any(b > 0.0):
+            return _out(np.asarray(pk, dtype=float))
         from scipy.stats import ncx2, norm  # here: scipy.stats costs a second to import
 
         # scipy's ncx2 fails for large arguments (NaN from b/s ~ 1e5-1e6 near the edge, a wrong
@@ -176,9 +179,11 @@ def expected_pk(
         # the miss is normal, mean sqrt(b^2 + s^2), sigma s (agrees with quadrature of the Rice
         # density to 3e-10 at b/s = 1e3, the error falling as b/s grows; ncx2 agrees to 2e-13
         # at 1e4), so ncx2 is asked only below that.
-        near = b <= 1e4 * s_safe
+        # Only where there is a bias: without one the Rayleigh CDF above is the answer (and
+        # ncx2's series costs milliseconds a call, which fire control makes every scan).
+        near = (b <= 1e4 * s_safe) & (b > 0.0)
         biased = np.full(b.shape, np.nan)
-        biased[near] = ncx2.cdf(x[near], 2.0, np.where(b == 0.0, 1.0, nc)[near])
+        biased[near] = ncx2.cdf(x[near], 2.0, nc[near])
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             approx = norm.cdf((big_r - np.hypot(b, s_safe)) / s_safe)
         biased = np.where(~near | ~np.isfinite(biased), approx, biased)

@@ -220,8 +220,8 @@ class Radar:
                 )
 
     def site_ecef(self) -> NDArray[np.float64]:
-        """The believed (surveyed) site, ECEF (3,), m."""
-        return geodetic2ecef(self.lat_rad, self.lon_rad, self.alt_m)
+        """The believed (surveyed) site, ECEF (3,), m (read-only; computed once per radar)."""
+        return _site_frame(self)[0]
 
     @property
     def registered(self) -> bool:
@@ -412,6 +412,17 @@ class Radar:
         return WGS84_A_M * math.sqrt(1.0 - WGS84_E2) / (1.0 - WGS84_E2 * s2)
 
 
+@functools.cache
+def _site_frame(radar: Radar) -> tuple[Array, Array]:
+    """The believed site (ECEF, m) and its ellipsoid normal, read-only: asked every scan, the
+    same for a radar's whole life."""
+    site = geodetic2ecef(radar.lat_rad, radar.lon_rad, radar.alt_m)
+    up = np.asarray(geodetic_up(radar.lat_rad, radar.lon_rad), dtype=float)
+    site.flags.writeable = False
+    up.flags.writeable = False
+    return site, up
+
+
 def _effective_earth(radar: Radar, r_ecef: Array) -> tuple[Array, Array]:
     """(elevation in rad, Earth-clear flag) of targets (..., 3) in the effective-Earth plane.
 
@@ -425,7 +436,7 @@ def _effective_earth(radar: Radar, r_ecef: Array) -> tuple[Array, Array]:
     """
     kr = radar.refraction_k * radar.local_earth_radius_m()
     geo = ecef2geodetic(r_ecef)
-    up_site = geodetic_up(radar.lat_rad, radar.lon_rad)
+    up_site = _site_frame(radar)[1]
     up_tgt = geodetic_up(geo.lat_rad, geo.lon_rad)
     cos_theta = np.einsum("...i,...i->...", up_tgt, up_site)
     sin_theta = np.linalg.norm(np.cross(up_tgt, up_site), axis=-1)

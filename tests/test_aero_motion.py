@@ -9,6 +9,7 @@ from test_tracking import (
     R_RADAR,
     SLOTS,
     T_TRACK_S,
+    _cav_h_mach_elasticities,
     _track_glide,
     first_slots,
     glide,  # noqa: F401 - the fixture, shared
@@ -184,6 +185,55 @@ def test_unscented_prediction_of_a_certain_state_is_its_flight():
     # the Mach scaling moves the acceleration as (M1 / M0)^e: by 1e-4 of itself in a second
     held = ekf.propagate_mean(x, 1.0, "aero")
     assert 0 < np.max(np.abs(flown[:, 6:] - held[:, 6:])) < 1e-3 * np.max(np.abs(held[:, 6:]))
+
+
+def test_unscented_prediction_matches_monte_carlo_of_the_aero_motion(glide):  # noqa: F811
+    """The unscented prediction's mean and covariance against a Monte Carlo authority: 20,000
+    states drawn from N(x, P) around the CAV-H glide's 30 s state, each flown 1 s by the aero
+    motion (coefficients held, no process noise). For acceleration sigmas of 0.1 to 1 m/s^2 (a
+    coefficient uncertainty of 15 % to 150 % of the drag), every generalised eigenvalue of the
+    sampled covariance against the unscented one is within 10 % of 1 (measured 0.96-1.04;
+    the sampling error of a variance from 20,000 draws is 1 %), and the means differ by less
+    than 0.01 in the unscented covariance's metric."""
+    x0 = glide["x"][300]
+    rng = np.random.default_rng(0)
+    for sigma_a in (0.1, 0.3, 1.0):
+        sd = np.array([50.0, 200.0, 100.0, 2.0, 5.0, 3.0, sigma_a, sigma_a, sigma_a])
+        a = rng.normal(size=(9, 9)) * 0.3 + np.eye(9)
+        corr = a @ a.T
+        corr /= np.sqrt(np.outer(np.diag(corr), np.diag(corr)))
+        p = corr * np.outer(sd, sd)
+        mean, cov = ekf.predict_unscented(x0[None], p[None], 1.0, 0.0, 0.0)
+        draws = rng.multivariate_normal(x0, p, size=20_000)
+        flown = ekf.propagate_mean(draws, 1.0, "aero")
+        ratio = np.linalg.eigvals(np.linalg.solve(cov[0], np.cov(flown.T))).real
+        assert np.all(np.abs(ratio - 1.0) < 0.10), (sigma_a, np.sort(ratio))
+        d = flown.mean(axis=0) - mean[0]
+        assert d @ np.linalg.solve(cov[0], d) < 0.01
+
+
+def test_the_aero_motion_told_the_class_elasticities_flies_the_cav_h_glide(glide):  # noqa: F811
+    """The tracker's motion model against the threat's own flight (``fly_threats``, the vehicle
+    model with its Mach- and alpha-dependent aerodynamic fit, a different code path): from the
+    true state at 0, 60, 90, 120 and 150 s, the unscented prediction of a near-certain state,
+    stepped 1 s at a time and told the CAV-H class's Mach elasticities, stays within 1 m of the
+    true position and 0.05 m/s of the true velocity over 30 s (measured at most 0.46 m and
+    0.03 m/s: the elasticity is not quite constant, -0.14 to -0.19 for the drag). Held
+    coefficients (Mach independence) miss by 8.3 m and 0.8 m/s."""
+    elasticity = _cav_h_mach_elasticities()
+    worst = {}
+    for e in (elasticity, (0.0, 0.0)):
+        pos = vel = 0.0
+        for k0 in (0, 600, 900, 1200, 1500):
+            x = glide["x"][k0][None]
+            for step in range(1, 31):
+                x, _ = ekf.predict_unscented(x, 1e-6 * np.eye(9)[None], 1.0, 0.0, 0.0, e)
+                truth = glide["x"][k0 + 10 * step]
+                pos = max(pos, np.linalg.norm(x[0, :3] - truth[:3]))
+                vel = max(vel, np.linalg.norm(x[0, 3:6] - truth[3:6]))
+        worst[e] = (pos, vel)
+    assert worst[elasticity][0] < 1.0 and worst[elasticity][1] < 0.05, worst
+    assert worst[(0.0, 0.0)][0] > 5.0 * worst[elasticity][0], worst
 
 
 def test_motion_must_be_known():

@@ -142,3 +142,22 @@ def test_per_replication_truth_of_one_path_gives_the_shared_results(monkeypatch)
     for table in ("replications", "shots", "tracks"):
         _same(getattr(shared, table), getattr(per_rep, table))
     assert set(per_rep.paths["rep"]) == {0, 1}  # the recorded replications' own paths
+
+
+def test_the_range_screen_of_visible_any_changes_no_scan() -> None:
+    """``Truth.visible_any`` with a radar's range screen (``reach``) against brute force: every
+    replication's threat interpolated at every scan time (``at_reps``) and asked of the radar's
+    ``covers``. The dispersed start (50 km) spreads the members over the coverage's edge, so
+    at some scans only some of them are in view; the answer must be the same at every scan."""
+    chain = _scenario({"aim_cep_m": 200, "start_km": 50}).kill_chain()
+    reps = np.arange(40)
+    world = dispersed_world(chain, seed=3, reps=reps)
+    radar = chain.radars[0]
+    t = radar.scan_times(0.0, chain.t_max_s)
+    screened = world.visible_any(radar.covers, t, (radar.site_ecef(), float(radar.max_range_m)))
+    r = world.at_reps(reps, np.broadcast_to(t, (reps.size, t.size)))  # (M, T, K, 3)
+    each = radar.covers(np.nan_to_num(r)) & np.isfinite(r[..., 0])
+    np.testing.assert_array_equal(screened, each.any(axis=(0, 1)))
+    some = each.any(axis=1)  # (M, K)
+    assert screened.any() and not screened.all()
+    assert np.any(some.any(axis=0) & ~some.all(axis=0))  # scans at the edge: some members only

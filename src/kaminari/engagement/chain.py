@@ -70,7 +70,7 @@ from kaminari.network.sharing import (
     take_reports,
 )
 from kaminari.sensors.base import Report, Sensor
-from kaminari.sensors.radar import RcsTable, aspect_rad
+from kaminari.sensors.radar import Radar, RcsTable, aspect_rad
 from kaminari.sensors.space import SpaceLayer
 from kaminari.streams import MemberDraws, Streams
 from kaminari.threats.debris import DEBRIS_BALLISTIC_COEFFICIENT_KGPM2, debris_impact
@@ -299,7 +299,10 @@ def sights(
         if mine.size and hasattr(radar, "at"):  # a moving sensor: never skipped on sight
             out[mine] = True
         elif mine.size:
-            out[mine] = truth.visible_any(radar.covers, t_s[mine])
+            reach = None
+            if isinstance(radar, Radar):  # covers nothing beyond its range of its site
+                reach = (radar.site_ecef(), float(radar.max_range_m))
+            out[mine] = truth.visible_any(radar.covers, t_s[mine], reach)
     return out
 
 

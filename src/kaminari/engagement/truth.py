@@ -18,6 +18,11 @@ from numpy.typing import NDArray
 from kaminari.dynamics.interpolate import hermite, hermite_position
 from kaminari.threats.flyout import ThreatSpec, ThreatTrajectories
 
+SCREEN_SPEED_MPS = 10_000.0
+"""A speed no threat reaches (above the first cosmic velocity, 7.9 km/s: a suborbital body is
+slower), bounding how far a threat gets between recorded samples for ``Truth.visible_any``'s
+range screen."""
+
 __all__ = ["Truth"]
 
 Array = NDArray[np.float64]
@@ -118,10 +123,18 @@ class Truth:
         own time (M,)."""
         return self.state_of(rep, threat, t_s)[0]
 
-    def visible_any(self, covers: object, t_s: Array) -> NDArray[np.bool_]:
+    def visible_any(
+        self, covers: object, t_s: Array, reach: tuple[Array, float] | None = None
+    ) -> NDArray[np.bool_]:
         """(K,) whether ``covers`` (a sensor's ``covers``) holds for any threat of any
         replication in flight at each time of ``t_s``: exactly, at the times themselves,
-        batched over members (a scan already seen is not asked about again)."""
+        batched over members (a scan already seen is not asked about again).
+
+        ``reach`` = (site ECEF (3,), range m), where ``covers`` is False beyond that range of
+        the site: a member is then asked about at a time only if its recorded sample nearest
+        that time lies within the range plus ``SCREEN_SPEED_MPS`` times the samples' step
+        (the interpolated position is within 0.8 of that step's flight of its nearest
+        sample), which spares interpolating the many far ones."""
         t = np.asarray(t_s, dtype=float).reshape(-1)
         if self.shared:
             r, _ = self.at(t)
@@ -137,12 +150,40 @@ class Truth:
             for block in np.array_split(rows, max(1, rows.size * ask.size // 200_000)):
                 if ask.size == 0:
                     break
-                r = hermite_position(traj.t_s, traj.r_ecef, traj.v_ecef, rel[ask], block)
-                there = rel[ask][None, :] <= rel_end[block][:, None]
-                vis = (covers(np.nan_to_num(r)) & np.isfinite(r[..., 0]) & there).any(axis=0)
+                if reach is None:
+                    r = hermite_position(traj.t_s, traj.r_ecef, traj.v_ecef, rel[ask], block)
+                    there = rel[ask][None, :] <= rel_end[block][:, None]
+                    vis = (covers(np.nan_to_num(r)) & np.isfinite(r[..., 0]) & there).any(axis=0)
+                else:
+                    vis = self._visible_near(covers, reach, rel[ask], block, rel_end)
                 seen[ask[vis]] = True
                 ask = ask[~vis]
         return seen
+
+    def _visible_near(
+        self, covers: object, reach: tuple[Array, float], rel: Array, block: NDArray[np.intp],
+        rel_end: Array,
+    ) -> NDArray[np.bool_]:
+        """(A,) whether ``covers`` holds for any member of ``block`` at the flight times ``rel``
+        (A,), asking only the member-time pairs whose nearest recorded sample is within reach
+        (``visible_any``)."""
+        traj = self.traj
+        step = float(traj.t_s[1] - traj.t_s[0])
+        site, range_m = reach
+        k = np.clip(np.rint((rel - traj.t_s[0]) / step).astype(np.intp), 0, traj.t_s.size - 1)
+        nearest = traj.r_ecef[block[:, None], k[None, :]]  # (B, A, 3), NaN once down
+        with np.errstate(invalid="ignore"):
+            close = np.linalg.norm(nearest - site, axis=-1) <= range_m + SCREEN_SPEED_MPS * step
+        close &= rel[None, :] <= rel_end[block][:, None]
+        b, a = np.nonzero(close)
+        vis = np.zeros(rel.size, dtype=bool)
+        if b.size:
+            r = hermite_position(
+                traj.t_s, traj.r_ecef, traj.v_ecef, rel[a][:, None], block[b]
+            )[:, 0]
+            hit = covers(np.nan_to_num(r)) & np.isfinite(r[:, 0])  # type: ignore[operator]
+            vis[a[hit]] = True
+        return vis
 
     def rows(self, reps: int = 0, rep0: int = 0) -> dict[str, NDArray]:
         """The flights as a result table (times after the epoch): the shared paths as the

@@ -257,6 +257,30 @@ def test_first_aim_kept_for_its_times_answers_as_first_aim(table):
     assert found >= 3
 
 
+def test_compiled_first_aim_equals_the_numpy_search(table):
+    """FirstAim's compiled kernel (target by target, stopping at the first meeting) against the
+    same search batched in numpy (``compiled=False``), on 2,000 targets: inbound, outbound,
+    out of reach, NaN from some time on (a prediction below ground). Same feasibility, and
+    elevation and time of flight to rounding."""
+    t = table.t_s[:401]  # 20 s
+    fa = FirstAim(table, t)
+    rng = np.random.default_rng(9)
+    n = 2000
+    g0, h0 = rng.uniform(-2e3, 60e3, n), rng.uniform(-1e3, 40e3, n)
+    g = g0[:, None] + rng.uniform(-3000.0, 1500.0, n)[:, None] * t
+    h = h0[:, None] + rng.uniform(-1500.0, 500.0, n)[:, None] * t
+    gone = rng.random(n) < 0.2
+    h[gone, 100:] = np.nan
+    g[gone, 100:] = np.nan
+    el, tof, ok = fa(g, h)
+    el_np, tof_np, ok_np = fa(g, h, compiled=False)
+    np.testing.assert_array_equal(ok, ok_np)
+    assert 200 < ok.sum() < n  # both kinds, many of each
+    np.testing.assert_allclose(el[ok], el_np[ok], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tof[ok], tof_np[ok], rtol=0, atol=1e-12)
+    assert np.isnan(el[~ok]).all() and np.isnan(tof[~ok]).all()
+
+
 def test_targets_out_of_reach_are_flagged(table):
     """Too far, too high, too steep (above the 85 deg fan), running away faster than the round,
     and a prediction that is all NaN: infeasible, with NaN elevation and time of flight; a

@@ -26,6 +26,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from numba import njit
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.dynamics.forces import EARTH, Environment
@@ -241,9 +242,13 @@ class FirstAim:
         self._index = np.arange(table.elevation_rad.size)
 
     def __call__(
-        self, ground_m: ArrayLike, height_m: ArrayLike
+        self, ground_m: ArrayLike, height_m: ArrayLike, compiled: bool = True
     ) -> tuple[Array, Array, NDArray[np.bool_]]:
-        """``(el_rad, tof_s, feasible)`` of ``first_aim`` for targets (N, K) at these times."""
+        """``(el_rad, tof_s, feasible)`` of ``first_aim`` for targets (N, K) at these times.
+
+        ``compiled`` (the default): target by target, time by time, stopping at the first
+        meeting (``_first_aim_kernel``); False: the same arithmetic batched in numpy over
+        every target and time (the reference the kernel is tested against)."""
         g = np.atleast_2d(np.asarray(ground_m, dtype=float))
         h = np.atleast_2d(np.asarray(height_m, dtype=float))
         t = self.t_s
@@ -252,6 +257,16 @@ class FirstAim:
                 f"ground_m and height_m must be (N, K) and t_s (K,), K >= 2; got {g.shape}, "
                 f"{h.shape}, {t.shape}"
             )
+        if compiled:
+            el = np.empty(g.shape[0])
+            tof = np.empty(g.shape[0])
+            ok = np.empty(g.shape[0], dtype=np.bool_)
+            _first_aim_kernel(
+                np.ascontiguousarray(g), np.ascontiguousarray(h), self._angle, self._rho,
+                self._first, self._peak, self._usable, t, self.table.elevation_rad,
+                max(1, math.ceil(math.log2(self._index.size))), el, tof, ok,
+            )  # fmt: skip
+            return el, tof, ok
         n, k = g.shape
         e = self._index.size
         rho, angle, cols = self._rho, self._angle, self._cols
@@ -287,3 +302,57 @@ class FirstAim:
         i1 = np.take_along_axis(el_index, j[:, None] + 1, 1)[:, 0]
         el = np.interp(i0 + s * (i1 - i0), self._index, self.table.elevation_rad)
         return np.where(feasible, el, np.nan), np.where(feasible, tof, np.nan), feasible
+
+
+@njit(cache=True)
+def _first_aim_kernel(  # type: ignore[no-untyped-def]
+    g, h, angle, rho, first, peak, usable, t, elevation, steps, el_out, tof_out, ok_out
+):  # pragma: no cover - compiled
+    """``FirstAim.__call__``'s arithmetic per target, time after time until the first meeting:
+    the same bracket search (``steps`` halvings), interpolation along the fan and sign change
+    of the slant-distance difference f, so the same results to rounding."""
+    n, k = g.shape
+    e = elevation.size
+    for m in range(n):
+        el_out[m] = np.nan
+        tof_out[m] = np.nan
+        ok_out[m] = False
+        f_prev = np.nan
+        i_prev = np.nan
+        for c in range(k):
+            phi = math.atan2(h[m, c], g[m, c])
+            rho_t = math.hypot(g[m, c], h[m, c])
+            lo = first[c]
+            hi = peak[c]
+            inside = usable[c] and angle[lo, c] <= phi and phi <= angle[hi, c]
+            for _ in range(steps):
+                mid = (lo + hi) // 2
+                if angle[mid, c] <= phi:
+                    lo = mid
+                else:
+                    hi = mid
+            a_lo = angle[lo, c]
+            a_hi = angle[hi, c]
+            inside = inside and math.isfinite(a_lo) and math.isfinite(a_hi)
+            f = np.nan
+            i_el = np.nan
+            if inside:
+                span = a_hi - a_lo if a_hi > a_lo else 1.0
+                u = min(max((phi - a_lo) / span, 0.0), 1.0)
+                i_el = lo + u
+                f = rho[lo, c] + u * (rho[hi, c] - rho[lo, c]) - rho_t
+            if c > 0 and f_prev < 0.0 and f >= 0.0:
+                s = f_prev / (f_prev - f)
+                tof_out[m] = t[c - 1] + s * (t[c] - t[c - 1])
+                x = i_prev + s * (i_el - i_prev)
+                if x <= 0.0:
+                    el_out[m] = elevation[0]
+                elif x >= e - 1:
+                    el_out[m] = elevation[e - 1]
+                else:
+                    j = int(x)
+                    el_out[m] = (elevation[j + 1] - elevation[j]) * (x - j) + elevation[j]
+                ok_out[m] = True
+                break
+            f_prev = f
+            i_prev = i_el

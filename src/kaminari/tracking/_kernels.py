@@ -468,3 +468,37 @@ def fly_held_aero_path(
             ro[i, j, 0], ro[i, j, 1], ro[i, j, 2] = x, y, z
             vo[i, j, 0], vo[i, j, 1], vo[i, j, 2] = vx, vy, vz
     return ro, vo
+
+
+@numba.njit(cache=True)
+def measure_rae_rows(
+    x: np.ndarray, origin: np.ndarray, rot: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """``ekf.measure_rae`` of states (N, 9) from one site (ECEF origin (3,), ENU rotation
+    (3, 3)), row by row: the same formulas, without numpy's temporaries."""
+    n = x.shape[0]
+    z = np.empty((n, 3))
+    jac = np.zeros((n, 3, 9))
+    two_pi = 2.0 * math.pi
+    for i in range(n):
+        r0 = x[i, 0] - origin[0]
+        r1 = x[i, 1] - origin[1]
+        r2 = x[i, 2] - origin[2]
+        e = rot[0, 0] * r0 + rot[0, 1] * r1 + rot[0, 2] * r2
+        nn = rot[1, 0] * r0 + rot[1, 1] * r1 + rot[1, 2] * r2
+        u = rot[2, 0] * r0 + rot[2, 1] * r1 + rot[2, 2] * r2
+        h2 = e * e + nn * nn
+        h = math.sqrt(h2)
+        rho2 = h2 + u * u
+        rho = math.sqrt(rho2)
+        z[i, 0] = rho
+        z[i, 1] = math.atan2(e, nn) % two_pi
+        z[i, 2] = math.atan2(u, h)
+        d0 = (e / rho, nn / rho, u / rho)
+        d1 = (nn / h2, -e / h2, 0.0)
+        d2 = (-e * u / (h * rho2), -nn * u / (h * rho2), h / rho2)
+        for j in range(3):
+            jac[i, 0, j] = d0[0] * rot[0, j] + d0[1] * rot[1, j] + d0[2] * rot[2, j]
+            jac[i, 1, j] = d1[0] * rot[0, j] + d1[1] * rot[1, j] + d1[2] * rot[2, j]
+            jac[i, 2, j] = d2[0] * rot[0, j] + d2[1] * rot[1, j] + d2[2] * rot[2, j]
+    return z, jac

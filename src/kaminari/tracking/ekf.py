@@ -35,6 +35,7 @@ from kaminari.earth.gravity import frame_acceleration as earth_frame_acceleratio
 from kaminari.tracking._kernels import (
     fly_held_aero,
     fly_held_aero_path,
+    measure_rae_rows,
     predict_covariance,
     update_position,
 )
@@ -568,6 +569,8 @@ def measure_rae(
     """
     x = np.asarray(x, dtype=float)
     origin, rot = _site(site_lat_rad, site_lon_rad, site_alt_m)
+    if x.ndim == 2 and origin.ndim == 1:  # one site, a batch of states: compiled, row by row
+        return measure_rae_rows(np.ascontiguousarray(x), origin, np.ascontiguousarray(rot))
     d = np.einsum("...ij,...j->...i", rot, x[..., 0:3] - origin)
     e, n, u = d[..., 0], d[..., 1], d[..., 2]
     h2 = e * e + n * n

@@ -120,10 +120,11 @@ def test_measure_rae_matches_pymap3d_and_its_jacobian_matches_central_difference
     np.testing.assert_allclose(jac[:, 0], fd[:, 0], atol=1e-9)  # m/m
     np.testing.assert_allclose(jac[:, 1:], fd[:, 1:], atol=1e-13)  # rad/m
     assert np.all(jac[:, :, 3:] == 0.0)
-    # a batch from one site runs compiled row by row; any other shape in numpy: the same
-    z3, jac3 = ekf.measure_rae(x[None], *SITE)
-    np.testing.assert_allclose(z3[0], z, rtol=1e-15, atol=1e-9)
-    np.testing.assert_allclose(jac3[0], jac, rtol=1e-13, atol=1e-20)
+    # one site runs compiled row by row; a site per state in numpy: the same to rounding
+    sites = [np.full(20, value) for value in SITE]
+    z_np, jac_np = ekf.measure_rae(x, *sites)
+    np.testing.assert_allclose(z_np, z, rtol=1e-15, atol=1e-9)
+    np.testing.assert_allclose(jac_np, jac, rtol=1e-13, atol=1e-20)
 
 
 def _independent_derivative(t, y):

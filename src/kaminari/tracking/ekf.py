@@ -569,8 +569,11 @@ def measure_rae(
     """
     x = np.asarray(x, dtype=float)
     origin, rot = _site(site_lat_rad, site_lon_rad, site_alt_m)
-    if x.ndim == 2 and origin.ndim == 1:  # one site, a batch of states: compiled, row by row
-        return measure_rae_rows(np.ascontiguousarray(x), origin, np.ascontiguousarray(rot))
+    if origin.ndim == 1:  # one site (any batch of states): compiled, row by row
+        z, jac = measure_rae_rows(
+            np.ascontiguousarray(x.reshape(-1, 9)), origin, np.ascontiguousarray(rot)
+        )
+        return z.reshape(x.shape[:-1] + (3,)), jac.reshape(x.shape[:-1] + (3, 9))
     d = np.einsum("...ij,...j->...i", rot, x[..., 0:3] - origin)
     e, n, u = d[..., 0], d[..., 1], d[..., 2]
     h2 = e * e + n * n

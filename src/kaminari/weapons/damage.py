@@ -187,8 +187,7 @@ def expected_pk(
         with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
             approx = norm.cdf((big_r - np.hypot(b, s_safe)) / s_safe)
         biased = np.where(~near | ~np.isfinite(biased), approx, biased)
-        pk = np.where(b == 0.0, unbiased, biased)
-        pk = np.where(at_zero, np.where(b <= big_r, 1.0, 0.0), pk)
+        pk = np.where((b > 0.0) & ~at_zero, biased, pk)
     else:
         sd2 = 0.5 * big_r**2 if kind == "carleton" else big_r**2
         v = sd2 + s**2

@@ -163,6 +163,25 @@ def _interp(x: float, xp: Array, fp: Array) -> float:
     return slope * (x - xp[j]) + fp[j]
 
 
+@njit(cache=True, inline="always")
+def _ballistic_acceleration(  # type: ignore[no-untyped-def]
+    x, y, z, vx, vy, vz, area_over_mass, mach_tab, cd_tab, atm_table, atmosphere, w, k_j2
+):
+    """The acceleration of one unguided body (drag from the drag curve, J2 gravity and the
+    frame terms), from the compiled kernels the glide flight uses
+    (``dynamics.forces.air_kernel``, ``acceleration_kernel`` with no lift)."""
+    _, upx, upy, upz, speed, rho, sound, _ = air_kernel(
+        x, y, z, vx, vy, vz, atm_table, atmosphere, 1.0
+    )
+    q = 0.5 * rho * speed * speed
+    cd = _interp(speed / sound, mach_tab, cd_tab)
+    ax, ay, az, _, _ = acceleration_kernel(
+        x, y, z, vx, vy, vz, upx, upy, upz, speed, q, area_over_mass, 0.0, cd, 1.0, 0.0, w,
+        k_j2,
+    )  # fmt: skip
+    return ax, ay, az
+
+
 @njit(cache=True)
 def _ballistic_derivative(
     y: Array,
@@ -181,16 +200,10 @@ def _ballistic_derivative(
     n = y.shape[1]
     out = np.empty((6, n))
     for m in range(n):
-        x, yy, z = y[0, m], y[1, m], y[2, m]
         vx, vy, vz = y[3, m], y[4, m], y[5, m]
-        _, upx, upy, upz, speed, rho, sound, _ = air_kernel(
-            x, yy, z, vx, vy, vz, atm_table, atmosphere, 1.0
-        )
-        q = 0.5 * rho * speed * speed
-        cd = _interp(speed / sound, mach_tab, cd_tab)
-        ax, ay, az, _, _ = acceleration_kernel(
-            x, yy, z, vx, vy, vz, upx, upy, upz, speed, q, area_over_mass[m], 0.0, cd, 1.0,
-            0.0, w, k_j2,
+        ax, ay, az = _ballistic_acceleration(
+            y[0, m], y[1, m], y[2, m], vx, vy, vz, area_over_mass[m], mach_tab, cd_tab,
+            atm_table, atmosphere, w, k_j2,
         )  # fmt: skip
         out[0, m], out[1, m], out[2, m] = vx, vy, vz
         out[3, m], out[4, m], out[5, m] = ax, ay, az
@@ -204,13 +217,8 @@ def _member_derivative(t, y, i, params, state, aux, out):  # type: ignore[no-unt
     ``aux`` = (atmosphere table, drag curve's Mach numbers, its CD)."""
     atm_table, mach_tab, cd_tab = aux
     p = params[i]
-    _, upx, upy, upz, speed, rho, sound, _ = air_kernel(
-        y[0], y[1], y[2], y[3], y[4], y[5], atm_table, p[1] > 0.5, 1.0
-    )
-    q = 0.5 * rho * speed * speed
-    cd = _interp(speed / sound, mach_tab, cd_tab)
-    ax, ay, az, _, _ = acceleration_kernel(
-        y[0], y[1], y[2], y[3], y[4], y[5], upx, upy, upz, speed, q, p[0], 0.0, cd, 1.0, 0.0,
+    ax, ay, az = _ballistic_acceleration(
+        y[0], y[1], y[2], y[3], y[4], y[5], p[0], mach_tab, cd_tab, atm_table, p[1] > 0.5,
         p[2], p[3],
     )  # fmt: skip
     out[0], out[1], out[2] = y[3], y[4], y[5]

@@ -183,6 +183,38 @@ def test_a_report_of_the_same_target_fuses_and_a_far_one_starts_a_track():
     assert again.slot.tolist() == [0] and again.fused.tolist() == [True]
 
 
+def test_fusing_aero_unscented_tracks_keeps_the_coefficients_they_share():
+    """Tracks of the aero-unscented motion hold their acceleration in coefficient form, at
+    their own estimate (``ekf.predict_unscented``). A sender's track 300 m higher than the
+    receiver's, with the same aerodynamic coefficients (so an acceleration 4 % smaller, in
+    thinner air), fuses into a track with those same coefficients (to 1e-9 of themselves):
+    the report is re-expressed at the receiver's estimate before covariance intersection and
+    the result at the fused one (``ekf.rebase_aero``). Fusing the plain accelerations would
+    have mixed two densities: coefficients off by about a percent."""
+    from test_tracking import glide_state
+
+    def coefficients(x):
+        basis, _ = ekf._aero_basis(x[:, 0:3], x[:, 3:6], True, np.ones(len(x), dtype=bool))
+        return np.linalg.solve(basis, x[:, 6:9, None])[..., 0]
+
+    config = TrackerConfig(motion="aero-unscented")
+    x = glide_state(1, accel_up_mps2=5.0)[0]
+    x[6:9] += -2.0 * x[3:6] / np.linalg.norm(x[3:6])  # and 2 m/s^2 of drag
+    c = coefficients(x[None])[0]
+    up = x[0:3] / np.linalg.norm(x[0:3])
+    high = x.copy()
+    high[0:3] += 300.0 * up
+    basis, _ = ekf._aero_basis(high[None, 0:3], high[None, 3:6], True, np.ones(1, dtype=bool))
+    high[6:9] = basis[0] @ c
+    assert np.linalg.norm(high[6:9]) < 0.97 * np.linalg.norm(x[6:9])
+    mine, sender = _one_track(x, 200.0), _one_track(high, 100.0)
+    taken = take_reports(mine, 0.0, reports_of(sender), config, Correlation(sender.n))
+    assert taken.fused.tolist() == [True]
+    moved = np.linalg.norm(mine.x[0, 0:3] - x[0:3])
+    assert 50.0 < moved < 300.0  # the fused estimate lies between the two
+    np.testing.assert_allclose(coefficients(mine.x[:1])[0], c, rtol=1e-9, atol=1e-9 * abs(c).max())
+
+
 # --------------------------------------------------------------------- the identities ---
 
 

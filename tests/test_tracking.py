@@ -30,6 +30,7 @@ from kaminari.tracking.tracker import (
     TENTATIVE,
     ScanDetections,
     new_tracks,
+    plain_state,
     position_sigma_m,
     process_scan,
 )
@@ -602,6 +603,11 @@ def _destination(lat, lon, bearing, distance_m):
 
 @pytest.fixture(scope="module")
 def glide():
+    """``glide_truth()``, once per module."""
+    return glide_truth()
+
+
+def glide_truth():
     """A free CAV-H glide (50 km, 5 km/s, alpha 10 deg, heading 60 deg from 33 N 128 E) for
     200 s at 0.1 s; its non-gravitational acceleration from the vehicle model itself (the
     model's total acceleration minus J2 gravity and the frame terms); and two radars at 100 m,
@@ -648,8 +654,8 @@ def _track_glide(glide, radars, q=None, seed=11, motion="acceleration", **settin
         assert np.all(z[:, 2] > 1.0 * DEG) and np.all(z[:, 0] < 700e3)  # in view
         scan_one_each(tracks, t, z, site, config)
         if np.all(tracks.status[first] == CONFIRMED):
-            e = tracks.x[first] - truth
-            p = tracks.P[first]
+            x_plain, p = plain_state(tracks.x[first], tracks.P[first], config)
+            e = x_plain - truth
             nees9 = np.einsum("ni,nij,nj->n", e, np.linalg.inv(p), e).mean()
             p6_inv = np.linalg.inv(p[:, :6, :6])
             nees6 = np.einsum("ni,nij,nj->n", e[:, :6], p6_inv, e[:, :6]).mean()
@@ -737,29 +743,47 @@ def _in_band(rows):
 
 def test_the_unscented_aero_filter_is_near_consistent_on_the_glide(tracked, unscented):
     """The class's elasticities come from its public fit (drag -0.155, lift -0.282 at Mach 15,
-    alpha 10 deg). With them the aero-unscented filter's NEES, averaged over 100 runs, is in
-    its 95 % band on 70 % of the scans (the default motion: 14 %), its mean over the glide
-    within 10 % of 9 (measured 8.6), and it never passes 2 x 9."""
+    alpha 10 deg). With them the aero-unscented filter's plain-state NEES
+    (``tracker.plain_state``), averaged over 100 runs, is in its 95 % band on 68 % of the
+    scans of this run (the default motion: 14 %), its mean over the glide within 10 % of 9
+    (measured 8.4) and its largest 9.6, within 1.2 x 9: slightly conservative, never
+    optimistic beyond the band."""
     drag, lift = _cav_h_mach_elasticities()
     assert drag == pytest.approx(-0.155, abs=0.005) and lift == pytest.approx(-0.282, abs=0.005)
     assert _in_band(unscented) >= 0.6 and _in_band(tracked["A"]) < 0.2
-    assert 0.9 * 9 < np.mean(unscented[:, 1]) < 1.1 * 9 and np.max(unscented[:, 1]) < 18.0
+    assert 0.9 * 9 < np.mean(unscented[:, 1]) < 1.1 * 9 and np.max(unscented[:, 1]) < 1.2 * 9
+
+
+def test_the_coefficient_form_keeps_a_noise_free_aero_filter_consistent(glide):
+    """With no coefficient noise at all, the aero-unscented filter told the class's
+    elasticities (radar B, seed 11) keeps its 100-run NEES at or below the band's top (9.85)
+    over the first 150 s of the glide (measured at most 9.2; only after 150 s, where the
+    drag's elasticity has moved from -0.155 to -0.2, does the constant-elasticity law's
+    residual show). Held in plain (r, v, a) form, where the linear update treats the curved
+    tie of the acceleration to the density (a ~ rho(h)) as straight, the same filter climbed
+    to 10.3 by 92 s and 13.2 by 152 s: the curvature, a h_sigma^2 / (2 H^2), exceeded what the
+    track knew of its coefficients."""
+    drag, lift = _cav_h_mach_elasticities()
+    rows = _track_glide(
+        glide, [("B", 0.0)], q=0.0015, seed=11, motion="aero-unscented",
+        mach_elasticity_drag=drag, mach_elasticity_lift=lift, coefficient_psd_per_s3=0.0,
+    )
+    early = rows[rows[:, 0] <= 150.0]
+    assert early[-1, 0] > 140.0
+    assert np.max(early[:, 1]) < chi2.ppf(0.975, N_REPS * 9) / N_REPS
 
 
 @pytest.mark.xfail(
     strict=True,
     reason="the best filter here, the aero-unscented motion told the threat class's Mach "
-    "elasticities, is in the band on 70 % of the scans of this run (seed 11, radar A); the "
-    "figure is noisy and sensitive: 45-82 % over seeds 12-14 and radars A and B (mean 59 %), "
-    "88 % with half the coefficient noise but 46 % on average over those seeds, 92 % with "
-    "elasticities 0.01 smaller; its NEES sits near the band's lower edge (mean 8.6 against "
-    "[8.17, 9.85]), slightly conservative, and the first scans after confirmation (the 50 m/s^2 "
-    "acceleration prior) are below it. The default motion: 14 %. Diagnosed: the prediction "
-    "matches Monte Carlo and the truth's flight (test_aero_motion), yet with no coefficient "
-    "noise the NEES is optimistic (10.4-12.9): the truth's coefficients leave the constant-"
-    "elasticity law by up to 7e-4 of themselves, about what the filter knows of them late in "
-    "the track, and a white jerk (a random walk) covers that smooth drift too much where it is "
-    "slow and too little where it is fast; a coefficient-rate state is the next step",
+    "elasticities (its coefficient form, default coefficient noise 3e-9 /s^3), is in the band "
+    "on 68 % of the scans of this run (seed 11, radar A; mean NEES 8.4, slightly "
+    "conservative). The figure is one 100-run experiment's, and the same 100 runs' errors "
+    "persist from scan to scan: over 16 experiments (seeds 11-18, radars A and B) it is 46-96 "
+    "% (mean 81 %, 11 of 16 at 80 % or more), and 56-100 % (mean 89 %) from 50 s after "
+    "confirmation, once the 50 m/s^2 prior and the held phase have passed "
+    "(benchmarks/nees_glide.py). Seed 11 radar A is among the low ones; the criterion holds "
+    "on average, not on this run",
 )
 def test_glide_nees_inside_the_95_percent_band_on_80_percent_of_the_scans(unscented):
     """Issue acceptance (b) as written: the 9-state NEES averaged over 100 replications in

@@ -19,7 +19,7 @@ from kaminari.dynamics.interpolate import hermite_position
 from kaminari.earth.frames import ecef2geodetic
 from kaminari.tracking.config import TrackerConfig
 from kaminari.tracking.ekf import extrapolate, predict
-from kaminari.tracking.tracker import Tracks, jerk_psd
+from kaminari.tracking.tracker import Tracks, jerk_psd, plain_state, predict_tracks
 
 __all__ = ["PREDICTION_STEP_S", "Predictor", "TrackExtrapolation", "state_at"]
 
@@ -43,8 +43,12 @@ class Predictor(Protocol):
 def state_at(
     tracks: Tracks, slots: NDArray[np.intp], t_s: float, config: TrackerConfig
 ) -> tuple[Array, Array]:
-    """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``."""
+    """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``, as
+    plain (r, v, a) (``tracking.tracker.plain_state``): what fire control flies on."""
     q = jerk_psd(tracks, config)[slots]
+    if config.motion == "aero-unscented":
+        x, P = predict_tracks(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config)
+        return plain_state(x, P, config)
     return predict(
         tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config.prediction_motion
     )

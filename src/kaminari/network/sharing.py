@@ -57,6 +57,7 @@ from kaminari.tracking.tracker import (
     Tracks,
     pairs_by_replication,
     predict_tracks,
+    rebase_update,
 )
 
 __all__ = [
@@ -176,9 +177,7 @@ def take_reports(
     diff_cov = np.full((n_rep, 3, 3), np.nan)
     if n_rep == 0:
         return Taken(slot_of, fused, born, replaced, diff, diff_cov)
-    motion = config.prediction_motion
-    q_r = config.jerk_psd_m2ps5 * reports.q_scale
-    x_r, p_r = ekf.predict(reports.x, reports.P, np.maximum(t_s - reports.t_s, 0.0), q_r, motion)
+    x_r, p_r = align(reports, t_s, config)
     raw = x_r[:, :3].copy()
     if offset is not None:
         x_r[:, :3] -= offset[reports.rep]
@@ -242,9 +241,18 @@ def take_reports(
         pair = pair[~(own[s] & worse)]
     if pair.size:
         s = slot_of[pair]
+        x_own, p_own, x_in, p_in = tracks.x[s], tracks.P[s], x_r[pair], p_r[pair]
+        if config.motion == "aero-unscented":
+            # both in coefficient form at the own estimate (ekf.predict_unscented)
+            # (the report's coefficients expressed at the own estimate; its r and v kept)
+            x_at = np.concatenate([x_own[:, :6], x_in[:, 6:]], axis=1)
+            at_own, p_in = ekf.rebase_aero(x_in, x_at, p_in, ekf.aero_members(x_in, p_in))
+            x_in = np.concatenate([x_in[:, :6], at_own[:, 6:]], axis=1)
         tracks.x[s], tracks.P[s], _ = covariance_intersection(
-            tracks.x[s], tracks.P[s], x_r[pair], p_r[pair], FUSION_CRITERION
+            x_own, p_own, x_in, p_in, FUSION_CRITERION
         )
+        if config.motion == "aero-unscented":
+            tracks.x[s], tracks.P[s] = rebase_update(x_own, p_own, tracks.x[s], tracks.P[s])
         tracks.t_s[s] = t_s
         tracks.last_update_t_s[s] = np.fmax(tracks.last_update_t_s[s], t_s)
         fused[pair] = True
@@ -286,10 +294,13 @@ a few hundred km, narrower than a raid's spacing)."""
 
 
 def align(reports: TrackReports, t_s: float, config: TrackerConfig) -> tuple[Array, Array]:
-    """The reports' states and covariances flown to ``t_s`` by the tracker's prediction."""
+    """The reports' states and covariances flown to ``t_s`` by the tracker's prediction
+    (the aero-unscented motion's own, which keeps its coefficient form)."""
     q_r = config.jerk_psd_m2ps5 * reports.q_scale
-    return ekf.predict(reports.x, reports.P, np.maximum(t_s - reports.t_s, 0.0), q_r,
-                       config.prediction_motion)
+    dt = np.maximum(t_s - reports.t_s, 0.0)
+    if config.motion == "aero-unscented":
+        return predict_tracks(reports.x, reports.P, dt, q_r, config)
+    return ekf.predict(reports.x, reports.P, dt, q_r, config.prediction_motion)
 
 
 def registration_pairs(

@@ -85,6 +85,7 @@ from kaminari.tracking.tracker import (
     _second_detections,
     _update_filtered,
     pairs_by_replication,
+    rebase_update,
 )
 from kaminari.tracking.triangulation import triangulate
 
@@ -327,9 +328,12 @@ def _update_late(
     chosen = np.flatnonzero(chosen)  # assign_pairs gives a mask over the gated pairs
     chosen = chosen[informative[chosen]]
     slot = slot[chosen]
+    x_prior, p_prior = tr.x[slot], tr.P[slot]
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(
-        tr.x[slot], tr.P[slot], nu[chosen], h[chosen], r_eff[chosen]
+        x_prior, p_prior, nu[chosen], h[chosen], r_eff[chosen]
     )
+    if config.motion == "aero-unscented":
+        tr.x[slot], tr.P[slot] = rebase_update(x_prior, p_prior, tr.x[slot], tr.P[slot])
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = np.maximum(tr.last_update_t_s[slot], t_s)
     _adapt(tr, slot, nis, gates[2], config)

@@ -40,17 +40,23 @@ class TrackerConfig:
     ``motion``: "acceleration" (the nearly-constant-acceleration EKF above), "aero" or "drag"
     (aerodynamic coefficients held, ``ekf.MOTIONS``, linearised transition), "imm" (an IMM of
     the first two, ``tracking.imm``) or "aero-unscented" (``ekf.predict_unscented``: the aero
-    motion predicted by the unscented transform, its coefficients following the Mach number
-    with elasticities ``mach_elasticity_drag`` and ``mach_elasticity_lift`` (d ln C / d ln M;
-    0, the default, is the Mach independence principle of hypersonic flow), driven by a white
+    motion predicted by the unscented transform, the acceleration held in coefficient form
+    (at the track's own estimate, so that the linear update never treats the curved tie of
+    the acceleration to the air's density as straight; ``tracker.plain_state`` gives the
+    plain (r, v, a) it stands for), its coefficients following the Mach number with
+    elasticities ``mach_elasticity_drag`` and ``mach_elasticity_lift`` (d ln C / d ln M; 0,
+    the default, is the Mach independence principle of hypersonic flow), driven by a white
     jerk of each aerodynamic component relative to itself of PSD ``coefficient_psd_per_s3``
-    times the track's noise scale. The default 1e-8 /s^3 is the best on average over seeds
-    and radars of the free CAV-H glide of tests/test_tracking.py, told its class's
-    elasticities (drag -0.155, lift -0.282: the slopes of the public CAV-H fit at Mach 15 and
-    alpha 10 deg, ``threats.vehicles``) with a jerk PSD of 0.0015 for the held phase: its NEES
-    is then in the 95 % band of 100 runs on 70 % of the scans with radar A (45-82 % over other
-    seeds and radars; 25 % with both radars, conservative), against 14 % for the default
-    motion. Knowing the elasticities is knowing the threat's class, not its state.
+    times the track's noise scale. The default 3e-9 /s^3 is the size of what a constant
+    elasticity leaves out on the free CAV-H glide of tests/test_tracking.py: the truth's
+    coefficients leave the law by up to 7e-4 of themselves over 200 s, and (7e-4)^2 / 200 s
+    is 2.5e-9; it is also the best of 1e-9 to 5e-9 over 16 experiments of that glide
+    (benchmarks/nees_glide.py), told its class's elasticities (drag -0.155, lift -0.282:
+    the slopes of the public CAV-H fit at Mach 15 and alpha 10 deg, ``threats.vehicles``)
+    with a jerk PSD of 0.0015 for the held phase: its NEES is then in the 95 % band of 100
+    runs on 81 % of the scans on average (46-96 %; 89 % from 50 s after confirmation),
+    against 13 % for the default motion. Knowing the elasticities is knowing the threat's
+    class, not its state.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a
@@ -94,7 +100,7 @@ class TrackerConfig:
     motion: str = "acceleration"
     mach_elasticity_drag: float = 0.0
     mach_elasticity_lift: float = 0.0
-    coefficient_psd_per_s3: float = 1e-8
+    coefficient_psd_per_s3: float = 3e-9
 
     @property
     def prediction_motion(self) -> str:

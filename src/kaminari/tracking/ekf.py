@@ -46,6 +46,8 @@ __all__ = [
     "MIN_AERO_RHO_V2",
     "MOTIONS",
     "R_FLOOR",
+    "aero_members",
+    "aero_state_moments",
     "extrapolate",
     "frame_acceleration",
     "gravity_gradient",
@@ -57,6 +59,7 @@ __all__ = [
     "retrodict",
     "rae_to_ecef",
     "rae_to_ecef_covariance",
+    "rebase_aero",
     "transition_matrix",
     "update",
     "wrap_pi",
@@ -444,6 +447,48 @@ def predict(
     return x_new, p_new
 
 
+def _aero_members(flat_x: Array, flat_p: Array) -> NDArray[np.bool_]:
+    """Members (N,) whose acceleration is aerodynamic to the unscented motion: air above
+    MIN_AERO_RHO_V2 and the acceleration known to AERO_SIGMA_MPS2 per axis."""
+    sigma_a2 = np.trace(flat_p[:, 6:9, 6:9], axis1=-2, axis2=-1) / 3.0
+    return (_rho_v2(flat_x[:, 0:3], flat_x[:, 3:6]) >= MIN_AERO_RHO_V2) & (
+        sigma_a2 <= AERO_SIGMA_MPS2**2
+    )
+
+
+def _sigma_points(x: Array, P: Array) -> Array:
+    """The 2 x 9 symmetric sigma points (N, 18, 9) x +- the columns of chol(9 P) (kappa = 0:
+    S. J. Julier and J. K. Uhlmann, "Unscented filtering and nonlinear estimation", Proc. IEEE
+    92(3), 2004), equal weights 1/18. The root is taken of P's correlation matrix (then scaled
+    back), so that a state whose position is known to 100 m and whose acceleration to 1e-4
+    m/s^2 keeps both: a jitter on P itself would swamp the second."""
+    d = np.sqrt(np.maximum(np.diagonal(P, axis1=-2, axis2=-1), 1e-300))
+    corr = _symmetric(P / d[:, :, None] / d[:, None, :])
+    root = np.linalg.cholesky(9.0 * corr + 1e-12 * np.eye(9)) * d[:, :, None]
+    spread = np.swapaxes(root, -1, -2)  # rows: the columns of the root
+    return np.concatenate([x[:, None, :] + spread, x[:, None, :] - spread], axis=1)
+
+
+def _point_moments(points: Array) -> tuple[Array, Array]:
+    """Mean (N, 9) and covariance (N, 9, 9) of equally weighted points (N, K, 9)."""
+    mean = points.mean(axis=1)
+    dev = points - mean[:, None, :]
+    return mean, np.einsum("nki,nkj->nij", dev, dev) / points.shape[1]
+
+
+def _point_basis(r: Array, v: Array, drag: NDArray[np.bool_]) -> Array:
+    """``_aero_basis`` (..., 3, 3) at positions and velocities (M, ..., 3), the drag flag
+    (M,) of each member shared by its points."""
+    shape = r.shape[:-1]
+    flag = np.broadcast_to(drag.reshape(drag.shape + (1,) * (len(shape) - 1)), shape)
+    basis, _ = _aero_basis(r.reshape(-1, 3), v.reshape(-1, 3), True, flag.reshape(-1))
+    return basis.reshape(shape + (3, 3))
+
+
+def _drag_flag(x: Array) -> NDArray[np.bool_]:
+    return np.einsum("ni,ni->n", x[:, 6:9], x[:, 3:6]) <= 0.0
+
+
 def predict_unscented(
     x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike,
     coefficient_psd_per_s3: ArrayLike, mach_elasticity: tuple[float, float] = (0.0, 0.0),
@@ -452,13 +497,24 @@ def predict_unscented(
     the Mach number; states (..., 9) and covariances (..., 9, 9) over ``dt_s`` (>= 0).
 
     Where the aero motion applies (air above MIN_AERO_RHO_V2, the acceleration known to
-    AERO_SIGMA_MPS2 per axis), the 2 x 9 sigma points x +- columns of chol(9 P) (the symmetric
-    set, kappa = 0: S. J. Julier and J. K. Uhlmann, "Unscented filtering and nonlinear
-    estimation", Proc. IEEE 92(3), 2004) are each flown by ``propagate_mean`` with their own
-    coefficients, so that the coefficients' tie to the state (a / (rho V^2) in the velocity
-    frame) is carried by the points instead of by a linearisation (the linearised transition
-    let the filter's NEES climb from 9 to 14-20 on a noise-free truth of its own model); the
-    mean and covariance are the points' own.
+    AERO_SIGMA_MPS2 per axis), the member's acceleration is held in *coefficient form*: x[6:9]
+    is the acceleration of its aerodynamic coefficients at its own state, a = M(x) c (M the
+    aero basis of ``_aero_basis``: rho V^2 times the velocity frame), and the covariance of
+    x[6:9] is that of M(x) c, the coefficients' uncertainty expressed at the estimate. The
+    tie of the acceleration to the air's density at a position known only to some metres
+    (d a / d h = -a / 7 km) is then a function of the state, not a correlation a linear
+    update must carry: in plain (r, v, a) form the update treats the curved relation a(h)
+    as straight, and on a glide whose coefficients the track knows to 1e-4 of themselves the
+    neglected curvature (a h_sigma^2 / (2 H^2), 1e-3 m/s^2 at 100 m) is larger than what the
+    track knows, so the NEES grew to 13 against 9 even on a truth of the filter's own model.
+    After an update moves the estimate, ``rebase_aero`` re-expresses the coefficients' form
+    at the new estimate (exact: it is linear in c); ``aero_state_moments`` gives the plain
+    (r, v, a) mean and covariance that such a state stands for.
+
+    The 2 x 9 sigma points (``_sigma_points``) are each flown by ``propagate_mean`` with
+    their own coefficients c = M(x)^-1 a_point (the mean's basis: linear in the points, so
+    the coefficients are Gaussian as the state is), and their flown coefficients expressed at
+    the flown mean; the mean and covariance are the points' own.
 
     The coefficients then follow the Mach number M over the step, C ~ M^e with the
     elasticities e = d ln C / d ln M of ``mach_elasticity`` (drag, lift): at a held angle of
@@ -479,34 +535,99 @@ def predict_unscented(
     q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), x.shape[:-1]).reshape(-1)
     s = np.broadcast_to(np.asarray(coefficient_psd_per_s3, dtype=float), x.shape[:-1]).reshape(-1)
     flat_x, flat_p = x.reshape(n, 9), P.reshape(n, 9, 9)
-    sigma_a2 = np.trace(flat_p[:, 6:9, 6:9], axis1=-2, axis2=-1) / 3.0
-    aero = (
-        (_rho_v2(flat_x[:, 0:3], flat_x[:, 3:6]) >= MIN_AERO_RHO_V2)
-        & (dt > 0.0)
-        & (sigma_a2 <= AERO_SIGMA_MPS2**2)
-    )
+    aero = _aero_members(flat_x, flat_p) & (dt > 0.0)
     x_new, p_new = np.empty_like(flat_x), np.empty_like(flat_p)
     held = np.flatnonzero(~aero)
     x_new[held], p_new[held] = predict(flat_x[held], flat_p[held], dt[held], q[held])
     idx = np.flatnonzero(aero)
     if idx.size:
-        m = idx.size
-        p0 = _symmetric(flat_p[idx])
-        jitter = 1e-12 * np.max(np.diagonal(p0, axis1=-2, axis2=-1), axis=-1)
-        root = np.linalg.cholesky(9.0 * p0 + jitter[:, None, None] * np.eye(9))
-        spread = np.swapaxes(root, -1, -2)  # rows: the columns of the root
-        points = np.concatenate([flat_x[idx, None, :] + spread, flat_x[idx, None, :] - spread], 1)
-        start = points.reshape(-1, 9)
-        flown = propagate_mean(start, np.repeat(dt[idx], 18), "aero")
+        xs = flat_x[idx]
+        drag = _drag_flag(xs)
+        points = _sigma_points(xs, _symmetric(flat_p[idx]))
+        m, k = points.shape[:2]
+        coefficients = np.linalg.solve(
+            _point_basis(xs[:, 0:3], xs[:, 3:6], drag)[:, None], points[..., 6:9, None]
+        )[..., 0]
+        start = points.copy()
+        start[..., 6:9] = np.einsum(
+            "nkij,nkj->nki", _point_basis(points[..., 0:3], points[..., 3:6], drag),
+            coefficients,
+        )
+        start = start.reshape(-1, 9)
+        flown = propagate_mean(start, np.repeat(dt[idx], k), "aero")
         if any(mach_elasticity):
             flown = _follow_mach(start, flown, mach_elasticity)
-        flown = flown.reshape(m, 18, 9)
-        mean = flown.mean(axis=1)
-        dev = flown - mean[:, None, :]
-        cov = np.einsum("nki,nkj->nij", dev, dev) / 18.0
+        flown = flown.reshape(m, k, 9)
+        coefficients = np.linalg.solve(
+            _point_basis(flown[..., 0:3], flown[..., 3:6], drag), flown[..., 6:9, None]
+        )[..., 0]
+        centre = flown[..., 0:6].mean(axis=1)
+        flown[..., 6:9] = np.einsum(
+            "nij,nkj->nki", _point_basis(centre[:, 0:3], centre[:, 3:6], drag), coefficients
+        )
+        mean, cov = _point_moments(flown)
         x_new[idx] = mean
-        p_new[idx] = _symmetric(cov + _coefficient_noise(flat_x[idx], dt[idx], s[idx]))
+        p_new[idx] = _symmetric(cov + _coefficient_noise(mean, dt[idx], s[idx]))
     return x_new.reshape(x.shape), p_new.reshape(P.shape)
+
+
+def rebase_aero(
+    x_from: ArrayLike, x_to: ArrayLike, P_to: ArrayLike, members: ArrayLike
+) -> tuple[Array, Array]:
+    """States x_to (N, 9) and covariances (N, 9, 9) whose acceleration is in the coefficient
+    form of ``predict_unscented`` at the states x_from (N, 9) (after a linear update, which
+    moves r and v but leaves a expressed at the old estimate), re-expressed at x_to itself:
+    a' = M(x_to) M(x_from)^-1 a and P' = T P T^T with T the identity but for that 3 x 3
+    block. Exact, being linear in the coefficients. Only ``members`` (N,) change."""
+    x_to = np.array(x_to, dtype=float)
+    P_to = np.array(P_to, dtype=float)
+    idx = np.flatnonzero(np.asarray(members, dtype=bool))
+    if idx.size == 0:
+        return x_to, P_to
+    x_from = np.asarray(x_from, dtype=float)[idx]
+    drag = _drag_flag(x_from)
+    b_from = _point_basis(x_from[:, 0:3], x_from[:, 3:6], drag)
+    b_to = _point_basis(x_to[idx, 0:3], x_to[idx, 3:6], drag)
+    j = b_to @ np.linalg.inv(b_from)
+    t = np.broadcast_to(np.eye(9), (idx.size, 9, 9)).copy()
+    t[:, 6:9, 6:9] = j
+    x_to[idx, 6:9] = np.einsum("nij,nj->ni", j, x_to[idx, 6:9])
+    P_to[idx] = _symmetric(t @ P_to[idx] @ np.swapaxes(t, -1, -2))
+    return x_to, P_to
+
+
+def aero_members(x: ArrayLike, P: ArrayLike) -> NDArray[np.bool_]:
+    """Which states (N, 9) with covariances (N, 9, 9) ``predict_unscented`` flies (and so
+    holds) in coefficient form: the members ``rebase_aero`` and ``aero_state_moments`` act on."""
+    return _aero_members(np.asarray(x, dtype=float), np.asarray(P, dtype=float))
+
+
+def aero_state_moments(x: ArrayLike, P: ArrayLike) -> tuple[Array, Array]:
+    """The mean (N, 9) and covariance (N, 9, 9) of (r, v, a), a the acceleration of the
+    target itself, that states of ``predict_unscented``'s coefficient form stand for (the
+    aero members; the others are returned as they are): the sigma points of (x, P), each
+    point's coefficients c = M(x)^-1 a_point giving its own acceleration M(point) c, and
+    their moments. The acceleration's mean then carries the curvature of a(h) (the mean of
+    rho over an uncertain height is above rho at the mean height) and its covariance the
+    position's share. This is the estimate to score against a truth (NEES) and to fly a
+    covariance forward with a plain (r, v, a) model."""
+    x = np.array(x, dtype=float)
+    P = np.array(P, dtype=float)
+    idx = np.flatnonzero(_aero_members(x, P))
+    if idx.size:
+        xs = x[idx]
+        drag = _drag_flag(xs)
+        points = _sigma_points(xs, _symmetric(P[idx]))
+        coefficients = np.linalg.solve(
+            _point_basis(xs[:, 0:3], xs[:, 3:6], drag)[:, None], points[..., 6:9, None]
+        )[..., 0]
+        points[..., 6:9] = np.einsum(
+            "nkij,nkj->nki", _point_basis(points[..., 0:3], points[..., 3:6], drag),
+            coefficients,
+        )
+        mean, cov = _point_moments(points)
+        x[idx], P[idx] = mean, _symmetric(cov)
+    return x, P
 
 
 def _aero_components(x: Array) -> tuple[Array, Array]:

@@ -79,7 +79,9 @@ __all__ = [
     "ScanDetections",
     "Tracks",
     "jerk_psd",
+    "plain_state",
     "predict_tracks",
+    "rebase_update",
     "new_tracks",
     "pairs_by_replication",
     "position_sigma_m",
@@ -234,6 +236,25 @@ def predict_tracks(
     return ekf.predict(x, P, dt_s, q, config.motion)
 
 
+def rebase_update(
+    x_prior: Array, P_prior: Array, x_post: Array, P_post: Array
+) -> tuple[Array, Array]:
+    """The aero-unscented motion's states after a linear update (x_post, P_post: M, 9 and
+    M, 9, 9) from x_prior, P_prior: the members it holds in coefficient form re-expressed
+    at their new estimate (``ekf.rebase_aero``)."""
+    return ekf.rebase_aero(x_prior, x_post, P_post, ekf.aero_members(x_prior, P_prior))
+
+
+def plain_state(x: Array, P: Array, config: TrackerConfig) -> tuple[Array, Array]:
+    """Filter states (M, 9) and covariances as plain (r, v, a), a the target's own
+    acceleration: the aero-unscented motion's coefficient form converted
+    (``ekf.aero_state_moments``), any other motion's states as they are. What a track is
+    scored by against a truth (NEES) and what a plain (r, v, a) model flies on."""
+    if config.motion == "aero-unscented":
+        return ekf.aero_state_moments(x, P)
+    return x, P
+
+
 def jerk_psd(tracks: Tracks, config: TrackerConfig) -> Array:
     """Each track's jerk PSD now (N,), m^2/s^5: the configured one times its q_scale."""
     return config.jerk_psd_m2ps5 * tracks.q_scale
@@ -383,6 +404,8 @@ def _update_filtered(
         r_pair = r_pair[chosen]
     slot = cand[rows]
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, r_pair)
+    if config.motion == "aero-unscented":
+        tr.x[slot], tr.P[slot] = rebase_update(xp[rows], pp[rows], tr.x[slot], tr.P[slot])
     if config.motion == "imm":
         assert tr.imm is not None
         z = dets.z[cols]

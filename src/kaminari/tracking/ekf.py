@@ -361,7 +361,7 @@ def _aero_transition(x0: Array, x1: Array, dt: Array, lift_scales: bool) -> Arra
     so F = T(x1) F_c T(x0)^-1."""
     n = x0.shape[0]
     r0, v0, a0 = x0[:, 0:3], x0[:, 3:6], x0[:, 6:9]
-    drag = np.einsum("ni,ni->n", a0, v0) <= 0.0
+    drag = _drag_flag(x0)
     m0, _ = _aero_basis(r0, v0, lift_scales, drag)
     c = np.linalg.solve(m0, a0[..., None])[..., 0]
     jr0, jv0, _ = _aero_jacobians(r0, v0, c, lift_scales, drag)
@@ -447,9 +447,11 @@ def predict(
     return x_new, p_new
 
 
-def _aero_members(flat_x: Array, flat_p: Array) -> NDArray[np.bool_]:
-    """Members (N,) whose acceleration is aerodynamic to the unscented motion: air above
-    MIN_AERO_RHO_V2 and the acceleration known to AERO_SIGMA_MPS2 per axis."""
+def aero_members(x: ArrayLike, P: ArrayLike) -> NDArray[np.bool_]:
+    """Which states (N, 9) with covariances (N, 9, 9) ``predict_unscented`` flies (and so
+    holds) in coefficient form, the members ``rebase_aero`` and ``aero_state_moments`` act
+    on: air above MIN_AERO_RHO_V2 and the acceleration known to AERO_SIGMA_MPS2 per axis."""
+    flat_x, flat_p = np.asarray(x, dtype=float), np.asarray(P, dtype=float)
     sigma_a2 = np.trace(flat_p[:, 6:9, 6:9], axis1=-2, axis2=-1) / 3.0
     return (_rho_v2(flat_x[:, 0:3], flat_x[:, 3:6]) >= MIN_AERO_RHO_V2) & (
         sigma_a2 <= AERO_SIGMA_MPS2**2
@@ -486,7 +488,22 @@ def _point_basis(r: Array, v: Array, drag: NDArray[np.bool_]) -> Array:
 
 
 def _drag_flag(x: Array) -> NDArray[np.bool_]:
+    """Whether each state's (N, 9) acceleration opposes its velocity (drag), not pushes."""
     return np.einsum("ni,ni->n", x[:, 6:9], x[:, 3:6]) <= 0.0
+
+
+def _own_accelerations(x: Array, points: Array, drag: NDArray[np.bool_]) -> Array:
+    """Sigma points (N, K, 9) of coefficient-form states x (N, 9) with each point's own
+    acceleration: its coefficients c = M(x)^-1 a_point (the mean's basis, linear in the
+    points) flown at its own position and velocity, M(point) c."""
+    coefficients = np.linalg.solve(
+        _point_basis(x[:, 0:3], x[:, 3:6], drag)[:, None], points[..., 6:9, None]
+    )[..., 0]
+    out = points.copy()
+    out[..., 6:9] = np.einsum(
+        "nkij,nkj->nki", _point_basis(points[..., 0:3], points[..., 3:6], drag), coefficients
+    )
+    return out
 
 
 def predict_unscented(
@@ -535,7 +552,7 @@ def predict_unscented(
     q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), x.shape[:-1]).reshape(-1)
     s = np.broadcast_to(np.asarray(coefficient_psd_per_s3, dtype=float), x.shape[:-1]).reshape(-1)
     flat_x, flat_p = x.reshape(n, 9), P.reshape(n, 9, 9)
-    aero = _aero_members(flat_x, flat_p) & (dt > 0.0)
+    aero = aero_members(flat_x, flat_p) & (dt > 0.0)
     x_new, p_new = np.empty_like(flat_x), np.empty_like(flat_p)
     held = np.flatnonzero(~aero)
     x_new[held], p_new[held] = predict(flat_x[held], flat_p[held], dt[held], q[held])
@@ -545,15 +562,7 @@ def predict_unscented(
         drag = _drag_flag(xs)
         points = _sigma_points(xs, _symmetric(flat_p[idx]))
         m, k = points.shape[:2]
-        coefficients = np.linalg.solve(
-            _point_basis(xs[:, 0:3], xs[:, 3:6], drag)[:, None], points[..., 6:9, None]
-        )[..., 0]
-        start = points.copy()
-        start[..., 6:9] = np.einsum(
-            "nkij,nkj->nki", _point_basis(points[..., 0:3], points[..., 3:6], drag),
-            coefficients,
-        )
-        start = start.reshape(-1, 9)
+        start = _own_accelerations(xs, points, drag).reshape(-1, 9)
         flown = propagate_mean(start, np.repeat(dt[idx], k), "aero")
         if any(mach_elasticity):
             flown = _follow_mach(start, flown, mach_elasticity)
@@ -596,12 +605,6 @@ def rebase_aero(
     return x_to, P_to
 
 
-def aero_members(x: ArrayLike, P: ArrayLike) -> NDArray[np.bool_]:
-    """Which states (N, 9) with covariances (N, 9, 9) ``predict_unscented`` flies (and so
-    holds) in coefficient form: the members ``rebase_aero`` and ``aero_state_moments`` act on."""
-    return _aero_members(np.asarray(x, dtype=float), np.asarray(P, dtype=float))
-
-
 def aero_state_moments(x: ArrayLike, P: ArrayLike) -> tuple[Array, Array]:
     """The mean (N, 9) and covariance (N, 9, 9) of (r, v, a), a the acceleration of the
     target itself, that states of ``predict_unscented``'s coefficient form stand for (the
@@ -613,18 +616,11 @@ def aero_state_moments(x: ArrayLike, P: ArrayLike) -> tuple[Array, Array]:
     covariance forward with a plain (r, v, a) model."""
     x = np.array(x, dtype=float)
     P = np.array(P, dtype=float)
-    idx = np.flatnonzero(_aero_members(x, P))
+    idx = np.flatnonzero(aero_members(x, P))
     if idx.size:
         xs = x[idx]
         drag = _drag_flag(xs)
-        points = _sigma_points(xs, _symmetric(P[idx]))
-        coefficients = np.linalg.solve(
-            _point_basis(xs[:, 0:3], xs[:, 3:6], drag)[:, None], points[..., 6:9, None]
-        )[..., 0]
-        points[..., 6:9] = np.einsum(
-            "nkij,nkj->nki", _point_basis(points[..., 0:3], points[..., 3:6], drag),
-            coefficients,
-        )
+        points = _own_accelerations(xs, _sigma_points(xs, _symmetric(P[idx])), drag)
         mean, cov = _point_moments(points)
         x[idx], P[idx] = mean, _symmetric(cov)
     return x, P
@@ -634,8 +630,7 @@ def _aero_components(x: Array) -> tuple[Array, Array]:
     """The acceleration of states (N, 9) split along the aero basis: the columns a_k (N, 3, 3)
     (along the velocity, lift at bank 0, to the right), and that basis M (N, 3, 3)."""
     r, v, a = x[:, 0:3], x[:, 3:6], x[:, 6:9]
-    drag = np.einsum("ni,ni->n", a, v) <= 0.0
-    basis, _ = _aero_basis(r, v, True, drag)
+    basis, _ = _aero_basis(r, v, True, _drag_flag(x))
     c = np.linalg.solve(basis, a[..., None])[..., 0]
     return basis * c[:, None, :], basis
 

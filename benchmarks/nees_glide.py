@@ -37,12 +37,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="11-18", help="first-last seed")
     parser.add_argument("--psd", type=float, default=None,
-                        help="coefficient_psd_per_s3 (default: the tracker's)")
+                        help="coefficient_psd_per_s (default: the tracker's)")
     args = parser.parse_args()
     first, last = (int(v) for v in args.seeds.split("-"))
     glide = tt.glide_truth()
     drag, lift = tt._cav_h_mach_elasticities()
-    extra = {} if args.psd is None else {"coefficient_psd_per_s3": args.psd}
+    extra = {} if args.psd is None else {"coefficient_psd_per_s": args.psd}
     print("seed radar | aero-unscented: in band, from 50 s, mean NEES | default motion: same")
     rows_all = []
     t0 = time.perf_counter()

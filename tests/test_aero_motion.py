@@ -132,7 +132,7 @@ def test_aero_filter_is_consistent_when_the_truth_follows_its_own_model():
 def test_unscented_aero_filter_is_consistent_when_the_truth_follows_its_own_model():
     """Truth drawn from the aero-unscented motion's own model (coefficients held, then
     following the Mach number with elasticities -0.15 and -0.28, plus the relative white
-    jerk of each aerodynamic component, here 1e-7 /s^3): the plain-state NEES
+    jerk of each aerodynamic component, here 1e-7 /s): the plain-state NEES
     (``tracker.plain_state``) averaged over 100 runs lies in the two-sided 95 % chi-square
     band on at least 80 % of the scans from 50 s after confirmation on (Bar-Shalom, Li &
     Kirubarajan 2001, sec. 5.4.2; measured 93 %; 89-100 % over seeds 1-7). Before that the
@@ -142,7 +142,7 @@ def test_unscented_aero_filter_is_consistent_when_the_truth_follows_its_own_mode
     psd, elasticity = 1e-7, (-0.15, -0.28)
     config = TrackerConfig(
         jerk_psd_m2ps5=0.003, motion="aero-unscented", mach_elasticity_drag=elasticity[0],
-        mach_elasticity_lift=elasticity[1], coefficient_psd_per_s3=psd,
+        mach_elasticity_lift=elasticity[1], coefficient_psd_per_s=psd,
     )
 
     def step(x, rng):
@@ -387,6 +387,55 @@ def test_imm_mixes_and_combines_by_its_textbook_moments():
                                  np.array([0.045]))  # fmt: skip
     ref_x, ref_p = ekf.predict(x0, p0, 1e-9, 0.045)
     assert np.allclose(xc, ref_x, rtol=0, atol=1e-6) and np.allclose(pc, ref_p, atol=1e-6)
+
+
+def test_an_imm_of_three_models_switches_to_either_other_alike():
+    """The Markov switching of K models (Blom & Bar-Shalom 1988): from a track all in model
+    0, a step of dt gives c = (e, (1 - e) / 2, (1 - e) / 2) with e = exp(-dt / sojourn); each
+    model predicted by its own predictor (here three of the held acceleration's, differing
+    in the jerk PSD's factor only), the combination their mixture (``imm.combine``)."""
+    x0 = glide_state(1)
+    p0 = np.diag([1e4] * 3 + [1e2] * 3 + [1.0] * 3)[None]
+    state = imm.ImmState.empty(1, 3)
+    assert np.allclose(state.mu, 1.0 / 3.0)
+    state.xm[:], state.Pm[:], state.xc[:] = x0[:, None], p0[:, None], x0
+    state.mu[:] = [1.0, 0.0, 0.0]
+    factors = (1.0, 10.0, 100.0)
+    predictors = [
+        lambda x, p, dt, q, f=f: ekf.predict(x, p, dt, q * f, "acceleration") for f in factors
+    ]
+    dt, sojourn = 2.0, 20.0
+    xc, pc, xp, pp, c = imm.imm_predict(state, x0.copy(), p0.copy(), np.array([0]),
+                                        np.array([dt]), np.array([0.045]), predictors,
+                                        sojourn_s=sojourn)  # fmt: skip
+    e = np.exp(-dt / sojourn)
+    np.testing.assert_allclose(c[0], [e, (1 - e) / 2, (1 - e) / 2], rtol=1e-12)
+    for j, f in enumerate(factors):
+        ref_x, ref_p = ekf.predict(x0, p0, dt, 0.045 * f, "acceleration")
+        np.testing.assert_allclose(pp[0, j], ref_p[0], rtol=1e-12, atol=1e-9)
+    ref = imm.combine(c, xp, pp)
+    np.testing.assert_allclose(pc, ref[1], rtol=1e-12, atol=1e-9)
+
+
+def test_the_bank_noise_turns_the_lift_about_the_velocity():
+    """``ekf._coefficient_noise`` with only the bank's random walk (PSD b, rad^2/s): a turn
+    d phi of the lift l about the velocity's direction u moves the acceleration by d phi (u x
+    l), so over dt the acceleration's noise is b dt (u x l)(u x l)^T: rank one, across both
+    the velocity and the lift, of size b dt |l|^2 (a lift banked 30 deg, side part and all)."""
+    x = glide_state(1)
+    u = x[0, 3:6] / np.linalg.norm(x[0, 3:6])
+    basis = _basis(x, True)[0]
+    lift = basis[:, 1] * 3e-4 * np.cos(np.radians(30)) + basis[:, 2] * 3e-4 * np.sin(
+        np.radians(30))
+    x[0, 6:9] = basis[:, 0] * 1e-4 + lift
+    b, dt = 0.03, 2.0
+    q = ekf._coefficient_noise(x, np.array([dt]), np.array([0.0]), np.array([b]))[0]
+    aa = q[6:9, 6:9]
+    turn = np.cross(u, lift)
+    np.testing.assert_allclose(aa, b * dt * np.outer(turn, turn), rtol=1e-12, atol=1e-18)
+    assert abs(u @ aa @ u) < 1e-12 * np.trace(aa) and abs(lift @ aa @ lift) < 1e-12 * np.trace(
+        aa) * (lift @ lift)
+    assert np.trace(aa) == pytest.approx(b * dt * (lift @ lift), rel=1e-12)
 
 
 def test_imm_tracks_a_free_glide_near_the_pcrlb(glide):  # noqa: F811

@@ -380,6 +380,14 @@ CASES = {
         "5 is above confirm_window 4",
         "1 <= confirm_hits <= confirm_window",
     ),
+    "manoeuvring coefficient noise below the quiet one": (
+        ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-imm\n  coefficient_psd_per_s: 1e-4\n"
+         "  coefficient_psd_manoeuvre_per_s: 1e-5"),
+        "coefficient_psd_manoeuvre_per_s:",
+        "tracker.coefficient_psd_manoeuvre_per_s",
+        "1e-05 is below coefficient_psd_per_s 0.0001",
+        "coefficient_psd_manoeuvre_per_s >= coefficient_psd_per_s",
+    ),
     "scan offset not below the revisit": (
         ("scan_offset_s: 0.5", "scan_offset_s: 2.0"),
         "scan_offset_s:",

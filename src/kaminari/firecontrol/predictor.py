@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 
 from kaminari.dynamics.interpolate import hermite_position
 from kaminari.earth.frames import ecef2geodetic
-from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.config import COEFFICIENT_FORM_MOTIONS, TrackerConfig
 from kaminari.tracking.ekf import extrapolate, predict
 from kaminari.tracking.tracker import Tracks, jerk_psd, plain_state, predict_tracks
 
@@ -46,7 +46,7 @@ def state_at(
     """The slots' filter states (M, 9) and covariances (M, 9, 9) predicted to ``t_s``, as
     plain (r, v, a) (``tracking.tracker.plain_state``): what fire control flies on."""
     q = jerk_psd(tracks, config)[slots]
-    if config.motion == "aero-unscented":
+    if config.motion in COEFFICIENT_FORM_MOTIONS:
         x, P = predict_tracks(tracks.x[slots], tracks.P[slots], t_s - tracks.t_s[slots], q, config)
         return plain_state(x, P, config)
     return predict(

@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 from kaminari.network.fusion import covariance_intersection
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
-from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.config import COEFFICIENT_FORM_MOTIONS, TrackerConfig
 from kaminari.tracking.tracker import (
     CONFIRMED,
     DELETED,
@@ -242,7 +242,7 @@ def take_reports(
     if pair.size:
         s = slot_of[pair]
         x_own, p_own, x_in, p_in = tracks.x[s], tracks.P[s], x_r[pair], p_r[pair]
-        if config.motion == "aero-unscented":
+        if config.motion in COEFFICIENT_FORM_MOTIONS:
             # both in coefficient form at the own estimate (ekf.predict_unscented)
             # (the report's coefficients expressed at the own estimate; its r and v kept)
             x_at = np.concatenate([x_own[:, :6], x_in[:, 6:]], axis=1)
@@ -251,7 +251,7 @@ def take_reports(
         tracks.x[s], tracks.P[s], _ = covariance_intersection(
             x_own, p_own, x_in, p_in, FUSION_CRITERION
         )
-        if config.motion == "aero-unscented":
+        if config.motion in COEFFICIENT_FORM_MOTIONS:
             tracks.x[s], tracks.P[s] = rebase_update(x_own, p_own, tracks.x[s], tracks.P[s])
         tracks.t_s[s] = t_s
         tracks.last_update_t_s[s] = np.fmax(tracks.last_update_t_s[s], t_s)
@@ -298,7 +298,7 @@ def align(reports: TrackReports, t_s: float, config: TrackerConfig) -> tuple[Arr
     (the aero-unscented motion's own, which keeps its coefficient form)."""
     q_r = config.jerk_psd_m2ps5 * reports.q_scale
     dt = np.maximum(t_s - reports.t_s, 0.0)
-    if config.motion == "aero-unscented":
+    if config.motion in COEFFICIENT_FORM_MOTIONS:
         return predict_tracks(reports.x, reports.P, dt, q_r, config)
     return ekf.predict(reports.x, reports.P, dt, q_r, config.prediction_motion)
 

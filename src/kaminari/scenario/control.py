@@ -69,11 +69,12 @@ class TrackerSettingsConfig(_Model):
         description="the fastest a target may have moved between two detections that start a "
         "track",
     )
-    motion: Literal["acceleration", "aero", "drag", "imm", "aero-unscented"] = Field(
+    motion: Literal["acceleration", "aero", "drag", "imm", "aero-unscented", "aero-imm"] = Field(
         default_factory=_default(_tracker_class, "motion"),
         description="how the filter flies a track's acceleration between updates: held, its "
         "aerodynamic coefficients held, its drag coefficient and lift held, an IMM of the "
-        "first two, or the coefficients by the unscented transform following the Mach number",
+        "first two, the coefficients by the unscented transform following the Mach number, "
+        "or an IMM of that with quiet and manoeuvring coefficient noise",
     )
     mach_elasticity_drag: float = Field(
         default_factory=_default(_tracker_class, "mach_elasticity_drag"),
@@ -88,11 +89,23 @@ class TrackerSettingsConfig(_Model):
         le=5,
         description="d ln CL / d ln Mach the aero-unscented motion assumes",
     )
-    coefficient_psd_per_s3: float = Field(
-        default_factory=_default(_tracker_class, "coefficient_psd_per_s3"),
+    coefficient_psd_per_s: float = Field(
+        default_factory=_default(_tracker_class, "coefficient_psd_per_s"),
         ge=0,
-        description="the aero-unscented motion's white jerk of each aerodynamic component "
-        "relative to itself",
+        description="PSD (1/s) of the aero-unscented motion's random walk of each "
+        "aerodynamic component relative to itself (aero-imm: its quiet model's)",
+    )
+    coefficient_psd_manoeuvre_per_s: float = Field(
+        default_factory=_default(_tracker_class, "coefficient_psd_manoeuvre_per_s"),
+        ge=0,
+        description="the same for aero-imm's manoeuvring and weaving models (a threat that "
+        "changes its angle of attack)",
+    )
+    bank_psd_manoeuvre_rad2ps: float = Field(
+        default_factory=_default(_tracker_class, "bank_psd_manoeuvre_rad2ps"),
+        ge=0,
+        description="PSD (rad^2/s) of the random walk of the bank in aero-imm's weaving model "
+        "(a threat that turns its lift)",
     )
     max_tracks: int = Field(
         default_factory=_default(_tracker_class, "max_tracks"),
@@ -107,6 +120,15 @@ class TrackerSettingsConfig(_Model):
         if self.confirm_hits > self.confirm_window:
             message = f"{self.confirm_hits} is above confirm_window {self.confirm_window}"
             raise FieldProblem(("confirm_hits",), message, "1 <= confirm_hits <= confirm_window")
+        if self.coefficient_psd_manoeuvre_per_s < self.coefficient_psd_per_s:
+            message = (
+                f"{self.coefficient_psd_manoeuvre_per_s} is below coefficient_psd_per_s "
+                f"{self.coefficient_psd_per_s}"
+            )
+            raise FieldProblem(
+                ("coefficient_psd_manoeuvre_per_s",), message,
+                "coefficient_psd_manoeuvre_per_s >= coefficient_psd_per_s",
+            )
         return self
 
     def to_tracker_config(self) -> TrackerConfig:

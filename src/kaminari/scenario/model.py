@@ -148,7 +148,7 @@ class Scenario(_Model):
                 if name not in names:
                     message = f"no node named {name!r}" + did_you_mean(name, names)
                     raise FieldProblem(("links", k, end), message, allowed)
-        if self.links and self.tracker.motion == "imm" and any(
+        if self.links and self.tracker.motion in ("imm", "aero-imm") and any(
             link.carries == "tracks" for link in self.links
         ):
             raise FieldProblem(("tracker", "motion"), "imm cannot take shared tracks",

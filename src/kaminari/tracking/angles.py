@@ -72,7 +72,7 @@ from numpy.typing import NDArray
 from kaminari.earth.constants import MEAN_RADIUS_M
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
-from kaminari.tracking.config import TrackerConfig
+from kaminari.tracking.config import COEFFICIENT_FORM_MOTIONS, TrackerConfig
 from kaminari.tracking.measurement import LineOfSight
 from kaminari.tracking.tracker import (
     CONFIRMED,
@@ -332,7 +332,7 @@ def _update_late(
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(
         x_prior, p_prior, nu[chosen], h[chosen], r_eff[chosen]
     )
-    if config.motion == "aero-unscented":
+    if config.motion in COEFFICIENT_FORM_MOTIONS:
         tr.x[slot], tr.P[slot] = rebase_update(x_prior, p_prior, tr.x[slot], tr.P[slot])
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = np.maximum(tr.last_update_t_s[slot], t_s)

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["TRACKER_MOTIONS", "TrackerConfig"]
+__all__ = ["COEFFICIENT_FORM_MOTIONS", "IMM_MOTIONS", "TRACKER_MOTIONS", "TrackerConfig"]
 
-TRACKER_MOTIONS = ("acceleration", "aero", "drag", "imm", "aero-unscented")
+TRACKER_MOTIONS = ("acceleration", "aero", "drag", "imm", "aero-unscented", "aero-imm")
 """How a track's acceleration is flown between updates (``TrackerConfig``)."""
+IMM_MOTIONS = ("imm", "aero-imm")
+"""The motions run as an IMM of two models (``tracking.imm``)."""
+COEFFICIENT_FORM_MOTIONS = ("aero-unscented", "aero-imm")
+"""The motions whose states hold the acceleration in coefficient form
+(``ekf.predict_unscented``; ``tracker.plain_state`` converts)."""
 
 MAX_CONFIRM_WINDOW = 32
 """The hit history is one bit per scan in a uint32."""
@@ -46,8 +51,8 @@ class TrackerConfig:
     plain (r, v, a) it stands for), its coefficients following the Mach number with
     elasticities ``mach_elasticity_drag`` and ``mach_elasticity_lift`` (d ln C / d ln M; 0,
     the default, is the Mach independence principle of hypersonic flow), driven by a white
-    jerk of each aerodynamic component relative to itself of PSD ``coefficient_psd_per_s3``
-    times the track's noise scale. The default 3e-9 /s^3 is the size of what a constant
+    jerk of each aerodynamic component relative to itself of PSD ``coefficient_psd_per_s``
+    times the track's noise scale. The default 3e-9 /s is the size of what a constant
     elasticity leaves out on the free CAV-H glide of tests/test_tracking.py: the truth's
     coefficients leave the law by up to 7e-4 of themselves over 200 s, and (7e-4)^2 / 200 s
     is 2.5e-9; it is also the best of 1e-9 to 5e-9 over 16 experiments of that glide
@@ -56,7 +61,30 @@ class TrackerConfig:
     with a jerk PSD of 0.0015 for the held phase: its NEES is then in the 95 % band of 100
     runs on 81 % of the scans on average (46-96 %; 89 % from 50 s after confirmation),
     against 13 % for the default motion. Knowing the elasticities is knowing the threat's
-    class, not its state.
+    class, not its state. That noise holds only for a threat that keeps its angle of attack
+    and bank: on an equilibrium glide, whose coefficients rise by 1e-3 of themselves a
+    second as it raises its angle of attack, the filter trusts coefficients that have left
+    it and its NEES climbs into the thousands in 200 s, its position error to 500 m
+    (tests/test_tracking.py).
+
+    "aero-imm" is the IMM (``tracking.imm``, mean sojourn ``imm.AERO_IMM_SOJOURN_S``) of
+    three aero-unscented filters: quiet (``coefficient_psd_per_s``), manoeuvring
+    (``coefficient_psd_manoeuvre_per_s``: a threat that changes its angle of attack) and
+    weaving (that, and a random walk of the bank of PSD ``bank_psd_manoeuvre_rad2ps``: a
+    threat that turns its lift). 2e-5 /s is kaminari's choice: a trend of 1e-3 of the
+    coefficients a second (an equilibrium glide's) held over 20 s, (1e-3)^2 x 20 s; on that
+    glide the single filter with 1e-5 has NEES 10.4, with 2e-5 8.2, with 3e-5 7.5. 0.03
+    rad^2/s is kaminari's choice too: the bank rate of a +-30 deg weave of 60 s period (0.055
+    rad/s) held over 10 s. Measured over 4 experiments of 50 runs each
+    (``benchmarks/aero_imm.py``): on the equilibrium glide NEES 8.1 (at most 11.0) and
+    position RMSE 128 m, against the single filter's 1,500 and 218 m and the held
+    acceleration's 5.1 and 152 m; on a +-10 deg weave NEES 7.3 and 201 m where the single
+    filter loses the track and the held acceleration has 11.7 and 281 m; on a +-30 deg weave
+    NEES 14 (overconfident, at most 34) and 259 m against the held acceleration's 30 and 343
+    m; on the glide at held alpha 173 m against the single filter's 162 m, its NEES 5.7
+    (conservative: the measurements cannot tell the models apart for 100 s, so its
+    covariance carries the manoeuvring models' share) and never above the band. It costs
+    3.2-3.6 times the single filter's tracking.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a
@@ -100,13 +128,15 @@ class TrackerConfig:
     motion: str = "acceleration"
     mach_elasticity_drag: float = 0.0
     mach_elasticity_lift: float = 0.0
-    coefficient_psd_per_s3: float = 3e-9
+    coefficient_psd_per_s: float = 3e-9
+    coefficient_psd_manoeuvre_per_s: float = 2e-5
+    bank_psd_manoeuvre_rad2ps: float = 0.03
 
     @property
     def prediction_motion(self) -> str:
         """The motion a single prediction of a track's combined state flies
         (``ekf.MOTIONS``): the IMM's combined state is flown with held coefficients."""
-        return "aero" if self.motion in ("imm", "aero-unscented") else self.motion
+        return "aero" if self.motion in ("imm", *COEFFICIENT_FORM_MOTIONS) else self.motion
 
     def __post_init__(self) -> None:
         if not self.jerk_psd_m2ps5 >= 0.0:
@@ -138,12 +168,21 @@ class TrackerConfig:
             )
         if self.motion not in TRACKER_MOTIONS:
             raise ValueError(f"motion must be one of {TRACKER_MOTIONS}, got {self.motion!r}")
-        if not (self.coefficient_psd_per_s3 >= 0.0 and abs(self.mach_elasticity_drag) <= 5.0
+        if not (self.coefficient_psd_per_s >= 0.0 and abs(self.mach_elasticity_drag) <= 5.0
                 and abs(self.mach_elasticity_lift) <= 5.0):
             raise ValueError(
-                "need coefficient_psd_per_s3 >= 0 and |mach_elasticity_drag|, "
-                f"|mach_elasticity_lift| <= 5, got {self.coefficient_psd_per_s3}, "
+                "need coefficient_psd_per_s >= 0 and |mach_elasticity_drag|, "
+                f"|mach_elasticity_lift| <= 5, got {self.coefficient_psd_per_s}, "
                 f"{self.mach_elasticity_drag}, {self.mach_elasticity_lift}"
+            )
+        if not self.bank_psd_manoeuvre_rad2ps >= 0.0:
+            raise ValueError(
+                f"bank_psd_manoeuvre_rad2ps must be >= 0, got {self.bank_psd_manoeuvre_rad2ps}"
+            )
+        if not self.coefficient_psd_manoeuvre_per_s >= self.coefficient_psd_per_s:
+            raise ValueError(
+                "need coefficient_psd_manoeuvre_per_s >= coefficient_psd_per_s, got "
+                f"{self.coefficient_psd_manoeuvre_per_s} and {self.coefficient_psd_per_s}"
             )
         if not self.initial_accel_sigma_mps2 > 0.0:
             raise ValueError(

@@ -508,7 +508,8 @@ def _own_accelerations(x: Array, points: Array, drag: NDArray[np.bool_]) -> Arra
 
 def predict_unscented(
     x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike,
-    coefficient_psd_per_s3: ArrayLike, mach_elasticity: tuple[float, float] = (0.0, 0.0),
+    coefficient_psd_per_s: ArrayLike, mach_elasticity: tuple[float, float] = (0.0, 0.0),
+    bank_psd_rad2ps: ArrayLike | None = None,
 ) -> tuple[Array, Array]:
     """Prediction of the "aero" motion by the unscented transform, its coefficients following
     the Mach number; states (..., 9) and covariances (..., 9, 9) over ``dt_s`` (>= 0).
@@ -539,8 +540,10 @@ def predict_unscented(
     principle; J. D. Anderson, "Hypersonic and High-Temperature Gas Dynamics", 2nd ed., 2006,
     sec. 4.14), and e is that slope (0: Mach independence). The process noise is a white jerk
     of each aerodynamic component a_k of the acceleration (drag, lift, side) relative to
-    itself, PSD ``coefficient_psd_per_s3`` (1/s^3, per member): Q = kron(W(dt), s sum_k a_k
-    a_k^T), W the white-jerk matrix of one axis (``process_noise``).
+    itself, PSD ``coefficient_psd_per_s`` (1/s, per member: each component relative to itself
+    is a random walk whose variance grows by s dt), and the bank's random walk, PSD
+    ``bank_psd_rad2ps`` (rad^2/s; None: none): Q = kron(W(dt), ...) of
+    ``_coefficient_noise``, W the white-jerk matrix of one axis (``process_noise``).
 
     Elsewhere (thin air, an acceleration not yet known) it is ``predict`` with a held
     acceleration and the jerk PSD ``jerk_psd_m2ps5``.
@@ -550,7 +553,9 @@ def predict_unscented(
     dt = _as_dt(dt_s, x.shape[:-1]).reshape(-1)
     n = dt.size
     q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), x.shape[:-1]).reshape(-1)
-    s = np.broadcast_to(np.asarray(coefficient_psd_per_s3, dtype=float), x.shape[:-1]).reshape(-1)
+    s = np.broadcast_to(np.asarray(coefficient_psd_per_s, dtype=float), x.shape[:-1]).reshape(-1)
+    bank = np.zeros_like(s) if bank_psd_rad2ps is None else np.broadcast_to(
+        np.asarray(bank_psd_rad2ps, dtype=float), x.shape[:-1]).reshape(-1)  # fmt: skip
     flat_x, flat_p = x.reshape(n, 9), P.reshape(n, 9, 9)
     aero = aero_members(flat_x, flat_p) & (dt > 0.0)
     x_new, p_new = np.empty_like(flat_x), np.empty_like(flat_p)
@@ -576,7 +581,7 @@ def predict_unscented(
         )
         mean, cov = _point_moments(flown)
         x_new[idx] = mean
-        p_new[idx] = _symmetric(cov + _coefficient_noise(mean, dt[idx], s[idx]))
+        p_new[idx] = _symmetric(cov + _coefficient_noise(mean, dt[idx], s[idx], bank[idx]))
     return x_new.reshape(x.shape), p_new.reshape(P.shape)
 
 
@@ -651,11 +656,19 @@ def _follow_mach(x0: Array, x1: Array, elasticity: tuple[float, float]) -> Array
     return out
 
 
-def _coefficient_noise(x: Array, dt: Array, psd: Array) -> Array:
-    """kron(W(dt), psd sum_k a_k a_k^T) (N, 9, 9): each aerodynamic component's white jerk
-    relative to itself (``predict_unscented``)."""
+def _coefficient_noise(x: Array, dt: Array, psd: Array, bank_psd: Array | None = None) -> Array:
+    """kron(W(dt), psd sum_k a_k a_k^T + bank_psd t t^T) (N, 9, 9), a_k the acceleration's
+    aerodynamic components (drag, lift at bank 0, side) and t = u x l the lift l (with its
+    side part) turned a radian about the velocity's direction u: each component's white jerk
+    relative to itself, and a random walk of the bank of PSD ``bank_psd`` (rad^2/s; None:
+    0) (``predict_unscented``). Held to the size of each component alone, a lift at bank 0
+    has no noise to the side: a weaving glide's track is lost without the bank's."""
     parts, _ = _aero_components(x)
     spread = psd[:, None, None] * np.einsum("nik,njk->nij", parts, parts)
+    if bank_psd is not None:
+        u = x[:, 3:6] / np.linalg.norm(x[:, 3:6], axis=-1, keepdims=True)
+        turn = np.cross(u, parts[:, :, 1] + parts[:, :, 2])
+        spread = spread + bank_psd[:, None, None] * turn[:, :, None] * turn[:, None, :]
     full = _white_jerk_axis(dt)[:, :, None, :, None] * spread[:, None, :, None, :]
     return full.reshape(-1, 9, 9)
 

@@ -59,15 +59,24 @@ inspection until the slot is used again).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from kaminari.tracking import ekf
 from kaminari.tracking.assign import assign_pairs
-from kaminari.tracking.config import TrackerConfig
-from kaminari.tracking.imm import ImmState, imm_predict, imm_update
+from kaminari.tracking.config import COEFFICIENT_FORM_MOTIONS, IMM_MOTIONS, TrackerConfig
+from kaminari.tracking.imm import (
+    AERO_IMM_SOJOURN_S,
+    SOJOURN_S,
+    ImmState,
+    imm_predict,
+    imm_update,
+    model_predictors,
+)
 from kaminari.tracking.measurement import MeasurementModel
 
 __all__ = [
@@ -225,15 +234,50 @@ def predict_tracks(
     x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig
 ) -> tuple[Array, Array]:
     """Filter states (M, 9) and covariances (M, 9, 9) predicted ``dt_s`` (M,) ahead by the
-    configuration's motion (not "imm"), with the tracks' jerk PSDs ``q`` (M,)."""
-    if config.motion == "aero-unscented":
-        # the tracks' noise scale (q_scale), which the coefficient noise follows too
-        scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
-        return ekf.predict_unscented(
-            x, P, dt_s, q, config.coefficient_psd_per_s3 * scale,
-            (config.mach_elasticity_drag, config.mach_elasticity_lift),
+    configuration's motion, with the tracks' jerk PSDs ``q`` (M,). For "imm" (outside the
+    tracker's own scans) the combined state flies the single model its motion names
+    (``TrackerConfig.prediction_motion``); for "aero-imm", one aero-unscented model with
+    the manoeuvring coefficient noise (the larger: a state flown ahead should not be more
+    certain than the filter would be)."""
+    if config.motion == "aero-imm":
+        return _predict_unscented(
+            x, P, dt_s, q, config, config.coefficient_psd_manoeuvre_per_s,
+            config.bank_psd_manoeuvre_rad2ps,
         )
-    return ekf.predict(x, P, dt_s, q, config.motion)
+    if config.motion == "aero-unscented":
+        return _predict_unscented(x, P, dt_s, q, config, config.coefficient_psd_per_s)
+    return ekf.predict(x, P, dt_s, q, config.prediction_motion)
+
+
+def _predict_unscented(
+    x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig, psd: float,
+    bank_psd: float | None = None,
+) -> tuple[Array, Array]:
+    """``ekf.predict_unscented`` with coefficient noise ``psd`` (1/s) and bank noise
+    ``bank_psd`` (rad^2/s; None: none) times the tracks' noise scale (q_scale, read off q),
+    and the configuration's elasticities."""
+    scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
+    return ekf.predict_unscented(
+        x, P, dt_s, q, psd * scale, (config.mach_elasticity_drag, config.mach_elasticity_lift),
+        None if bank_psd is None else bank_psd * scale,
+    )
+
+
+def _imm_predictors(config: TrackerConfig) -> list[Callable[..., tuple[Array, Array]]]:
+    """The models of the configuration's IMM ("imm": the held acceleration and the held
+    coefficients; "aero-imm": the aero-unscented motion quiet, with a changing angle of
+    attack (manoeuvring coefficient noise) and weaving (that and the bank's noise))."""
+    if config.motion == "imm":
+        return model_predictors()
+    manoeuvre = config.coefficient_psd_manoeuvre_per_s
+    return [
+        partial(_predict_unscented, config=config, psd=config.coefficient_psd_per_s),
+        partial(_predict_unscented, config=config, psd=manoeuvre),
+        partial(
+            _predict_unscented, config=config, psd=manoeuvre,
+            bank_psd=config.bank_psd_manoeuvre_rad2ps,
+        ),
+    ]
 
 
 def rebase_update(
@@ -250,7 +294,7 @@ def plain_state(x: Array, P: Array, config: TrackerConfig) -> tuple[Array, Array
     acceleration: the aero-unscented motion's coefficient form converted
     (``ekf.aero_state_moments``), any other motion's states as they are. What a track is
     scored by against a truth (NEES) and what a plain (r, v, a) model flies on."""
-    if config.motion == "aero-unscented":
+    if config.motion in COEFFICIENT_FORM_MOTIONS:
         return ekf.aero_state_moments(x, P)
     return x, P
 
@@ -335,15 +379,23 @@ def _update_filtered(
             f"scans must come in time order: scan at {t_s} s is before a track's state time "
             f"{np.max(tr.t_s[cand])} s"
         )
-    if behind.any() and config.motion == "imm":
-        raise ValueError("late detections (a link's latency) need tracker.motion other than imm")
+    if behind.any() and config.motion in IMM_MOTIONS:
+        raise ValueError(
+            "late detections (a link's latency) need tracker.motion other than "
+            + " or ".join(IMM_MOTIONS)
+        )
     q = config.jerk_psd_m2ps5 * tr.q_scale[cand]
     ahead = np.flatnonzero(~behind)
     xp, pp = tr.x[cand], tr.P[cand]  # a track behind the scan keeps its newer state
-    if config.motion == "imm":
+    if config.motion in IMM_MOTIONS:
+        predictors = _imm_predictors(config)
         if tr.imm is None:
-            tr.imm = ImmState.empty(tr.n)
-        xp, pp, *_ = imm_predict(tr.imm, tr.x, tr.P, cand, dt, q)
+            tr.imm = ImmState.empty(tr.n, len(predictors))
+        xp, pp, *_ = imm_predict(
+            tr.imm, tr.x, tr.P, cand, dt, q, predictors,
+            coefficient_form=config.motion == "aero-imm",
+            sojourn_s=AERO_IMM_SOJOURN_S if config.motion == "aero-imm" else SOJOURN_S,
+        )
     elif ahead.size:
         xp[ahead], pp[ahead] = predict_tracks(
             tr.x[cand[ahead]], tr.P[cand[ahead]], dt[ahead], q[ahead], config
@@ -406,7 +458,7 @@ def _update_filtered(
     tr.x[slot], tr.P[slot], nis = ekf.update_innovation(xp[rows], pp[rows], nu, jac, r_pair)
     if config.motion == "aero-unscented":
         tr.x[slot], tr.P[slot] = rebase_update(xp[rows], pp[rows], tr.x[slot], tr.P[slot])
-    if config.motion == "imm":
+    if config.motion in IMM_MOTIONS:
         assert tr.imm is not None
         z = dets.z[cols]
 
@@ -416,7 +468,9 @@ def _update_filtered(
             z_pred, h = model.predict(x)
             return model.residual(z, z_pred), h
 
-        tr.x[slot], tr.P[slot] = imm_update(tr.imm, slot, residual, model.R)
+        tr.x[slot], tr.P[slot] = imm_update(
+            tr.imm, slot, residual, model.R, coefficient_form=config.motion == "aero-imm"
+        )
     tr.last_nis[slot] = nis
     tr.last_update_t_s[slot] = np.fmax(tr.last_update_t_s[slot], t_s)
     surprised = nis > g_man

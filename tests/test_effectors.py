@@ -123,22 +123,25 @@ def test_the_physics_predictor_misses_the_default_dive_by_less_than_the_held_acc
     assert medians["physics"] < 0.9 * medians["acceleration"], medians
 
 
-def test_near_perfect_sensing_and_the_imm_bring_the_first_round_near_a_metre():
-    """Issue acceptance, in part (not met): radar noise 1 cm and 0.1 microradian, no gun
-    dispersion, a CAV-H diving under proportional navigation onto the battery itself, the IMM
-    filter with a jerk PSD matched to such a radar (30 m^2/s^5). Measured over 40 replications
-    at each of 12 seeds: the default predictor's first-round miss median is 0.84-1.29 m (mean
-    1.15 m; the issue asks 1 m) and its worst 2.0-2.9 m (asked: 2.5 m); the held-acceleration
-    filter's median 1.20-1.64 m (seeds 1-5), above the IMM's at every seed. (The
-    constant-acceleration predictor on the IMM's track does about as well: here the filter
-    decides, not the predictor.) Asserted at seed 1: median within 1.5 m, worst within 3 m,
-    and the IMM's median below the held acceleration's."""
+def test_near_perfect_sensing_and_the_aero_imm_bring_the_first_round_within_a_metre():
+    """Issue acceptance, in part: radar noise 1 cm and 0.1 microradian, no gun dispersion, a
+    CAV-H diving under proportional navigation onto the battery itself, a jerk PSD matched to
+    such a radar (30 m^2/s^5). With the aero-imm tracker (its manoeuvring models follow the
+    dive's changing angle of attack) the default predictor's first-round miss median over
+    40 replications is 0.82-1.04 m at each of 12 seeds (mean 0.93 m; asked: 1 m) and its
+    worst 1.46-3.79 m (above the asked 2.5 m at 2 of the 12); with the "imm" tracker (held
+    acceleration and held coefficients) 0.84-1.29 m (mean 1.15 m). The constant-acceleration
+    predictor on the aero-imm's track does as well (0.87-0.98 m, seeds 1-3): here the filter
+    decides, not the predictor. A miss of a metre does not kill by contact (the CAV-H's body
+    radius and the dart's: 0.40 m): 2.5 % of the replications here are killed. Asserted at seed
+    1: median within 1 m, worst within 2.5 m (measured 0.91 and 2.04 m), and the imm
+    tracker's median above the aero-imm's (1.25 m)."""
     from test_engagement import _radar
 
     radar = _radar(False, sigma_range_m=0.01, sigma_az_rad=1e-7, sigma_el_rad=1e-7,
                    detection_probability=1.0)  # fmt: skip
     medians = {}
-    for motion in ("imm", "acceleration"):
+    for motion in ("aero-imm", "imm"):
         chain = replace(
             _chain(radar=radar, threats=(_threat(target=GUN),)),
             tracker=TrackerConfig(jerk_psd_m2ps5=30.0, motion=motion),
@@ -146,6 +149,6 @@ def test_near_perfect_sensing_and_the_imm_bring_the_first_round_near_a_metre():
         s = run_chain(chain, 40, 1).shots
         first = s["miss_m"][np.unique(s["rep"], return_index=True)[1]]
         medians[motion] = np.median(first)
-        if motion == "imm":
-            assert first.size == 40 and np.max(first) <= 3.0, np.max(first)
-    assert medians["imm"] <= 1.5 and medians["imm"] < medians["acceleration"], medians
+        if motion == "aero-imm":
+            assert first.size == 40 and np.max(first) <= 2.5, np.max(first)
+    assert medians["aero-imm"] <= 1.0 and medians["aero-imm"] < medians["imm"], medians

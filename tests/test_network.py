@@ -344,6 +344,9 @@ NET_CASES = {
     "negative latency": (
         ("latency_s: 1.0", "latency_s: -1.0"), "latency_s: -1.0", "links[0].latency_s",
         "-1.0 is not allowed; allowed: 0 <= latency_s"),
+    "an IMM tracker fed shared tracks": (
+        ("batteries:\n", "tracker: {motion: aero-imm}\nbatteries:\n"), "tracker:",
+        "tracker.motion", "aero-imm cannot take shared tracks"),
 }
 
 

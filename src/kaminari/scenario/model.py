@@ -151,8 +151,10 @@ class Scenario(_Model):
         if self.links and self.tracker.motion in ("imm", "aero-imm") and any(
             link.carries == "tracks" for link in self.links
         ):
-            raise FieldProblem(("tracker", "motion"), "imm cannot take shared tracks",
-                               "acceleration, aero or drag with links that carry tracks")
+            raise FieldProblem(("tracker", "motion"),
+                               f"{self.tracker.motion} cannot take shared tracks",
+                               "acceleration, aero, drag or aero-unscented with links that "
+                               "carry tracks")
         for i, radar in enumerate(self.radars):
             node = self.nodes[names.index(radar.node)] if radar.node is not None else None
             if node is not None and node.ship is not None:

@@ -47,6 +47,8 @@ __all__ = [
     "MOTIONS",
     "R_FLOOR",
     "aero_members",
+    "apply_rebase",
+    "rebase_matrices",
     "aero_state_moments",
     "extrapolate",
     "frame_acceleration",
@@ -593,21 +595,41 @@ def rebase_aero(
     moves r and v but leaves a expressed at the old estimate), re-expressed at x_to itself:
     a' = M(x_to) M(x_from)^-1 a and P' = T P T^T with T the identity but for that 3 x 3
     block. Exact, being linear in the coefficients. Only ``members`` (N,) change."""
-    x_to = np.array(x_to, dtype=float)
-    P_to = np.array(P_to, dtype=float)
+    x_to = np.asarray(x_to, dtype=float)
+    j = rebase_matrices(x_from, x_to[:, None, 0:6], members)[:, 0]
+    return apply_rebase(j, x_to, P_to)
+
+
+def rebase_matrices(x_from: ArrayLike, rv_to: ArrayLike, members: ArrayLike) -> Array:
+    """The matrices (N, J, 3, 3) M(rv_to) M(x_from)^-1 that re-express the coefficient-form
+    acceleration of states x_from (N, 9) at the positions and velocities rv_to (N, J, 6)
+    (``rebase_aero``), each with x_from's drag flag; the identity where not ``members`` (N,)."""
+    x_from = np.asarray(x_from, dtype=float)
+    rv_to = np.asarray(rv_to, dtype=float)
+    n, k = rv_to.shape[:2]
+    out = np.broadcast_to(np.eye(3), (n, k, 3, 3)).copy()
     idx = np.flatnonzero(np.asarray(members, dtype=bool))
     if idx.size == 0:
-        return x_to, P_to
-    x_from = np.asarray(x_from, dtype=float)[idx]
-    drag = _drag_flag(x_from)
-    b_from = _point_basis(x_from[:, 0:3], x_from[:, 3:6], drag)
-    b_to = _point_basis(x_to[idx, 0:3], x_to[idx, 3:6], drag)
-    j = b_to @ np.linalg.inv(b_from)
-    t = np.broadcast_to(np.eye(9), (idx.size, 9, 9)).copy()
-    t[:, 6:9, 6:9] = j
-    x_to[idx, 6:9] = np.einsum("nij,nj->ni", j, x_to[idx, 6:9])
-    P_to[idx] = _symmetric(t @ P_to[idx] @ np.swapaxes(t, -1, -2))
-    return x_to, P_to
+        return out
+    xs = x_from[idx]
+    drag = _drag_flag(xs)
+    inv_from = np.linalg.inv(_point_basis(xs[:, 0:3], xs[:, 3:6], drag))
+    to = rv_to[idx].reshape(-1, 6)
+    b_to = _point_basis(to[:, 0:3], to[:, 3:6], np.repeat(drag, k)).reshape(idx.size, k, 3, 3)
+    out[idx] = b_to @ inv_from[:, None]
+    return out
+
+
+def apply_rebase(j: ArrayLike, x: ArrayLike, P: ArrayLike) -> tuple[Array, Array]:
+    """States (..., 9) and covariances (..., 9, 9) with their acceleration mapped by j (...,
+    3, 3): a' = j a, P' = T P T^T with T the identity but for its acceleration block j."""
+    j = np.asarray(j, dtype=float)
+    x = np.array(x, dtype=float)
+    P = np.asarray(P, dtype=float)
+    t = np.broadcast_to(np.eye(9), j.shape[:-2] + (9, 9)).copy()
+    t[..., 6:9, 6:9] = j
+    x[..., 6:9] = np.einsum("...ij,...j->...i", j, x[..., 6:9])
+    return x, _symmetric(t @ P @ np.swapaxes(t, -1, -2))
 
 
 def aero_state_moments(x: ArrayLike, P: ArrayLike) -> tuple[Array, Array]:

@@ -114,38 +114,36 @@ def mix(
     1). With ``coefficient_form`` (the "aero-imm" motion, whose models hold their acceleration
     in ``ekf.predict_unscented``'s coefficient form, each at its own estimate) a model's
     acceleration is first re-expressed at the mixture's position and velocity (its
-    coefficients kept, ``ekf.rebase_aero``), so that what is averaged is the coefficients.
+    coefficients kept, ``ekf.rebase_matrices``), so that what is averaged is the
+    coefficients.
     Averaging the accelerations as they are, taken at positions metres apart, would shift
     the coefficients by the density's curvature between them (w1 w2 (dh / H)^2 / 2: 8e-6
     for models 60 m apart in height, tests/test_tracking.py), small against what a track
     knows of its coefficients early in a glide, not late."""
     m, n_in, n_out = w.shape
-    x_out = np.empty((m, n_out, 9))
-    p_out = np.empty((m, n_out, 9, 9))
-    for j in range(n_out):
-        rv = np.einsum("mi,mia->ma", w[:, :, j], xm[..., :6])
-        xs, ps = xm, Pm
-        if coefficient_form:
-            xs, ps = xm.copy(), Pm.copy()
-            for i in range(n_in):
-                members = ekf.aero_members(xm[:, i], Pm[:, i])
-                at = np.concatenate([rv, xm[:, i, 6:]], axis=1)
-                moved, ps[:, i] = ekf.rebase_aero(xm[:, i], at, Pm[:, i], members)
-                xs[:, i, 6:] = moved[:, 6:]
-        x0 = np.einsum("mi,mia->ma", w[:, :, j], xs)
-        d = xs - x0[:, None, :]
-        p_out[:, j] = np.einsum("mi,miab->mab", w[:, :, j], ps + d[..., :, None] * d[..., None, :])
-        x_out[:, j] = x0
-    return x_out, p_out
+    xs = np.broadcast_to(xm[:, :, None, :], (m, n_in, n_out, 9))
+    ps = np.broadcast_to(Pm[:, :, None], (m, n_in, n_out, 9, 9))
+    if coefficient_form:
+        rv = np.einsum("mij,mia->mja", w, xm[..., :6])  # each mixture's r, v (M, J, 6)
+        flat_x, flat_p = xm.reshape(-1, 9), Pm.reshape(-1, 9, 9)
+        j = ekf.rebase_matrices(
+            flat_x, np.repeat(rv, n_in, axis=0), ekf.aero_members(flat_x, flat_p)
+        ).reshape(m, n_in, n_out, 3, 3)
+        xs, ps = ekf.apply_rebase(j, xs, ps)
+    x0 = np.einsum("mij,mija->mja", w, xs)
+    d = xs - x0[:, None]
+    p0 = np.einsum("mij,mijab->mjab", w, ps + d[..., :, None] * d[..., None, :])
+    return x0, p0
 
 
 def imm_predict(
     imm: ImmState, x: Array, P: Array, slots: IntArray, dt: Array, q: Array,
-    predictors: Sequence[Predictor] | None = None, coefficient_form: bool = False,
+    predictors: Sequence[Predictor] | Predictor | None = None, coefficient_form: bool = False,
     sojourn_s: float = SOJOURN_S,
 ) -> tuple[Array, Array, Array, Array, Array]:
     """Steps 1-3 for ``slots`` over their ``dt`` with jerk PSDs ``q``, model j predicted by
-    ``predictors[j](x, P, dt, q)`` (None: the "imm" motion's, ``model_predictors``): returns
+    ``predictors[j](x, P, dt, q)`` (None: the "imm" motion's, ``model_predictors``; one
+    callable: all models at once, states (M, K, 9) in and out): returns
     the combined prediction (M, 9), (M, 9, 9), each model's (M, K, 9), (M, K, 9, 9) and c (M,
     K); the slots' model states are left at the predictions with probabilities c.
     ``coefficient_form``: see ``mix``; ``sojourn_s``: the mean time in a model."""
@@ -158,10 +156,13 @@ def imm_predict(
     c = np.einsum("mij,mi->mj", p, mu)
     w = p * mu[:, :, None] / np.maximum(c[:, None, :], 1e-300)  # w[m, i, j] = mu_i|j
     x0, P0 = mix(w, imm.xm[slots], imm.Pm[slots], coefficient_form)
-    xp = np.empty_like(x0)
-    pp = np.empty_like(P0)
-    for j, predict in enumerate(predictors or model_predictors()):
-        xp[:, j], pp[:, j] = predict(x0[:, j], P0[:, j], dt, q)
+    if callable(predictors):
+        xp, pp = predictors(x0, P0, dt, q)
+    else:
+        xp = np.empty_like(x0)
+        pp = np.empty_like(P0)
+        for j, predict in enumerate(predictors or model_predictors()):
+            xp[:, j], pp[:, j] = predict(x0[:, j], P0[:, j], dt, q)
     xc, pc = _combined(c, xp, pp, coefficient_form)
     imm.xm[slots], imm.Pm[slots], imm.mu[slots], imm.xc[slots] = xp, pp, c, xc
     return xc, pc, xp, pp, c

@@ -230,6 +230,10 @@ class Association:
     replaced_id: IntArray
 
 
+_Predict = Callable[..., tuple[Array, Array]]
+"""A prediction of filter states and covariances (``tracking.imm``'s predictors)."""
+
+
 def predict_tracks(
     x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig
 ) -> tuple[Array, Array]:
@@ -263,21 +267,34 @@ def _predict_unscented(
     )
 
 
-def _imm_predictors(config: TrackerConfig) -> list[Callable[..., tuple[Array, Array]]]:
-    """The models of the configuration's IMM ("imm": the held acceleration and the held
-    coefficients; "aero-imm": the aero-unscented motion quiet, with a changing angle of
-    attack (manoeuvring coefficient noise) and weaving (that and the bank's noise))."""
+def _imm_predictors(config: TrackerConfig) -> tuple[int, _Predict | list[_Predict]]:
+    """The number of models of the configuration's IMM and their prediction ("imm": the held
+    acceleration and the held coefficients, one predictor each; "aero-imm": the
+    aero-unscented motion quiet, with a changing angle of attack (manoeuvring coefficient
+    noise) and weaving (that and the bank's noise), all three in one call)."""
     if config.motion == "imm":
-        return model_predictors()
+        predictors = model_predictors()
+        return len(predictors), predictors
+    return 3, partial(_predict_aero_models, config=config)
+
+
+def _predict_aero_models(
+    x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig
+) -> tuple[Array, Array]:
+    """The aero-imm's three models (M, 3, 9), (M, 3, 9, 9) predicted in one
+    ``ekf.predict_unscented`` call: coefficient noise (quiet, manoeuvring, manoeuvring) and
+    bank noise (0, 0, ``bank_psd_manoeuvre_rad2ps``), times each track's noise scale."""
+    m, k = x.shape[:2]
+    scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
     manoeuvre = config.coefficient_psd_manoeuvre_per_s
-    return [
-        partial(_predict_unscented, config=config, psd=config.coefficient_psd_per_s),
-        partial(_predict_unscented, config=config, psd=manoeuvre),
-        partial(
-            _predict_unscented, config=config, psd=manoeuvre,
-            bank_psd=config.bank_psd_manoeuvre_rad2ps,
-        ),
-    ]
+    psd = scale[:, None] * np.array([config.coefficient_psd_per_s, manoeuvre, manoeuvre])
+    bank = scale[:, None] * np.array([0.0, 0.0, config.bank_psd_manoeuvre_rad2ps])
+    xp, pp = ekf.predict_unscented(
+        x.reshape(-1, 9), P.reshape(-1, 9, 9), np.repeat(dt_s, k), np.repeat(q, k),
+        psd.reshape(-1), (config.mach_elasticity_drag, config.mach_elasticity_lift),
+        bank.reshape(-1),
+    )
+    return xp.reshape(m, k, 9), pp.reshape(m, k, 9, 9)
 
 
 def rebase_update(
@@ -388,9 +405,9 @@ def _update_filtered(
     ahead = np.flatnonzero(~behind)
     xp, pp = tr.x[cand], tr.P[cand]  # a track behind the scan keeps its newer state
     if config.motion in IMM_MOTIONS:
-        predictors = _imm_predictors(config)
+        n_models, predictors = _imm_predictors(config)
         if tr.imm is None:
-            tr.imm = ImmState.empty(tr.n, len(predictors))
+            tr.imm = ImmState.empty(tr.n, n_models)
         xp, pp, *_ = imm_predict(
             tr.imm, tr.x, tr.P, cand, dt, q, predictors,
             coefficient_form=config.motion == "aero-imm",

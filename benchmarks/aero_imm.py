@@ -6,7 +6,7 @@ angle of attack and bank; a threat that changes its angle of attack (an equilibr
 raises it as it slows) or its bank (a weave) leaves that model. The aero-imm motion runs three
 such filters as an IMM: quiet, manoeuvring (coefficient noise 2e-5 /s) and weaving (that and
 the bank's noise, 0.03 rad^2/s). This script tracks the glides of ``tests/test_tracking.py``
-(``glide_truth``; the equilibrium glide of its ``equilibrium`` fixture; the free glide weaving
+(``glide_truth``; the equilibrium glide of ``tests/test_aero_imm.py``; the free glide weaving
 +-10 and +-30 deg over 60 s) with radar A and B at 1 Hz over 200 s, and prints per motion the
 9-state NEES over the runs (mean and largest over the scans), the position RMSE from 30 s after
 confirmation, and the time each tracking took ("lost": a run's track was deleted and

@@ -65,7 +65,7 @@ class TrackerConfig:
     and bank: on an equilibrium glide, whose coefficients rise by 1e-3 of themselves a
     second as it raises its angle of attack, the filter trusts coefficients that have left
     it and its NEES climbs into the thousands in 200 s, its position error to 500 m
-    (tests/test_tracking.py).
+    (tests/test_aero_imm.py).
 
     "aero-imm" is the IMM (``tracking.imm``, mean sojourn ``imm.AERO_IMM_SOJOURN_S``) of
     three aero-unscented filters: quiet (``coefficient_psd_per_s``), manoeuvring

@@ -63,7 +63,7 @@ SOJOURN_S = 20.0
 AERO_IMM_SOJOURN_S = 200.0
 """Mean time in a model of the "aero-imm" motion, s (kaminari's choice: a glide holds its
 guidance law, a fixed angle of attack or an equilibrium glide's slowly rising one, for hundreds
-of seconds). Measured on the equilibrium glide of tests/test_tracking.py (100 runs, radar A):
+of seconds). Measured on the equilibrium glide of tests/test_aero_imm.py (100 runs, radar A):
 NEES 7.8, 8.0 and 7.9 on average and position RMSE from 30 s 128, 121 and 115 m (final 208,
 175 and 153 m) for 20, 200 and 1,000 s."""
 
@@ -118,7 +118,7 @@ def mix(
     coefficients.
     Averaging the accelerations as they are, taken at positions metres apart, would shift
     the coefficients by the density's curvature between them (w1 w2 (dh / H)^2 / 2: 8e-6
-    for models 60 m apart in height, tests/test_tracking.py), small against what a track
+    for models 60 m apart in height, tests/test_aero_imm.py), small against what a track
     knows of its coefficients early in a glide, not late."""
     m, n_in, n_out = w.shape
     xs = np.broadcast_to(xm[:, :, None, :], (m, n_in, n_out, 9))

@@ -26,29 +26,18 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "tests"))
 import test_tracking as tt  # noqa: E402 - the experiment the tests define
-
-from kaminari.threats.flyout import GlideStart  # noqa: E402
-from kaminari.threats.guidance import BankPlan, GuidancePlan  # noqa: E402
-
-DEG = np.pi / 180.0
+from test_aero_imm import equilibrium_truth, weave_truth  # noqa: E402
 
 
 def glides() -> dict[str, tuple[dict, tuple[float, float]]]:
     """Each glide's truth and the elasticities (drag, lift) the filters are told."""
-    equilibrium = tt.glide_truth(
-        GlideStart(20.0 * DEG, 140.0 * DEG, 40e3, 4500.0, 0.0, 200.0 * DEG),
-        GuidancePlan(8.0 * DEG, glide="equilibrium"),
-        (150e3, 200e3),
-    )
     free = tt._cav_h_mach_elasticities()
     out = {
         "held alpha": (tt.glide_truth(), free),
-        "equilibrium": (equilibrium, tt._cav_h_mach_elasticities(mach=14.2, alpha_deg=8.0)),
+        "equilibrium": (equilibrium_truth(), tt._cav_h_mach_elasticities(mach=14.2, alpha_deg=8.0)),
     }
     for amplitude in (10.0, 30.0):
-        bank = BankPlan("weave", amplitude_rad=amplitude * DEG, period_s=60.0)
-        plan = GuidancePlan(10.0 * DEG, bank=bank)
-        out[f"weave {amplitude:.0f}"] = (tt.glide_truth(plan=plan), free)
+        out[f"weave {amplitude:.0f}"] = (weave_truth(amplitude), free)
     return out
 
 

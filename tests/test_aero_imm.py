@@ -29,8 +29,7 @@ def glide():
     return glide_truth()
 
 
-@pytest.fixture(scope="module")
-def equilibrium():
+def equilibrium_truth():
     """An equilibrium glide: the CAV-H from 20 N 140 E at 40 km and 4.5 km/s, heading 200
     deg, starting at alpha 8 deg and raising it as it slows to keep its lift equal to its
     weight less the centrifugal relief (``GuidancePlan(glide="equilibrium")``): its lift and
@@ -41,6 +40,18 @@ def equilibrium():
         GuidancePlan(8.0 * DEG, glide="equilibrium"),
         (150e3, 200e3),
     )
+
+
+def weave_truth(amplitude_deg):
+    """The free glide of ``glide_truth`` weaving its bank by +-``amplitude_deg`` over 60 s."""
+    bank = BankPlan("weave", amplitude_rad=amplitude_deg * DEG, period_s=60.0)
+    return glide_truth(plan=GuidancePlan(10.0 * DEG, bank=bank))
+
+
+@pytest.fixture(scope="module")
+def equilibrium():
+    """``equilibrium_truth()``, once per module."""
+    return equilibrium_truth()
 
 
 def test_the_aero_imm_follows_an_equilibrium_glide_that_defeats_the_held_coefficients(
@@ -77,8 +88,7 @@ def test_the_aero_imm_holds_a_weaving_glide():
     (whose NEES averages 11.7 and reaches 17.7). At +-30 deg it holds too, overconfident
     (NEES 14 on average, at most 33) but nearer than the default (242 m against 323 m;
     ``benchmarks/aero_imm.py``)."""
-    weave = glide_truth(plan=GuidancePlan(
-        10.0 * DEG, bank=BankPlan("weave", amplitude_rad=10.0 * DEG, period_s=60.0)))
+    weave = weave_truth(10.0)
     drag, lift = _cav_h_mach_elasticities()
     imm = _track_glide(weave, [("A", 0.0)], q=0.0015, motion="aero-imm", reps=50,
                        mach_elasticity_drag=drag, mach_elasticity_lift=lift)  # fmt: skip

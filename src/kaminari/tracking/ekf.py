@@ -47,9 +47,8 @@ __all__ = [
     "MOTIONS",
     "R_FLOOR",
     "aero_members",
-    "apply_rebase",
-    "rebase_matrices",
     "aero_state_moments",
+    "apply_rebase",
     "extrapolate",
     "frame_acceleration",
     "gravity_gradient",
@@ -62,6 +61,7 @@ __all__ = [
     "rae_to_ecef",
     "rae_to_ecef_covariance",
     "rebase_aero",
+    "rebase_matrices",
     "transition_matrix",
     "update",
     "wrap_pi",
@@ -556,7 +556,7 @@ def predict_unscented(
     n = dt.size
     q = np.broadcast_to(np.asarray(jerk_psd_m2ps5, dtype=float), x.shape[:-1]).reshape(-1)
     s = np.broadcast_to(np.asarray(coefficient_psd_per_s, dtype=float), x.shape[:-1]).reshape(-1)
-    bank = np.zeros_like(s) if bank_psd_rad2ps is None else np.broadcast_to(
+    bank = None if bank_psd_rad2ps is None else np.broadcast_to(
         np.asarray(bank_psd_rad2ps, dtype=float), x.shape[:-1]).reshape(-1)  # fmt: skip
     flat_x, flat_p = x.reshape(n, 9), P.reshape(n, 9, 9)
     aero = aero_members(flat_x, flat_p) & (dt > 0.0)
@@ -583,7 +583,8 @@ def predict_unscented(
         )
         mean, cov = _point_moments(flown)
         x_new[idx] = mean
-        p_new[idx] = _symmetric(cov + _coefficient_noise(mean, dt[idx], s[idx], bank[idx]))
+        noise = _coefficient_noise(mean, dt[idx], s[idx], None if bank is None else bank[idx])
+        p_new[idx] = _symmetric(cov + noise)
     return x_new.reshape(x.shape), p_new.reshape(P.shape)
 
 

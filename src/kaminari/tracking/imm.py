@@ -87,12 +87,13 @@ class ImmState:
         )  # fmt: skip
 
 
-def combine(mu: Array, xm: Array, Pm: Array) -> tuple[Array, Array]:
-    """The moment-matched mixture (M, 9), (M, 9, 9) of models (M, K, ...) weighted by mu."""
-    x = np.einsum("mj,mji->mi", mu, xm)
-    d = xm - x[:, None, :]
-    spread = Pm + d[..., :, None] * d[..., None, :]
-    return x, np.einsum("mj,mjab->mab", mu, spread)
+def combine(
+    mu: Array, xm: Array, Pm: Array, coefficient_form: bool = False
+) -> tuple[Array, Array]:
+    """The moment-matched mixture (M, 9), (M, 9, 9) of models (M, K, ...) weighted by mu
+    (``mix`` with one column; ``coefficient_form`` as there)."""
+    x, p = mix(mu[:, :, None], xm, Pm, coefficient_form)
+    return x[:, 0], p[:, 0]
 
 
 def _resync(imm: ImmState, x: Array, P: Array, slots: IntArray) -> None:
@@ -163,7 +164,7 @@ def imm_predict(
         pp = np.empty_like(P0)
         for j, predict in enumerate(predictors or model_predictors()):
             xp[:, j], pp[:, j] = predict(x0[:, j], P0[:, j], dt, q)
-    xc, pc = _combined(c, xp, pp, coefficient_form)
+    xc, pc = combine(c, xp, pp, coefficient_form)
     imm.xm[slots], imm.Pm[slots], imm.mu[slots], imm.xc[slots] = xp, pp, c, xc
     return xc, pc, xp, pp, c
 
@@ -184,15 +185,6 @@ def _predict_motion(
     return ekf.predict(x, P, dt, q * factor, motion)
 
 
-def _combined(
-    mu: Array, xm: Array, Pm: Array, coefficient_form: bool
-) -> tuple[Array, Array]:
-    if not coefficient_form:
-        return combine(mu, xm, Pm)
-    x, p = mix(mu[:, :, None], xm, Pm, True)
-    return x[:, 0], p[:, 0]
-
-
 def imm_update(
     imm: ImmState,
     slots: IntArray,
@@ -210,16 +202,15 @@ def imm_update(
     for j in range(c.shape[1]):
         nu, jac = residual(xm[:, j])
         s, _ = ekf.innovation_covariance(Pm[:, j], jac, R)
-        x_prior, p_prior = xm[:, j].copy(), Pm[:, j].copy()
+        members = ekf.aero_members(xm[:, j], Pm[:, j]) if coefficient_form else None
+        x_prior = xm[:, j].copy()
         xm[:, j], Pm[:, j], nis = ekf.update_innovation(xm[:, j], Pm[:, j], nu, jac, R)
-        if coefficient_form:
-            xm[:, j], Pm[:, j] = ekf.rebase_aero(
-                x_prior, xm[:, j], Pm[:, j], ekf.aero_members(x_prior, p_prior)
-            )
+        if members is not None:
+            xm[:, j], Pm[:, j] = ekf.rebase_aero(x_prior, xm[:, j], Pm[:, j], members)
         _, logdet = np.linalg.slogdet(2.0 * np.pi * s)
         log_l[:, j] = -0.5 * (nis + logdet)
     weight = c * np.exp(log_l - log_l.max(axis=1, keepdims=True))
     mu = weight / np.maximum(weight.sum(axis=1, keepdims=True), 1e-300)
-    x, P = _combined(mu, xm, Pm, coefficient_form)
+    x, P = combine(mu, xm, Pm, coefficient_form)
     imm.xm[slots], imm.Pm[slots], imm.mu[slots], imm.xc[slots] = xm, Pm, mu, x
     return x, P

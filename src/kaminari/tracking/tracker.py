@@ -232,6 +232,9 @@ class Association:
 
 _Predict = Callable[..., tuple[Array, Array]]
 """A prediction of filter states and covariances (``tracking.imm``'s predictors)."""
+AERO_IMM_MODELS = ("quiet", "manoeuvring", "weaving")
+"""The models of ``tracker.motion: aero-imm``, in the order ``_predict_aero_models`` flies
+them."""
 
 
 def predict_tracks(
@@ -275,15 +278,16 @@ def _imm_predictors(config: TrackerConfig) -> tuple[int, _Predict | list[_Predic
     if config.motion == "imm":
         predictors = model_predictors()
         return len(predictors), predictors
-    return 3, partial(_predict_aero_models, config=config)
+    return len(AERO_IMM_MODELS), partial(_predict_aero_models, config=config)
 
 
 def _predict_aero_models(
     x: Array, P: Array, dt_s: Array, q: Array, config: TrackerConfig
 ) -> tuple[Array, Array]:
-    """The aero-imm's three models (M, 3, 9), (M, 3, 9, 9) predicted in one
-    ``ekf.predict_unscented`` call: coefficient noise (quiet, manoeuvring, manoeuvring) and
-    bank noise (0, 0, ``bank_psd_manoeuvre_rad2ps``), times each track's noise scale."""
+    """The aero-imm's models (``AERO_IMM_MODELS``; states (M, 3, 9), (M, 3, 9, 9)) predicted
+    in one ``ekf.predict_unscented`` call: coefficient noise (quiet, manoeuvring,
+    manoeuvring) and bank noise (0, 0, ``bank_psd_manoeuvre_rad2ps``), times each track's
+    noise scale."""
     m, k = x.shape[:2]
     scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
     manoeuvre = config.coefficient_psd_manoeuvre_per_s

@@ -253,6 +253,19 @@ def test_left_out_fields_take_the_dataclass_defaults() -> None:
     assert s.run.tracks_reps == 1
 
 
+def test_an_aero_class_tells_the_tracker_the_vehicles_fit() -> None:
+    """``tracker.aero_class`` names a vehicle; the tracker gets that vehicle's ten
+    aerodynamic numbers (``AeroModel.kernel_coefficients``), never the vehicle itself."""
+    from kaminari.threats.vehicles import CAV_H
+
+    told = "tracker:\n  motion: aero-unscented\n  aero_class: cav-h\n"
+    text = KILL_CHAIN.replace("tracker:\n", told)
+    assert text != KILL_CHAIN
+    config = parse(text).tracker_config()
+    assert config.class_aero == CAV_H.aero.kernel_coefficients()
+    assert config.motion == "aero-unscented" and TrackerConfig().class_aero == ()
+
+
 def test_defaults_are_read_from_the_dataclass_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
     window = next(f for f in dataclasses.fields(TrackerConfig) if f.name == "confirm_window")
     monkeypatch.setattr(window, "default", 9)
@@ -387,6 +400,21 @@ CASES = {
         "tracker.coefficient_psd_manoeuvre_per_s",
         "1e-05 is below coefficient_psd_per_s 0.0001",
         "coefficient_psd_manoeuvre_per_s >= coefficient_psd_per_s",
+    ),
+    "unknown aero class": (
+        ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-unscented\n  aero_class: cav-x"),
+        "aero_class:",
+        "tracker.aero_class",
+        "unknown vehicle class 'cav-x'; did you mean 'cav-h'?",
+        "one of cav-h (a glide vehicle's aerodynamic fit)",
+    ),
+    "aero class and elasticities both": (
+        ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-unscented\n  aero_class: cav-h\n"
+         "  mach_elasticity_drag: -0.15"),
+        "aero_class:",
+        "tracker.aero_class",
+        "given with mach_elasticity_drag or mach_elasticity_lift",
+        "either a class's fit (aero_class) or the elasticities, not both",
     ),
     "scan offset not below the revisit": (
         ("scan_offset_s: 0.5", "scan_offset_s: 2.0"),

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field, model_validator
 
 from kaminari.scenario.base import _default, _Model
-from kaminari.scenario.yaml_lines import FieldProblem
+from kaminari.scenario.yaml_lines import FieldProblem, did_you_mean
+from kaminari.threats.vehicles import VEHICLES
 
 if TYPE_CHECKING:
     from kaminari.firecontrol.doctrine import Doctrine
@@ -89,6 +90,12 @@ class TrackerSettingsConfig(_Model):
         le=5,
         description="d ln CL / d ln Mach the aero-unscented motion assumes",
     )
+    aero_class: str | None = Field(
+        default=None,
+        description="a threat class (a vehicle of threats[].vehicle) whose public aerodynamic "
+        "fit the aero-unscented motion follows with the Mach number, at the angle of attack "
+        "its estimate's lift-to-drag implies, instead of the constant elasticities",
+    )
     coefficient_psd_per_s: float = Field(
         default_factory=_default(_tracker_class, "coefficient_psd_per_s"),
         ge=0,
@@ -120,6 +127,18 @@ class TrackerSettingsConfig(_Model):
         if self.confirm_hits > self.confirm_window:
             message = f"{self.confirm_hits} is above confirm_window {self.confirm_window}"
             raise FieldProblem(("confirm_hits",), message, "1 <= confirm_hits <= confirm_window")
+        if self.aero_class is not None:
+            if self.aero_class not in VEHICLES:
+                hint = did_you_mean(self.aero_class, list(VEHICLES))
+                raise FieldProblem(
+                    ("aero_class",), f"unknown vehicle class {self.aero_class!r}{hint}",
+                    "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
+                )
+            if self.mach_elasticity_drag or self.mach_elasticity_lift:
+                raise FieldProblem(
+                    ("aero_class",), "given with mach_elasticity_drag or mach_elasticity_lift",
+                    "either a class's fit (aero_class) or the elasticities, not both",
+                )
         if self.coefficient_psd_manoeuvre_per_s < self.coefficient_psd_per_s:
             message = (
                 f"{self.coefficient_psd_manoeuvre_per_s} is below coefficient_psd_per_s "
@@ -134,7 +153,11 @@ class TrackerSettingsConfig(_Model):
     def to_tracker_config(self) -> TrackerConfig:
         from kaminari.tracking.config import TrackerConfig  # numerics only when tracking
 
-        return TrackerConfig(**self.model_dump())
+        settings = self.model_dump()
+        name = settings.pop("aero_class")
+        if name is not None:
+            settings["class_aero"] = VEHICLES[name].aero.kernel_coefficients()
+        return TrackerConfig(**settings)
 
 
 class FireControlConfig(_Model):

@@ -49,6 +49,8 @@ __all__ = [
     "aero_members",
     "aero_state_moments",
     "apply_rebase",
+    "class_alpha",
+    "class_coefficients",
     "extrapolate",
     "frame_acceleration",
     "gravity_gradient",
@@ -511,7 +513,7 @@ def _own_accelerations(x: Array, points: Array, drag: NDArray[np.bool_]) -> Arra
 def predict_unscented(
     x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike,
     coefficient_psd_per_s: ArrayLike, mach_elasticity: tuple[float, float] = (0.0, 0.0),
-    bank_psd_rad2ps: ArrayLike | None = None,
+    bank_psd_rad2ps: ArrayLike | None = None, class_aero: tuple[float, ...] = (),
 ) -> tuple[Array, Array]:
     """Prediction of the "aero" motion by the unscented transform, its coefficients following
     the Mach number; states (..., 9) and covariances (..., 9, 9) over ``dt_s`` (>= 0).
@@ -540,7 +542,15 @@ def predict_unscented(
     elasticities e = d ln C / d ln M of ``mach_elasticity`` (drag, lift): at a held angle of
     attack a hypersonic body's coefficients change with Mach only slowly (the Mach independence
     principle; J. D. Anderson, "Hypersonic and High-Temperature Gas Dynamics", 2nd ed., 2006,
-    sec. 4.14), and e is that slope (0: Mach independence). The process noise is a white jerk
+    sec. 4.14), and e is that slope (0: Mach independence). Told the threat class's fitted
+    coefficients instead (``class_aero``: the ten numbers of ``class_coefficients``' form),
+    they follow that fit at the angle of attack each point's lift-to-drag ratio implies
+    (``class_alpha``): C(M1, alpha) / C(M0, alpha), exact for a class that holds its angle of
+    attack, where a constant e is the fit's slope at one Mach number only (the CAV-H's drag
+    e moves from -0.155 at Mach 15 to -0.31 at Mach 12). The change of the coefficients
+    over the step is taken as linear in time: the points' velocity gains half of the step's
+    change of acceleration times dt and their position a sixth times dt^2, which holding the
+    coefficients over the step leaves out. The process noise is a white jerk
     of each aerodynamic component a_k of the acceleration (drag, lift, side) relative to
     itself, PSD ``coefficient_psd_per_s`` (1/s, per member: each component relative to itself
     is a random walk whose variance grows by s dt), and the bank's random walk, PSD
@@ -571,8 +581,8 @@ def predict_unscented(
         m, k = points.shape[:2]
         start = _own_accelerations(xs, points, drag).reshape(-1, 9)
         flown = propagate_mean(start, np.repeat(dt[idx], k), "aero")
-        if any(mach_elasticity):
-            flown = _follow_mach(start, flown, mach_elasticity)
+        if class_aero or any(mach_elasticity):
+            flown = _follow_mach(start, flown, np.repeat(dt[idx], k), mach_elasticity, class_aero)
         flown = flown.reshape(m, k, 9)
         coefficients = np.linalg.solve(
             _point_basis(flown[..., 0:3], flown[..., 3:6], drag), flown[..., 6:9, None]
@@ -668,15 +678,80 @@ def _mach(x: Array) -> Array:
     return np.linalg.norm(x[:, 3:6], axis=-1) / density_and_sound_speed(alt)[1]
 
 
-def _follow_mach(x0: Array, x1: Array, elasticity: tuple[float, float]) -> Array:
-    """States x1 (N, 9) flown from x0 with held coefficients, their acceleration's drag and
-    lift components scaled by (M1 / M0)^e (``predict_unscented``)."""
-    ratio = _mach(x1) / _mach(x0)
+def _follow_mach(
+    x0: Array, x1: Array, dt: Array, elasticity: tuple[float, float],
+    class_aero: tuple[float, ...] = (),
+) -> Array:
+    """States x1 (N, 9) flown over dt (N,) from x0 with held coefficients, their
+    acceleration's drag and lift components scaled by (M1 / M0)^e, or by the class fit's
+    C(M1, alpha) / C(M0, alpha) at x0's angle of attack where ``class_aero`` is given, and
+    their velocity and position by the integral of that change taken linear over the step
+    (``predict_unscented``)."""
+    m0, m1 = _mach(x0), _mach(x1)
+    if class_aero:
+        start, _ = _aero_components(x0)
+        drag = np.linalg.norm(start[:, :, 0], axis=-1)
+        lift = np.linalg.norm(start[:, :, 1] + start[:, :, 2], axis=-1)
+        alpha = class_alpha(m0, lift / np.maximum(drag, 1e-300), class_aero)
+        cl0, cd0 = class_coefficients(m0, alpha, class_aero)
+        cl1, cd1 = class_coefficients(m1, alpha, class_aero)
+        lift_ratio = np.where(cl0 > 1e-9, cl1 / np.maximum(cl0, 1e-9), 1.0)
+        factor = np.stack([cd1 / cd0, lift_ratio, lift_ratio], axis=-1)
+    else:
+        e = np.array([elasticity[0], elasticity[1], elasticity[1]])
+        factor = (m1 / m0)[:, None] ** e
     parts, _ = _aero_components(x1)
-    e = np.array([elasticity[0], elasticity[1], elasticity[1]])
     out = x1.copy()
-    out[:, 6:9] = np.einsum("nik,nk->ni", parts, ratio[:, None] ** e)
+    out[:, 6:9] = np.einsum("nik,nk->ni", parts, factor)
+    change = out[:, 6:9] - x1[:, 6:9]
+    out[:, 3:6] += change * (0.5 * dt)[:, None]
+    out[:, 0:3] += change * (dt * dt / 6.0)[:, None]
     return out
+
+
+def class_coefficients(
+    mach: ArrayLike, alpha_rad: ArrayLike, form: tuple[float, ...]
+) -> tuple[Array, Array]:
+    """Lift and drag coefficients of a threat class told to the tracker as the ten numbers
+    (a0, a1, a2, a3, clip, b0, b1, b2, b3, b4) of the one form kaminari's aerodynamic models
+    take (alpha in radians; the public CAV-H fit is one):
+
+        CL = a0 + a1 alpha + a2 exp(a3 M)     (floored at 0 where clip is 1)
+        CD = b0 + b1 alpha^2 + b2 exp(b3 M) + b4 CL
+
+    The tracker is told a class (its aerodynamic fit), never a threat's state."""
+    a0, a1, a2, a3, clip, b0, b1, b2, b3, b4 = form
+    mach = np.asarray(mach, dtype=float)
+    alpha = np.asarray(alpha_rad, dtype=float)
+    cl = a0 + a1 * alpha + a2 * np.exp(a3 * mach)
+    if clip:
+        cl = np.maximum(cl, 0.0)
+    return cl, b0 + b1 * alpha * alpha + b2 * np.exp(b3 * mach) + b4 * cl
+
+
+def class_alpha(mach: ArrayLike, lift_to_drag: ArrayLike, form: tuple[float, ...]) -> Array:
+    """The angle of attack (rad) at which the class fit ``form`` (``class_coefficients``)
+    gives the lift-to-drag ratio r at Mach M: the smaller root of r CD(alpha) = CL(alpha),
+    r b1 alpha^2 + a1 (r b4 - 1) alpha + r (B + b4 A) - A = 0 with A = a0 + a2 exp(a3 M)
+    and B = b0 + b2 exp(b3 M) (the side of maximum lift-to-drag a glide flies); a ratio
+    above the fit's maximum gives the angle of that maximum, where a1 CD = CL dCD/dalpha:
+    alpha = (-A + sqrt(A^2 + a1^2 B / b1)) / a1. Without the quadratic term (b1 = 0, or no
+    lift) it is the one root of the linear equation (0 where it has none: the lift-to-drag
+    does not depend on alpha)."""
+    a0, a1, a2, _a3, _clip, b0, b1, b2, _b3, b4 = form
+    m = np.asarray(mach, dtype=float)
+    r = np.asarray(lift_to_drag, dtype=float)
+    big_a = a0 + a2 * np.exp(form[3] * m)
+    big_b = b0 + b2 * np.exp(form[8] * m)
+    p, q, c = r * b1, a1 * (r * b4 - 1.0), r * (big_b + b4 * big_a) - big_a
+    linear = np.where(np.abs(q) > 1e-12, -c / np.where(np.abs(q) > 1e-12, q, 1.0), 0.0)
+    if b1 <= 0.0 or a1 == 0.0:
+        return linear
+    disc = q * q - 4.0 * p * c
+    quadratic = (p > 1e-12) & (disc >= 0.0)
+    root = (-q - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * np.where(quadratic, p, 1.0))
+    best = (-big_a + np.sqrt(np.maximum(big_a * big_a + a1 * a1 * big_b / b1, 0.0))) / a1
+    return np.where(quadratic, root, np.where(p > 1e-12, best, linear))
 
 
 def _coefficient_noise(x: Array, dt: Array, psd: Array, bank_psd: Array | None = None) -> Array:

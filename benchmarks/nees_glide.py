@@ -12,9 +12,9 @@ the same for the default nearly-constant-acceleration motion as the peer.
     .venv/bin/python benchmarks/nees_glide.py [--seeds 11-18] [--psd 3e-9] [--reps 100]
         [--law class|elasticity]
 
-The filter is told the threat class: its public aerodynamic fit (``--law class``, followed
-with the Mach number at the angle of attack the track's lift-to-drag implies) or the fit's
-constant elasticities at Mach 15 (``--law elasticity``).
+The filter is told the threat class: its public aerodynamic fit's Mach terms and its area
+over mass (``--law class``) or the fit's constant elasticities at Mach 15 (``--law
+elasticity``).
 
 With ``--reps 2000 --seeds 11-11`` it shows the filter's own level on the glide, which one
 100-run experiment draws around: ``--levels`` prints the mean NEES over 10 s windows.
@@ -45,7 +45,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", default="11-18", help="first-last seed")
     parser.add_argument("--psd", type=float, default=None,
-                        help="coefficient_psd_per_s (default: the tracker's)")
+                        help="the coefficient noise, 1/s (class_coefficient_psd_per_s or "
+                        "coefficient_psd_per_s; default: the tracker's)")
     parser.add_argument("--reps", type=int, default=tt.N_REPS, help="runs per experiment")
     parser.add_argument("--law", choices=("class", "elasticity"), default="class",
                         help="the Mach law the filter is told: the CAV-H class's fit (default) "
@@ -57,9 +58,10 @@ def main() -> None:
     first, last = (int(v) for v in args.seeds.split("-"))
     glide = tt.glide_truth()
     drag, lift = tt._cav_h_mach_elasticities()
-    extra = {} if args.psd is None else {"coefficient_psd_per_s": args.psd}
+    noise = "class_coefficient_psd_per_s" if args.law == "class" else "coefficient_psd_per_s"
+    extra = {} if args.psd is None else {noise: args.psd}
     if args.law == "class":
-        extra["class_aero"] = tt.CAV_H.aero.kernel_coefficients()
+        extra["class_aero"] = tt.CAV_H.class_numbers
     else:
         extra.update(mach_elasticity_drag=drag, mach_elasticity_lift=lift)
     print("seed radar | aero-unscented: in band, from 50 s, mean NEES | default motion: same")

@@ -262,8 +262,12 @@ def test_an_aero_class_tells_the_tracker_the_vehicles_fit() -> None:
     text = KILL_CHAIN.replace("tracker:\n", told)
     assert text != KILL_CHAIN
     config = parse(text).tracker_config()
-    assert config.class_aero == CAV_H.aero.kernel_coefficients()
+    assert config.class_aero == CAV_H.class_numbers
     assert config.motion == "aero-unscented" and TrackerConfig().class_aero == ()
+    with pytest.raises(ValueError, match="aero-unscented only"):
+        TrackerConfig(motion="aero-imm", class_aero=CAV_H.class_numbers)
+    with pytest.raises(ValueError, match="eleven finite numbers"):
+        TrackerConfig(motion="aero-unscented", class_aero=CAV_H.aero.kernel_coefficients())
 
 
 def test_defaults_are_read_from_the_dataclass_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -407,6 +411,13 @@ CASES = {
         "tracker.aero_class",
         "unknown vehicle class 'cav-x'; did you mean 'cav-h'?",
         "one of cav-h (a glide vehicle's aerodynamic fit)",
+    ),
+    "aero class with an IMM": (
+        ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-imm\n  aero_class: cav-h"),
+        "aero_class:",
+        "tracker.aero_class",
+        "given with motion aero-imm",
+        "motion: aero-unscented (a threat that holds its angle of attack)",
     ),
     "aero class and elasticities both": (
         ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-unscented\n  aero_class: cav-h\n"

@@ -102,6 +102,12 @@ class TrackerSettingsConfig(_Model):
         description="PSD (1/s) of the aero-unscented motion's random walk of each "
         "aerodynamic component relative to itself (aero-imm: its quiet model's)",
     )
+    class_coefficient_psd_per_s: float = Field(
+        default_factory=_default(_tracker_class, "class_coefficient_psd_per_s"),
+        ge=0,
+        description="the same for the aero-unscented motion told a class (aero_class): what "
+        "its fit's Mach law leaves out",
+    )
     coefficient_psd_manoeuvre_per_s: float = Field(
         default_factory=_default(_tracker_class, "coefficient_psd_manoeuvre_per_s"),
         ge=0,
@@ -134,6 +140,11 @@ class TrackerSettingsConfig(_Model):
                     ("aero_class",), f"unknown vehicle class {self.aero_class!r}{hint}",
                     "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
                 )
+            if self.motion != "aero-unscented":
+                raise FieldProblem(
+                    ("aero_class",), f"given with motion {self.motion}",
+                    "motion: aero-unscented (a threat that holds its angle of attack)",
+                )
             if self.mach_elasticity_drag or self.mach_elasticity_lift:
                 raise FieldProblem(
                     ("aero_class",), "given with mach_elasticity_drag or mach_elasticity_lift",
@@ -156,7 +167,7 @@ class TrackerSettingsConfig(_Model):
         settings = self.model_dump()
         name = settings.pop("aero_class")
         if name is not None:
-            settings["class_aero"] = VEHICLES[name].aero.kernel_coefficients()
+            settings["class_aero"] = VEHICLES[name].class_numbers
         return TrackerConfig(**settings)
 
 

@@ -130,6 +130,13 @@ class GlideVehicle:
     body_radius_m: float | None = None
 
     @property
+    def class_numbers(self) -> tuple[float, ...]:
+        """What a tracker may be told of this class (``TrackerConfig.class_aero``): the ten
+        numbers of its aerodynamic form (``AeroModel.kernel_coefficients``) and its reference
+        area over mass (m^2/kg)."""
+        return (*self.aero.kernel_coefficients(), self.ref_area_m2 / self.mass_kg)
+
+    @property
     def strike_radius_m(self) -> float:
         """The body radius a hit-to-kill round must come within (with its own radius)."""
         if self.body_radius_m is not None:

@@ -49,8 +49,8 @@ __all__ = [
     "aero_members",
     "aero_state_moments",
     "apply_rebase",
-    "class_alpha",
     "class_coefficients",
+    "class_mach_change",
     "extrapolate",
     "frame_acceleration",
     "gravity_gradient",
@@ -542,15 +542,19 @@ def predict_unscented(
     elasticities e = d ln C / d ln M of ``mach_elasticity`` (drag, lift): at a held angle of
     attack a hypersonic body's coefficients change with Mach only slowly (the Mach independence
     principle; J. D. Anderson, "Hypersonic and High-Temperature Gas Dynamics", 2nd ed., 2006,
-    sec. 4.14), and e is that slope (0: Mach independence). Told the threat class's fitted
-    coefficients instead (``class_aero``: the ten numbers of ``class_coefficients``' form),
-    they follow that fit at the angle of attack each point's lift-to-drag ratio implies
-    (``class_alpha``): C(M1, alpha) / C(M0, alpha), exact for a class that holds its angle of
+    sec. 4.14), and e is that slope (0: Mach independence). Told the threat class instead
+    (``class_aero``: the ten numbers of ``class_coefficients``' form and the class's
+    reference area over mass), they change as that fit's Mach terms do at a held angle of
+    attack (``class_mach_change``, times S / 2m): exact for a class that holds its angle of
     attack, where a constant e is the fit's slope at one Mach number only (the CAV-H's drag
     e moves from -0.155 at Mach 15 to -0.31 at Mach 12). The change of the coefficients
     over the step is taken as linear in time: the points' velocity gains half of the step's
     change of acceleration times dt and their position a sixth times dt^2, which holding the
-    coefficients over the step leaves out. The process noise is a white jerk
+    coefficients over the step leaves out. The class's law holds for a threat that holds its
+    angle of attack: one that steers by it (an equilibrium glide's lift held to its weight, a
+    homing dive) does not keep the lift a held angle would give, and a filter that trusts
+    the fit's Mach law there is led off (a proportional-navigation dive's track 25 m off
+    where held coefficients keep it within a metre). The process noise is a white jerk
     of each aerodynamic component a_k of the acceleration (drag, lift, side) relative to
     itself, PSD ``coefficient_psd_per_s`` (1/s, per member: each component relative to itself
     is a random walk whose variance grows by s dt), and the bank's random walk, PSD
@@ -683,26 +687,27 @@ def _follow_mach(
     class_aero: tuple[float, ...] = (),
 ) -> Array:
     """States x1 (N, 9) flown over dt (N,) from x0 with held coefficients, their
-    acceleration's drag and lift components scaled by (M1 / M0)^e, or by the class fit's
-    C(M1, alpha) / C(M0, alpha) at x0's angle of attack where ``class_aero`` is given, and
-    their velocity and position by the integral of that change taken linear over the step
+    acceleration's drag and lift components scaled by (M1 / M0)^e, or, where ``class_aero``
+    is given, changed by the class fit's Mach terms (``class_mach_change``), and their
+    velocity and position by the integral of that change taken linear over the step
     (``predict_unscented``)."""
     m0, m1 = _mach(x0), _mach(x1)
-    if class_aero:
-        start, _ = _aero_components(x0)
-        drag = np.linalg.norm(start[:, :, 0], axis=-1)
-        lift = np.linalg.norm(start[:, :, 1] + start[:, :, 2], axis=-1)
-        alpha = class_alpha(m0, lift / np.maximum(drag, 1e-300), class_aero)
-        cl0, cd0 = class_coefficients(m0, alpha, class_aero)
-        cl1, cd1 = class_coefficients(m1, alpha, class_aero)
-        lift_ratio = np.where(cl0 > 1e-9, cl1 / np.maximum(cl0, 1e-9), 1.0)
-        factor = np.stack([cd1 / cd0, lift_ratio, lift_ratio], axis=-1)
-    else:
-        e = np.array([elasticity[0], elasticity[1], elasticity[1]])
-        factor = (m1 / m0)[:, None] ** e
-    parts, _ = _aero_components(x1)
     out = x1.copy()
-    out[:, 6:9] = np.einsum("nik,nk->ni", parts, factor)
+    if class_aero:
+        basis, _ = _aero_basis(x1[:, 0:3], x1[:, 3:6], True, _drag_flag(x1))
+        c = np.linalg.solve(basis, x1[:, 6:9, None])[..., 0]
+        d_cl, d_cd = class_mach_change(m0, m1, class_aero)
+        half = 0.5 * class_aero[10]
+        lift = c[:, 1:3]
+        size = np.linalg.norm(lift, axis=-1, keepdims=True)
+        way = np.where(size > 0.0, lift / np.where(size > 0.0, size, 1.0), [1.0, 0.0])
+        c[:, 0] -= np.where(_drag_flag(x1), half * d_cd, 0.0)
+        c[:, 1:3] += (half * d_cl)[:, None] * way
+        out[:, 6:9] = np.einsum("nij,nj->ni", basis, c)
+    else:
+        parts, _ = _aero_components(x1)
+        e = np.array([elasticity[0], elasticity[1], elasticity[1]])
+        out[:, 6:9] = np.einsum("nik,nk->ni", parts, (m1 / m0)[:, None] ** e)
     change = out[:, 6:9] - x1[:, 6:9]
     out[:, 3:6] += change * (0.5 * dt)[:, None]
     out[:, 0:3] += change * (dt * dt / 6.0)[:, None]
@@ -714,13 +719,14 @@ def class_coefficients(
 ) -> tuple[Array, Array]:
     """Lift and drag coefficients of a threat class told to the tracker as the ten numbers
     (a0, a1, a2, a3, clip, b0, b1, b2, b3, b4) of the one form kaminari's aerodynamic models
-    take (alpha in radians; the public CAV-H fit is one):
+    take (alpha in radians; the public CAV-H fit is one; ``class_aero`` adds the class's
+    reference area over mass as an eleventh):
 
         CL = a0 + a1 alpha + a2 exp(a3 M)     (floored at 0 where clip is 1)
         CD = b0 + b1 alpha^2 + b2 exp(b3 M) + b4 CL
 
     The tracker is told a class (its aerodynamic fit), never a threat's state."""
-    a0, a1, a2, a3, clip, b0, b1, b2, b3, b4 = form
+    a0, a1, a2, a3, clip, b0, b1, b2, b3, b4 = form[:10]
     mach = np.asarray(mach, dtype=float)
     alpha = np.asarray(alpha_rad, dtype=float)
     cl = a0 + a1 * alpha + a2 * np.exp(a3 * mach)
@@ -729,29 +735,20 @@ def class_coefficients(
     return cl, b0 + b1 * alpha * alpha + b2 * np.exp(b3 * mach) + b4 * cl
 
 
-def class_alpha(mach: ArrayLike, lift_to_drag: ArrayLike, form: tuple[float, ...]) -> Array:
-    """The angle of attack (rad) at which the class fit ``form`` (``class_coefficients``)
-    gives the lift-to-drag ratio r at Mach M: the smaller root of r CD(alpha) = CL(alpha),
-    r b1 alpha^2 + a1 (r b4 - 1) alpha + r (B + b4 A) - A = 0 with A = a0 + a2 exp(a3 M)
-    and B = b0 + b2 exp(b3 M) (the side of maximum lift-to-drag a glide flies); a ratio
-    above the fit's maximum gives the angle of that maximum, where a1 CD = CL dCD/dalpha:
-    alpha = (-A + sqrt(A^2 + a1^2 B / b1)) / a1. Without the quadratic term (b1 = 0, or no
-    lift) it is the one root of the linear equation (0 where it has none: the lift-to-drag
-    does not depend on alpha)."""
-    a0, a1, a2, _a3, _clip, b0, b1, b2, _b3, b4 = form
-    m = np.asarray(mach, dtype=float)
-    r = np.asarray(lift_to_drag, dtype=float)
-    big_a = a0 + a2 * np.exp(form[3] * m)
-    big_b = b0 + b2 * np.exp(form[8] * m)
-    p, q, c = r * b1, a1 * (r * b4 - 1.0), r * (big_b + b4 * big_a) - big_a
-    linear = np.where(np.abs(q) > 1e-12, -c / np.where(np.abs(q) > 1e-12, q, 1.0), 0.0)
-    if b1 <= 0.0 or a1 == 0.0:
-        return linear
-    disc = q * q - 4.0 * p * c
-    quadratic = (p > 1e-12) & (disc >= 0.0)
-    root = (-q - np.sqrt(np.maximum(disc, 0.0))) / (2.0 * np.where(quadratic, p, 1.0))
-    best = (-big_a + np.sqrt(np.maximum(big_a * big_a + a1 * a1 * big_b / b1, 0.0))) / a1
-    return np.where(quadratic, root, np.where(p > 1e-12, best, linear))
+def class_mach_change(
+    mach_0: ArrayLike, mach_1: ArrayLike, form: tuple[float, ...]
+) -> tuple[Array, Array]:
+    """The change of the lift and drag coefficients of ``class_coefficients``' form from Mach
+    M0 to M1 at a held angle of attack: dCL = a2 (exp(a3 M1) - exp(a3 M0)) and dCD = b2
+    (exp(b3 M1) - exp(b3 M0)) + b4 dCL, the same at every angle of attack (the form's Mach
+    terms are added to its alpha terms; the floor of CL at 0 is left out). Times the class's
+    reference area over twice its mass it is the change of the coefficients the tracker
+    holds (a = rho V^2 c), so no angle of attack need be inferred."""
+    _a0, _a1, a2, a3, _clip, _b0, _b1, b2, b3, b4 = form[:10]
+    m0 = np.asarray(mach_0, dtype=float)
+    m1 = np.asarray(mach_1, dtype=float)
+    d_cl = a2 * (np.exp(a3 * m1) - np.exp(a3 * m0))
+    return d_cl, b2 * (np.exp(b3 * m1) - np.exp(b3 * m0)) + b4 * d_cl
 
 
 def _coefficient_noise(x: Array, dt: Array, psd: Array, bank_psd: Array | None = None) -> Array:

@@ -252,7 +252,9 @@ def predict_tracks(
             config.bank_psd_manoeuvre_rad2ps,
         )
     if config.motion == "aero-unscented":
-        return _predict_unscented(x, P, dt_s, q, config, config.coefficient_psd_per_s)
+        psd = (config.class_coefficient_psd_per_s if config.class_aero
+               else config.coefficient_psd_per_s)
+        return _predict_unscented(x, P, dt_s, q, config, psd)
     return ekf.predict(x, P, dt_s, q, config.prediction_motion)
 
 
@@ -296,7 +298,7 @@ def _predict_aero_models(
     xp, pp = ekf.predict_unscented(
         x.reshape(-1, 9), P.reshape(-1, 9, 9), np.repeat(dt_s, k), np.repeat(q, k),
         psd.reshape(-1), (config.mach_elasticity_drag, config.mach_elasticity_lift),
-        bank.reshape(-1), config.class_aero,
+        bank.reshape(-1),
     )
     return xp.reshape(m, k, 9), pp.reshape(m, k, 9, 9)
 

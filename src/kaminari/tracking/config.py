@@ -53,8 +53,8 @@ class TrackerConfig:
     plain (r, v, a) it stands for), its coefficients following the Mach number with
     elasticities ``mach_elasticity_drag`` and ``mach_elasticity_lift`` (d ln C / d ln M; 0,
     the default, is the Mach independence principle of hypersonic flow) or, given
-    ``class_aero`` (a threat class: the ten numbers of its aerodynamic fit,
-    ``ekf.class_coefficients``, and its reference area over mass; the scenario's
+    ``class_aero`` (a threat class: the ten numbers of its aerodynamic fit and its reference
+    area over mass, ``ekf.class_mach_change``; the scenario's
     ``tracker.aero_class`` names the class), changing as that fit's Mach terms do at a held
     angle of attack (``ekf.class_mach_change``), driven by a white jerk of each aerodynamic
     component relative to itself of PSD ``coefficient_psd_per_s`` (told a class,
@@ -209,7 +209,7 @@ class TrackerConfig:
         ):
             raise ValueError(
                 "class_aero must be empty or eleven finite numbers: (a0, a1, a2, a3, clip, b0, "
-                "b1, b2, b3, b4) of ekf.class_coefficients' form and the reference area over "
+                "b1, b2, b3, b4) of ekf.class_mach_change's form and the reference area over "
                 f"mass (> 0 m^2/kg), got {self.class_aero}"
             )
         if not self.bank_psd_manoeuvre_rad2ps >= 0.0:

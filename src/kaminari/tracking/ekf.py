@@ -49,7 +49,6 @@ __all__ = [
     "aero_members",
     "aero_state_moments",
     "apply_rebase",
-    "class_coefficients",
     "class_mach_change",
     "extrapolate",
     "frame_acceleration",
@@ -543,8 +542,8 @@ def predict_unscented(
     attack a hypersonic body's coefficients change with Mach only slowly (the Mach independence
     principle; J. D. Anderson, "Hypersonic and High-Temperature Gas Dynamics", 2nd ed., 2006,
     sec. 4.14), and e is that slope (0: Mach independence). Told the threat class instead
-    (``class_aero``: the ten numbers of ``class_coefficients``' form and the class's
-    reference area over mass), they change as that fit's Mach terms do at a held angle of
+    (``class_aero``: the ten numbers of its aerodynamic fit and its reference area over
+    mass, ``class_mach_change``), they change as that fit's Mach terms do at a held angle of
     attack (``class_mach_change``, times S / 2m): exact for a class that holds its angle of
     attack, where a constant e is the fit's slope at one Mach number only (the CAV-H's drag
     e moves from -0.155 at Mach 15 to -0.31 at Mach 12). The change of the coefficients
@@ -714,36 +713,23 @@ def _follow_mach(
     return out
 
 
-def class_coefficients(
-    mach: ArrayLike, alpha_rad: ArrayLike, form: tuple[float, ...]
+def class_mach_change(
+    mach_0: ArrayLike, mach_1: ArrayLike, form: tuple[float, ...]
 ) -> tuple[Array, Array]:
-    """Lift and drag coefficients of a threat class told to the tracker as the ten numbers
-    (a0, a1, a2, a3, clip, b0, b1, b2, b3, b4) of the one form kaminari's aerodynamic models
-    take (alpha in radians; the public CAV-H fit is one; ``class_aero`` adds the class's
-    reference area over mass as an eleventh):
+    """The change of a threat class's lift and drag coefficients from Mach M0 to M1 at a held
+    angle of attack. The class is told as the ten numbers (a0, a1, a2, a3, clip, b0, b1, b2,
+    b3, b4) of the one form kaminari's aerodynamic models take
+    (``AeroModel.kernel_coefficients``; the public CAV-H fit is one), ``class_aero`` adding
+    its reference area over mass as an eleventh:
 
         CL = a0 + a1 alpha + a2 exp(a3 M)     (floored at 0 where clip is 1)
         CD = b0 + b1 alpha^2 + b2 exp(b3 M) + b4 CL
 
-    The tracker is told a class (its aerodynamic fit), never a threat's state."""
-    a0, a1, a2, a3, clip, b0, b1, b2, b3, b4 = form[:10]
-    mach = np.asarray(mach, dtype=float)
-    alpha = np.asarray(alpha_rad, dtype=float)
-    cl = a0 + a1 * alpha + a2 * np.exp(a3 * mach)
-    if clip:
-        cl = np.maximum(cl, 0.0)
-    return cl, b0 + b1 * alpha * alpha + b2 * np.exp(b3 * mach) + b4 * cl
-
-
-def class_mach_change(
-    mach_0: ArrayLike, mach_1: ArrayLike, form: tuple[float, ...]
-) -> tuple[Array, Array]:
-    """The change of the lift and drag coefficients of ``class_coefficients``' form from Mach
-    M0 to M1 at a held angle of attack: dCL = a2 (exp(a3 M1) - exp(a3 M0)) and dCD = b2
-    (exp(b3 M1) - exp(b3 M0)) + b4 dCL, the same at every angle of attack (the form's Mach
-    terms are added to its alpha terms; the floor of CL at 0 is left out). Times the class's
-    reference area over twice its mass it is the change of the coefficients the tracker
-    holds (a = rho V^2 c), so no angle of attack need be inferred."""
+    so dCL = a2 (exp(a3 M1) - exp(a3 M0)) and dCD = b2 (exp(b3 M1) - exp(b3 M0)) + b4 dCL,
+    the same at every angle of attack (the Mach terms are added to the alpha terms; the floor
+    of CL at 0 is left out). Times the reference area over twice the mass it is the change
+    of the coefficients the tracker holds (a = rho V^2 c), so no angle of attack need be
+    inferred. The tracker is told a class, never a threat's state."""
     _a0, _a1, a2, a3, _clip, _b0, _b1, b2, b3, b4 = form[:10]
     m0 = np.asarray(mach_0, dtype=float)
     m1 = np.asarray(mach_1, dtype=float)

@@ -543,8 +543,8 @@ def predict_unscented(
     principle; J. D. Anderson, "Hypersonic and High-Temperature Gas Dynamics", 2nd ed., 2006,
     sec. 4.14), and e is that slope (0: Mach independence). Told the threat class instead
     (``class_aero``: the ten numbers of its aerodynamic fit and its reference area over
-    mass, ``class_mach_change``), they change as that fit's Mach terms do at a held angle of
-    attack (``class_mach_change``, times S / 2m): exact for a class that holds its angle of
+    mass), they change as that fit's Mach terms do at a held angle of attack
+    (``class_mach_change``, times S / 2m): exact for a class that holds its angle of
     attack, where a constant e is the fit's slope at one Mach number only (the CAV-H's drag
     e moves from -0.155 at Mach 15 to -0.31 at Mach 12). The change of the coefficients
     over the step is taken as linear in time: the points' velocity gains half of the step's
@@ -693,14 +693,15 @@ def _follow_mach(
     m0, m1 = _mach(x0), _mach(x1)
     out = x1.copy()
     if class_aero:
-        basis, _ = _aero_basis(x1[:, 0:3], x1[:, 3:6], True, _drag_flag(x1))
+        drag = _drag_flag(x1)
+        basis, _ = _aero_basis(x1[:, 0:3], x1[:, 3:6], True, drag)
         c = np.linalg.solve(basis, x1[:, 6:9, None])[..., 0]
         d_cl, d_cd = class_mach_change(m0, m1, class_aero)
         half = 0.5 * class_aero[10]
         lift = c[:, 1:3]
         size = np.linalg.norm(lift, axis=-1, keepdims=True)
         way = np.where(size > 0.0, lift / np.where(size > 0.0, size, 1.0), [1.0, 0.0])
-        c[:, 0] -= np.where(_drag_flag(x1), half * d_cd, 0.0)
+        c[:, 0] -= np.where(drag, half * d_cd, 0.0)
         c[:, 1:3] += (half * d_cl)[:, None] * way
         out[:, 6:9] = np.einsum("nij,nj->ni", basis, c)
     else:

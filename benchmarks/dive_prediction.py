@@ -7,7 +7,8 @@ track: it takes the threat's true state (position, velocity and non-gravitationa
 acceleration, the latter from the flown velocity by central differences at 0.01 s) at times
 near the firing instant, flies it 1 s (the rounds' time of flight there) with each of the
 filter's motions (``ekf.extrapolate``), and prints the distance to the true position 1 s
-later. What is left is the threat's guidance, which no predictor here models.
+later. The last column is fire control told the threat's class (``fire_control.
+threat_class``): the lift held as an acceleration, the drag along the class's polar.
 
     .venv/bin/python benchmarks/dive_prediction.py
 """
@@ -24,6 +25,7 @@ from test_engagement import GUN, _threat  # noqa: E402 - the dive the tests defi
 
 from kaminari.earth.frames import ecef2geodetic  # noqa: E402
 from kaminari.threats.flyout import fly_threats  # noqa: E402
+from kaminari.threats.vehicles import CAV_H  # noqa: E402
 from kaminari.tracking import ekf  # noqa: E402
 
 DT_S = 0.01
@@ -37,7 +39,8 @@ def main() -> None:
     a = np.gradient(v, DT_S, axis=0) - ekf.frame_acceleration(r, v)
     ahead = int(round(HORIZON_S / DT_S))
     print("t (s) | alt (km) | speed (m/s) | |a| (m/s^2) | 1 s miss: held coefficients "
-          "(aero), held acceleration, held drag coefficient and lift (drag)")
+          "(aero), held acceleration, held drag coefficient and lift (drag), told the class "
+          "(the lift held, the drag along its polar)")
     for t0 in (90.0, 95.0, 97.0, 98.0, 99.0, 99.2, 99.5):
         k = int(round(t0 / DT_S))
         if k + ahead >= len(r):
@@ -47,6 +50,9 @@ def main() -> None:
             np.linalg.norm(ekf.extrapolate(x, np.array([HORIZON_S]), motion)[0][0, 0]
                            - r[k + ahead])
             for motion in ("aero", "acceleration", "drag")
+        ] + [
+            np.linalg.norm(ekf.extrapolate(x, np.array([HORIZON_S]), "drag",
+                                           CAV_H.class_numbers)[0][0, 0] - r[k + ahead])
         ]
         alt = ecef2geodetic(r[k][None]).alt_m[0] / 1e3
         print(f"{t0:5.1f} | {alt:8.1f} | {np.linalg.norm(v[k]):11.0f} | "

@@ -264,10 +264,30 @@ def test_an_aero_class_tells_the_tracker_the_vehicles_fit() -> None:
     config = parse(text).tracker_config()
     assert config.class_aero == CAV_H.class_numbers
     assert config.motion == "aero-unscented" and TrackerConfig().class_aero == ()
-    with pytest.raises(ValueError, match="aero-unscented only"):
-        TrackerConfig(motion="aero-imm", class_aero=CAV_H.class_numbers)
+    imm_told = "tracker:\n  motion: aero-imm\n  aero_class: cav-h\n"
+    imm = parse(KILL_CHAIN.replace("tracker:\n", imm_told))
+    assert imm.tracker_config().class_aero == CAV_H.class_numbers
+    with pytest.raises(ValueError, match="aero-unscented and aero-imm only"):
+        TrackerConfig(motion="imm", class_aero=CAV_H.class_numbers)
     with pytest.raises(ValueError, match="eleven finite numbers"):
         TrackerConfig(motion="aero-unscented", class_aero=CAV_H.aero.kernel_coefficients())
+
+
+def test_fire_control_told_a_threat_class_gets_its_numbers_and_flies_its_polar() -> None:
+    """``fire_control.threat_class`` names a vehicle; fire control's doctrine gets that
+    vehicle's eleven numbers (its aerodynamic form and S/m), and the physics predictor then
+    holds the lift and flies the drag along the class's polar."""
+    from kaminari.engagement.chain import _extrapolation
+    from kaminari.threats.vehicles import CAV_H
+
+    told = parse(KILL_CHAIN.replace("perfect_kill_assessment: true}",
+                                    "perfect_kill_assessment: true, threat_class: cav-h}"))
+    assert told.doctrine().threat_class == CAV_H.class_numbers
+    assert parse(KILL_CHAIN).doctrine().threat_class == ()
+    predictor = _extrapolation(told.kill_chain())
+    assert (predictor.motion, predictor.class_form) == ("drag", CAV_H.class_numbers)
+    assert _extrapolation(parse(KILL_CHAIN).kill_chain()).motion == "aero"
+    assert _extrapolation(told.kill_chain("acceleration")).motion == "acceleration"
 
 
 def test_defaults_are_read_from_the_dataclass_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -412,12 +432,21 @@ CASES = {
         "unknown vehicle class 'cav-x'; did you mean 'cav-h'?",
         "one of cav-h (a glide vehicle's aerodynamic fit)",
     ),
-    "aero class with an IMM": (
-        ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-imm\n  aero_class: cav-h"),
+    "aero class with held coefficients": (
+        ("  max_tracks: 32", "  max_tracks: 32\n  motion: imm\n  aero_class: cav-h"),
         "aero_class:",
         "tracker.aero_class",
-        "given with motion aero-imm",
-        "motion: aero-unscented (a threat that holds its angle of attack)",
+        "given with motion imm",
+        "motion: aero-unscented (the fit's Mach law at a held angle of attack) or aero-imm "
+        "(the lift held, the drag along the fit's polar)",
+    ),
+    "unknown threat class for fire control": (
+        ("perfect_kill_assessment: true}", "perfect_kill_assessment: true,\n"
+         "               threat_class: cav}"),
+        "threat_class:",
+        "fire_control.threat_class",
+        "unknown vehicle class 'cav'; did you mean 'cav-h'?",
+        "one of cav-h (a glide vehicle's aerodynamic fit)",
     ),
     "aero class and elasticities both": (
         ("  max_tracks: 32", "  max_tracks: 32\n  motion: aero-unscented\n  aero_class: cav-h\n"

@@ -129,6 +129,17 @@ _BOOK_KEYS = (
 )
 
 
+def _extrapolation(chain: KillChain) -> TrackExtrapolation:
+    """Fire control's predictor from a track: the held acceleration, or the physics one (the
+    lift held and the class's drag polar where fire control is told the threats' class, else
+    the held coefficients)."""
+    if chain.predictor == "acceleration":
+        return TrackExtrapolation("acceleration")
+    if chain.doctrine.threat_class:
+        return TrackExtrapolation("drag", chain.doctrine.threat_class)
+    return TrackExtrapolation("aero")
+
+
 @dataclass(frozen=True)
 class KillChain:
     """Everything one run of the kill chain needs, in internal units.
@@ -429,7 +440,7 @@ class _Engagement:
         self.predictors: list[Predictor] = [
             _TruthOracle(truth, node.records)
             if chain.predictor == "truth"
-            else TrackExtrapolation("acceleration" if chain.predictor == "acceleration" else "aero")
+            else _extrapolation(chain)
             for node in self.nodes
         ]
         # which nodes fight (their books make the replications' track columns)

@@ -31,6 +31,11 @@ class Doctrine:
       default; a shortcut named on the report) lets fire control know at once which tracks
       follow a dead threat, and fire at none of them (a salvo's later rounds included);
       whether a surviving threat needs another salvo is still decided by looking.
+    - ``threat_class``: what fire control is told of the threats' class, the eleven numbers of
+      its public aerodynamic fit and its reference area over mass (``GlideVehicle.
+      class_numbers``; empty: nothing). The physics predictor then flies a track's lift held
+      as an acceleration and its drag along the class's polar (``ekf.extrapolate``); told
+      nothing, it holds the track's aerodynamic coefficients.
     """
 
     kind: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
@@ -39,6 +44,7 @@ class Doctrine:
     max_time_of_flight_s: float = 30.0
     max_track_sigma_m: float = 100.0
     perfect_kill_assessment: bool = False
+    threat_class: tuple[float, ...] = ()
 
 
 class EngagementState:

@@ -59,16 +59,19 @@ class TrackExtrapolation:
     """The track's state predicted to the firing instant, flown on by ``motion``
     (``ekf.MOTIONS``): "aero" holds the threat's aerodynamic coefficients (its acceleration
     grows with the air's density and turns with its velocity), "acceleration" holds the
-    acceleration itself."""
+    acceleration itself; "drag" with a threat class's ``class_form`` (``Doctrine.
+    threat_class``) holds the lift as an acceleration and flies the drag along the class's
+    polar."""
 
     motion: str = "aero"
+    class_form: tuple[float, ...] = ()
 
     def path(
         self, tracks: Tracks, slots: NDArray[np.intp], x_fire: Array, t_fire_s: float,
         tau_s: Array,
     ) -> Array:
         coarse = np.arange(0.0, tau_s[-1] + PREDICTION_STEP_S, PREDICTION_STEP_S)
-        r, v = extrapolate(x_fire, coarse, self.motion)
+        r, v = extrapolate(x_fire, coarse, self.motion, self.class_form)
         pred = hermite_position(coarse, r, v, tau_s)
         pred[ecef2geodetic(pred).alt_m < 0.0] = np.nan
         return pred

@@ -738,7 +738,9 @@ def _brief_html(
             "fire control",
             f"time of flight ≤ {fc.max_time_of_flight_s:g} s, track σ ≤ "
             f"{fc.max_track_sigma_m:g} m"
-            + (f", predicts from the {predictor}" if predictor else ""),
+            + (f", predicts from the {predictor}" if predictor else "")
+            + (f", told the threat class {fc.threat_class} (its drag polar, the lift held)"
+               if fc.threat_class else ""),
         ),
         ("shortcuts", _shortcuts(predictor, fc.perfect_kill_assessment)),
         (

@@ -93,8 +93,9 @@ class TrackerSettingsConfig(_Model):
     aero_class: str | None = Field(
         default=None,
         description="a threat class (a vehicle of threats[].vehicle) whose public aerodynamic "
-        "fit the aero-unscented motion follows with the Mach number, at the angle of attack "
-        "its estimate's lift-to-drag implies, instead of the constant elasticities",
+        "fit the tracker follows: aero-unscented, its Mach terms at a held angle of attack "
+        "instead of the constant elasticities; aero-imm, the lift held as an acceleration and "
+        "the drag along the fit's polar",
     )
     coefficient_psd_per_s: float = Field(
         default_factory=_default(_tracker_class, "coefficient_psd_per_s"),
@@ -140,10 +141,11 @@ class TrackerSettingsConfig(_Model):
                     ("aero_class",), f"unknown vehicle class {self.aero_class!r}{hint}",
                     "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
                 )
-            if self.motion != "aero-unscented":
+            if self.motion not in ("aero-unscented", "aero-imm"):
                 raise FieldProblem(
                     ("aero_class",), f"given with motion {self.motion}",
-                    "motion: aero-unscented (a threat that holds its angle of attack)",
+                    "motion: aero-unscented (the fit's Mach law at a held angle of attack) or "
+                    "aero-imm (the lift held, the drag along the fit's polar)",
                 )
             if self.mach_elasticity_drag or self.mach_elasticity_lift:
                 raise FieldProblem(
@@ -200,11 +202,30 @@ class FireControlConfig(_Model):
         description="the batteries that fight, by name (left out: all); a sweep over names "
         "compares defences",
     )
+    threat_class: str | None = Field(
+        default=None,
+        description="a threat class (a vehicle of threats[].vehicle) fire control is told: "
+        "its physics predictor holds a track's lift as an acceleration and flies its drag "
+        "along the class's public drag polar (left out: the track's aerodynamic "
+        "coefficients held)",
+    )
+
+    @model_validator(mode="after")
+    def _class_is_known(self) -> FireControlConfig:
+        if self.threat_class is not None and self.threat_class not in VEHICLES:
+            hint = did_you_mean(self.threat_class, list(VEHICLES))
+            raise FieldProblem(
+                ("threat_class",), f"unknown vehicle class {self.threat_class!r}{hint}",
+                "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
+            )
+        return self
 
     def to_doctrine(self) -> Doctrine:
         from kaminari.firecontrol.doctrine import Doctrine  # numerics only when firing
 
         fields = self.model_dump(exclude={"use"})
+        name = fields.pop("threat_class")
+        fields["threat_class"] = VEHICLES[name].class_numbers if name is not None else ()
         return Doctrine(kind=fields.pop("doctrine"), **fields)
 
     def used(self, names: list[str]) -> list[str]:

@@ -229,13 +229,13 @@ def _aero_frame(
     # pragma: no cover - compiled
     """rho V^2 (kg/m/s^2, twice the dynamic pressure, with the US 1976 density of the
     atmosphere's fast-path grid, looked up as ``earth.atmosphere.density_and_sound_speed``
-    does) and the velocity frame's unit vectors: along the velocity u, the lift direction n at
+    does), the velocity frame's unit vectors: along the velocity u, the lift direction n at
     bank 0 (the ellipsoid normal's part across u; the z axis's where the flight is vertical)
-    and l = u x n (to the right of the flight)."""
+    and l = u x n (to the right of the flight), and the Mach number."""
     alt, slat, clat, p = _geodetic_kernel(x, y, z)
     upx, upy, upz = clat * x / p, clat * y / p, slat
     # held below the grid's -5 km: a prediction flown underground stays finite
-    rho = grid_kernel(max(alt, _GRID_H0_M), table)[0]
+    rho, sound, _ = grid_kernel(max(alt, _GRID_H0_M), table)
     v2 = vx * vx + vy * vy + vz * vz
     speed = math.sqrt(v2)
     ux, uy, uz = vx / speed, vy / speed, vz / speed
@@ -247,7 +247,20 @@ def _aero_frame(
         nn = math.sqrt(nx * nx + ny * ny + nz * nz)
     nx, ny, nz = nx / nn, ny / nn, nz / nn
     lx, ly, lz = uy * nz - uz * ny, uz * nx - ux * nz, ux * ny - uy * nx
-    return rho * v2, ux, uy, uz, nx, ny, nz, lx, ly, lz
+    return rho * v2, ux, uy, uz, nx, ny, nz, lx, ly, lz, speed / sound
+
+
+@numba.njit(cache=True, inline="always")
+def _polar_drag(s: float, mach: float, lift: float, form: np.ndarray) -> float:
+    # pragma: no cover - compiled
+    """The drag coefficient of a class's polar (``form``: ``ekf.class_mach_change``'s ten
+    numbers and the reference area over mass) at rho V^2 ``s`` and ``mach`` for a lift
+    acceleration ``lift`` (m/s^2): CL = 2 lift / (rho V^2 S/m), the angle of attack that gives
+    it at this Mach number (alpha = (CL - a0 - a2 exp(a3 M)) / a1), and CD = b0 + b1 alpha^2
+    + b2 exp(b3 M) + b4 CL."""
+    c_l = 2.0 * lift / (s * form[10])
+    alpha = (c_l - form[0] - form[2] * math.exp(form[3] * mach)) / form[1]
+    return form[5] + form[6] * alpha * alpha + form[7] * math.exp(form[8] * mach) + form[9] * c_l
 
 
 @numba.njit(cache=True, inline="always")
@@ -263,14 +276,22 @@ def _aero_acceleration(
     cl: float,
     table: np.ndarray,
     lift_scales: bool,
+    form: np.ndarray,
+    cd_ref: float,
 ) -> tuple[float, float, float]:  # pragma: no cover - compiled
     """The aerodynamic acceleration of held coefficients: rho V^2 (cu u + cn n + cl l), or,
     where the lift does not scale (``lift_scales`` False), rho V^2 cu u + cn n + cl l (drag
     of a held ballistic coefficient, lift of a held size in the velocity frame). A positive
     ``cu`` is no drag coefficient but a push along the velocity (thrust, or an estimate's
-    noise: drag never pushes), held as an acceleration (``_coefficients``)."""
-    s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
+    noise: drag never pushes), held as an acceleration (``_coefficients``). Given a class's
+    ``form`` (else an empty array), the drag coefficient changes by the class polar's change
+    from ``cd_ref`` (``_polar_drag`` at the start) for the held lift: the held lift at a lower
+    dynamic pressure asks for a larger angle of attack, and the Mach terms move."""
+    s, ux, uy, uz, nx, ny, nz, lx, ly, lz, mach = _aero_frame(x, y, z, vx, vy, vz, table)
     k = s if lift_scales else 1.0
+    if form.shape[0] > 0 and cu <= 0.0:
+        lift = math.sqrt(cn * cn + cl * cl) * k
+        cu -= 0.5 * form[10] * (_polar_drag(s, mach, lift, form) - cd_ref)
     along = s * cu if cu <= 0.0 else cu
     return (
         along * ux + k * (cn * nx + cl * lx),
@@ -307,18 +328,23 @@ def _coefficients(
 @numba.njit(cache=True, inline="always")
 def _held(
     x: float, y: float, z: float, vx: float, vy: float, vz: float, ax: float, ay: float,
-    az: float, table: np.ndarray, min_rho_v2: float, lift_scales: bool,
-) -> tuple[bool, float, float, float]:  # pragma: no cover - compiled
-    """Whether a state's acceleration is aerodynamic (rho V^2 at least ``min_rho_v2``), and
-    its held coefficients (``_coefficients``; zeros where it is not). An infinite
+    az: float, table: np.ndarray, min_rho_v2: float, lift_scales: bool, form: np.ndarray,
+) -> tuple[bool, float, float, float, float]:  # pragma: no cover - compiled
+    """Whether a state's acceleration is aerodynamic (rho V^2 at least ``min_rho_v2``), its
+    held coefficients (``_coefficients``; zeros where it is not) and, given a class's
+    ``form``, its polar's drag coefficient there (``_polar_drag``; else 0). An infinite
     ``min_rho_v2`` holds the acceleration without looking at the air."""
     if min_rho_v2 == np.inf:
-        return False, 0.0, 0.0, 0.0
-    s, ux, uy, uz, nx, ny, nz, lx, ly, lz = _aero_frame(x, y, z, vx, vy, vz, table)
+        return False, 0.0, 0.0, 0.0, 0.0
+    s, ux, uy, uz, nx, ny, nz, lx, ly, lz, mach = _aero_frame(x, y, z, vx, vy, vz, table)
     if s < min_rho_v2:
-        return False, 0.0, 0.0, 0.0
+        return False, 0.0, 0.0, 0.0, 0.0
     cu, cn, cl = _coefficients(ax, ay, az, s, ux, uy, uz, nx, ny, nz, lx, ly, lz, lift_scales)
-    return True, cu, cn, cl
+    cd_ref = 0.0
+    if form.shape[0] > 0:
+        k = s if lift_scales else 1.0
+        cd_ref = _polar_drag(s, mach, math.sqrt(cn * cn + cl * cl) * k, form)
+    return True, cu, cn, cl, cd_ref
 
 
 @numba.njit(cache=True, inline="always")
@@ -341,30 +367,40 @@ def _aero_rk4(
     k_j2: float,
     table: np.ndarray,
     lift_scales: bool,
+    form: np.ndarray,
+    cd_ref: float,
 ) -> tuple[float, float, float, float, float, float]:  # pragma: no cover - compiled
     """One RK4 step of ``fly_held_aero``'s motion (the held acceleration ax, ay, az where
     ``aero`` is False)."""
     g1 = frame_kernel(x, y, z, vx, vy, vz, omega, k_j2)
     if aero:
-        ax, ay, az = _aero_acceleration(x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales)
+        ax, ay, az = _aero_acceleration(
+            x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales, form, cd_ref
+        )
     k1v = (g1[0] + ax, g1[1] + ay, g1[2] + az)
     x2, y2, z2 = x + 0.5 * h * vx, y + 0.5 * h * vy, z + 0.5 * h * vz
     vx2, vy2, vz2 = vx + 0.5 * h * k1v[0], vy + 0.5 * h * k1v[1], vz + 0.5 * h * k1v[2]
     g2 = frame_kernel(x2, y2, z2, vx2, vy2, vz2, omega, k_j2)
     if aero:
-        ax, ay, az = _aero_acceleration(x2, y2, z2, vx2, vy2, vz2, cu, cn, cl, table, lift_scales)
+        ax, ay, az = _aero_acceleration(
+            x2, y2, z2, vx2, vy2, vz2, cu, cn, cl, table, lift_scales, form, cd_ref
+        )
     k2v = (g2[0] + ax, g2[1] + ay, g2[2] + az)
     x3, y3, z3 = x + 0.5 * h * vx2, y + 0.5 * h * vy2, z + 0.5 * h * vz2
     vx3, vy3, vz3 = vx + 0.5 * h * k2v[0], vy + 0.5 * h * k2v[1], vz + 0.5 * h * k2v[2]
     g3 = frame_kernel(x3, y3, z3, vx3, vy3, vz3, omega, k_j2)
     if aero:
-        ax, ay, az = _aero_acceleration(x3, y3, z3, vx3, vy3, vz3, cu, cn, cl, table, lift_scales)
+        ax, ay, az = _aero_acceleration(
+            x3, y3, z3, vx3, vy3, vz3, cu, cn, cl, table, lift_scales, form, cd_ref
+        )
     k3v = (g3[0] + ax, g3[1] + ay, g3[2] + az)
     x4, y4, z4 = x + h * vx3, y + h * vy3, z + h * vz3
     vx4, vy4, vz4 = vx + h * k3v[0], vy + h * k3v[1], vz + h * k3v[2]
     g4 = frame_kernel(x4, y4, z4, vx4, vy4, vz4, omega, k_j2)
     if aero:
-        ax, ay, az = _aero_acceleration(x4, y4, z4, vx4, vy4, vz4, cu, cn, cl, table, lift_scales)
+        ax, ay, az = _aero_acceleration(
+            x4, y4, z4, vx4, vy4, vz4, cu, cn, cl, table, lift_scales, form, cd_ref
+        )
     k4v = (g4[0] + ax, g4[1] + ay, g4[2] + az)
     s6 = h / 6.0
     x, y, z = (
@@ -392,14 +428,16 @@ def fly_held_aero(
     table: np.ndarray,
     min_rho_v2: float,
     lift_scales: bool,
+    form: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """RK4 of r' = v, v' = g(r, v) + a(r, v) over each member's ``dt`` (N,) in ``n_sub`` equal
     sub-steps, where the non-gravitational acceleration is aerodynamic with held coefficients:
     a = rho V^2 (cu u + cn n + cl l) in the velocity frame of ``_aero_frame``, the coefficients
     taken from the starting a (N, 3). A member whose rho V^2 is below ``min_rho_v2`` at the
     start (thin air: its acceleration cannot be aerodynamic) holds its ECEF acceleration (an
-    infinite ``min_rho_v2``: every member, the held-acceleration motion). Returns r, v and
-    the acceleration at the end (N, 3)."""
+    infinite ``min_rho_v2``: every member, the held-acceleration motion). Given a class's
+    ``form`` (else an empty array) the drag follows its polar (``_aero_acceleration``).
+    Returns r, v and the acceleration at the end (N, 3)."""
     n = r.shape[0]
     ro = np.empty_like(r)
     vo = np.empty_like(v)
@@ -408,18 +446,20 @@ def fly_held_aero(
         x, y, z = r[i, 0], r[i, 1], r[i, 2]
         vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
         ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        aero, cu, cn, cl = _held(
-            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales
+        aero, cu, cn, cl, cd_ref = _held(
+            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales, form
         )
         aero = aero and dt[i] > 0.0
         h = dt[i] / n_sub
         for _ in range(n_sub):
             x, y, z, vx, vy, vz = _aero_rk4(
                 x, y, z, vx, vy, vz, ax, ay, az, h, aero, cu, cn, cl, omega, k_j2, table,
-                lift_scales,
+                lift_scales, form, cd_ref,
             )
         if aero:
-            ax, ay, az = _aero_acceleration(x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales)
+            ax, ay, az = _aero_acceleration(
+            x, y, z, vx, vy, vz, cu, cn, cl, table, lift_scales, form, cd_ref
+        )
         ro[i, 0], ro[i, 1], ro[i, 2] = x, y, z
         vo[i, 0], vo[i, 1], vo[i, 2] = vx, vy, vz
         ao[i, 0], ao[i, 1], ao[i, 2] = ax, ay, az
@@ -438,6 +478,7 @@ def fly_held_aero_path(
     table: np.ndarray,
     min_rho_v2: float,
     lift_scales: bool,
+    form: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """``fly_held_aero`` through increasing times (K,) >= 0 from each member's state (N, 3),
     recording r and v (N, K, 3) at each: the coefficients are taken once, at the start, as
@@ -450,8 +491,8 @@ def fly_held_aero_path(
         x, y, z = r[i, 0], r[i, 1], r[i, 2]
         vx, vy, vz = v[i, 0], v[i, 1], v[i, 2]
         ax, ay, az = a[i, 0], a[i, 1], a[i, 2]
-        aero, cu, cn, cl = _held(
-            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales
+        aero, cu, cn, cl, cd_ref = _held(
+            x, y, z, vx, vy, vz, ax, ay, az, table, min_rho_v2, lift_scales, form
         )
         t = 0.0
         for j in range(k):
@@ -462,7 +503,7 @@ def fly_held_aero_path(
                 for _ in range(n_sub):
                     x, y, z, vx, vy, vz = _aero_rk4(
                         x, y, z, vx, vy, vz, ax, ay, az, h, aero, cu, cn, cl, omega, k_j2, table,
-                        lift_scales,
+                        lift_scales, form, cd_ref,
                     )
                 t = times[j]
             ro[i, j, 0], ro[i, j, 1], ro[i, j, 2] = x, y, z

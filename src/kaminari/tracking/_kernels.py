@@ -286,12 +286,13 @@ def _aero_acceleration(
     noise: drag never pushes), held as an acceleration (``_coefficients``). Given a class's
     ``form`` (else an empty array), the drag coefficient changes by the class polar's change
     from ``cd_ref`` (``_polar_drag`` at the start) for the held lift: the held lift at a lower
-    dynamic pressure asks for a larger angle of attack, and the Mach terms move."""
+    dynamic pressure asks for a larger angle of attack, and the Mach terms move (a drag,
+    however small the polar makes it, still never pushes)."""
     s, ux, uy, uz, nx, ny, nz, lx, ly, lz, mach = _aero_frame(x, y, z, vx, vy, vz, table)
     k = s if lift_scales else 1.0
     if form.shape[0] > 0 and cu <= 0.0:
         lift = math.sqrt(cn * cn + cl * cl) * k
-        cu -= 0.5 * form[10] * (_polar_drag(s, mach, lift, form) - cd_ref)
+        cu = min(cu - 0.5 * form[10] * (_polar_drag(s, mach, lift, form) - cd_ref), 0.0)
     along = s * cu if cu <= 0.0 else cu
     return (
         along * ux + k * (cn * nx + cl * lx),

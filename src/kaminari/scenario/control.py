@@ -32,6 +32,15 @@ def _doctrine_class() -> type[Doctrine]:
 MAX_TRACKS = 256
 """The most track slots a replication may hold."""
 
+
+def _known_class(field: str, name: str) -> None:
+    """A vehicle class a scenario tells the tracker or fire control, or one clear error."""
+    if name not in VEHICLES:
+        raise FieldProblem(
+            (field,), f"unknown vehicle class {name!r}{did_you_mean(name, list(VEHICLES))}",
+            "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
+        )
+
 class TrackerSettingsConfig(_Model):
     """The tracker's filter and track management (``kaminari.tracking.config.TrackerConfig``):
     a track is confirmed by ``confirm_hits`` detections within ``confirm_window`` scans, deleted
@@ -135,12 +144,7 @@ class TrackerSettingsConfig(_Model):
             message = f"{self.confirm_hits} is above confirm_window {self.confirm_window}"
             raise FieldProblem(("confirm_hits",), message, "1 <= confirm_hits <= confirm_window")
         if self.aero_class is not None:
-            if self.aero_class not in VEHICLES:
-                hint = did_you_mean(self.aero_class, list(VEHICLES))
-                raise FieldProblem(
-                    ("aero_class",), f"unknown vehicle class {self.aero_class!r}{hint}",
-                    "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
-                )
+            _known_class("aero_class", self.aero_class)
             if self.motion not in ("aero-unscented", "aero-imm"):
                 raise FieldProblem(
                     ("aero_class",), f"given with motion {self.motion}",
@@ -212,12 +216,8 @@ class FireControlConfig(_Model):
 
     @model_validator(mode="after")
     def _class_is_known(self) -> FireControlConfig:
-        if self.threat_class is not None and self.threat_class not in VEHICLES:
-            hint = did_you_mean(self.threat_class, list(VEHICLES))
-            raise FieldProblem(
-                ("threat_class",), f"unknown vehicle class {self.threat_class!r}{hint}",
-                "one of " + ", ".join(VEHICLES) + " (a glide vehicle's aerodynamic fit)",
-            )
+        if self.threat_class is not None:
+            _known_class("threat_class", self.threat_class)
         return self
 
     def to_doctrine(self) -> Doctrine:

@@ -106,10 +106,10 @@ class TrackerConfig:
     replications).
     Told a class (``class_aero``), its three models hold the lift as an acceleration and fly
     the drag along the class's polar: in the proportional-navigation dive onto a battery seen
-    with near-perfect sensing (tests/test_effectors.py) the first unguided round's miss
-    median over 40 replications is 0.78-0.79 m at seeds 1-4 against 0.87-0.96 m untold, its
-    worst 1.6-2.5 m against 1.8-2.8 m. How it tracks the glides and weaves above, told a
-    class, is not measured.
+    with near-perfect sensing (tests/test_effectors.py), fire control told the class too,
+    the first unguided round's miss median over 40 replications is 0.78-0.80 m at seeds 1-6
+    against 0.82-1.04 m untold, its worst 1.49-2.49 m against 1.59-2.79 m. How it tracks the
+    glides and weaves above, told a class, is not measured.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a

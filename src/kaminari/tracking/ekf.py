@@ -169,10 +169,10 @@ def _class_form(class_form: tuple[float, ...], motion: str) -> Array:
     form = np.asarray(class_form, dtype=float)
     if not form.size:
         return _NO_CLASS
-    if form.size != 11 or motion == "acceleration" or not form[10] > 0.0 or form[1] == 0.0:
+    if form.size != 11 or motion != "drag" or not form[10] > 0.0 or form[1] == 0.0:
         raise ValueError(
             "class_form must be 11 numbers (the form's ten, a1 not 0, and S/m > 0) with the "
-            f"aero or drag motion (got {form.size} numbers, motion {motion!r})"
+            f"drag motion (got {form.size} numbers, motion {motion!r})"
         )
     return form
 
@@ -537,7 +537,7 @@ def predict_unscented(
     x: ArrayLike, P: ArrayLike, dt_s: ArrayLike, jerk_psd_m2ps5: ArrayLike,
     coefficient_psd_per_s: ArrayLike, mach_elasticity: tuple[float, float] = (0.0, 0.0),
     bank_psd_rad2ps: ArrayLike | None = None, class_aero: tuple[float, ...] = (),
-    class_polar: tuple[float, ...] = (),
+    polar: bool = False,
 ) -> tuple[Array, Array]:
     """Prediction of the "aero" motion by the unscented transform, its coefficients following
     the Mach number; states (..., 9) and covariances (..., 9, 9) over ``dt_s`` (>= 0).
@@ -578,7 +578,10 @@ def predict_unscented(
     angle of attack: one that steers by it (an equilibrium glide's lift held to its weight, a
     homing dive) does not keep the lift a held angle would give, and a filter that trusts
     the fit's Mach law there is led off (a proportional-navigation dive's track 25 m off
-    where held coefficients keep it within a metre). The process noise is a white jerk
+    where held coefficients keep it within a metre). With ``polar`` the class's law is
+    instead that of a guided threat (``extrapolate``'s ``class_form``): the points hold their
+    lift as an acceleration and fly their drag along the class's polar, and neither
+    elasticities nor the Mach terms above apply. The process noise is a white jerk
     of each aerodynamic component a_k of the acceleration (drag, lift, side) relative to
     itself, PSD ``coefficient_psd_per_s`` (1/s, per member: each component relative to itself
     is a random walk whose variance grows by s dt), and the bank's random walk, PSD
@@ -608,12 +611,13 @@ def predict_unscented(
         points = _sigma_points(xs, _symmetric(flat_p[idx]))
         m, k = points.shape[:2]
         start = _own_accelerations(xs, points, drag).reshape(-1, 9)
-        if class_polar:
-            flown = propagate_mean(start, np.repeat(dt[idx], k), "drag", class_polar)
+        steps = np.repeat(dt[idx], k)
+        if polar and class_aero:
+            flown = propagate_mean(start, steps, "drag", class_aero)
         else:
-            flown = propagate_mean(start, np.repeat(dt[idx], k), "aero")
-        if not class_polar and (class_aero or any(mach_elasticity)):
-            flown = _follow_mach(start, flown, np.repeat(dt[idx], k), mach_elasticity, class_aero)
+            flown = propagate_mean(start, steps, "aero")
+            if class_aero or any(mach_elasticity):
+                flown = _follow_mach(start, flown, steps, mach_elasticity, class_aero)
         flown = flown.reshape(m, k, 9)
         coefficients = np.linalg.solve(
             _point_basis(flown[..., 0:3], flown[..., 3:6], drag), flown[..., 6:9, None]
@@ -945,12 +949,12 @@ def extrapolate(
     control uses to predict where a threat will be.
 
     ``class_form``: a threat class's eleven numbers (``class_mach_change``'s form and its
-    reference area over mass), for the "aero" and "drag" motions: the drag coefficient then
-    changes as the class's polar does (CD = b0 + b1 alpha^2 + b2 exp(b3 M) + b4 CL, at the
-    angle of attack that gives the lift flown at the Mach number flown) from its value at the
-    start. With "drag" (the lift held as an acceleration: what a guided threat's autopilot
-    holds while its guidance asks for it) a falling dynamic pressure asks for more angle of
-    attack, hence more drag, and the Mach terms move as the threat slows: in a homing dive
+    reference area over mass), for the "drag" motion (the lift held as an acceleration: what a
+    guided threat's autopilot holds while its guidance asks for it): the drag coefficient
+    then changes as the class's polar does (CD = b0 + b1 alpha^2 + b2 exp(b3 M) + b4 CL, at
+    the angle of attack that gives the lift flown at the Mach number flown) from its value at
+    the start, so a falling dynamic pressure asks for more angle of attack, hence more drag,
+    and the Mach terms move as the threat slows: in a homing dive
     flown 1 s from the true state, 0.02 m from the truth against 1.36 m with the coefficients
     held (benchmarks/dive_prediction.py).
     """

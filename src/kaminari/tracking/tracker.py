@@ -266,11 +266,10 @@ def _predict_unscented(
     ``bank_psd`` (rad^2/s; None: none) times the tracks' noise scale (q_scale, read off q),
     and the configuration's Mach law (its class's fit, or its elasticities)."""
     scale = q / config.jerk_psd_m2ps5 if config.jerk_psd_m2ps5 > 0.0 else np.ones_like(q)
-    polar = config.motion == "aero-imm"
     return ekf.predict_unscented(
         x, P, dt_s, q, psd * scale, (config.mach_elasticity_drag, config.mach_elasticity_lift),
-        None if bank_psd is None else bank_psd * scale,
-        () if polar else config.class_aero, config.class_aero if polar else (),
+        None if bank_psd is None else bank_psd * scale, config.class_aero,
+        polar=config.motion == "aero-imm",
     )
 
 
@@ -300,7 +299,7 @@ def _predict_aero_models(
     xp, pp = ekf.predict_unscented(
         x.reshape(-1, 9), P.reshape(-1, 9, 9), np.repeat(dt_s, k), np.repeat(q, k),
         psd.reshape(-1), (config.mach_elasticity_drag, config.mach_elasticity_lift),
-        bank.reshape(-1), class_polar=config.class_aero,
+        bank.reshape(-1), config.class_aero, polar=True,
     )
     return xp.reshape(m, k, 9), pp.reshape(m, k, 9, 9)
 

@@ -215,6 +215,30 @@ def test_perfect_kill_assessment_is_an_option_that_changes_what_fire_control_kno
     assert decided_after_kill == {False: 10, True: 0}
 
 
+def test_a_round_committed_before_a_kill_and_due_after_it_is_aimed_at_nothing():
+    """``Doctrine.aim_at_shot`` with perfect kill assessment: the battery (reaction 2 s, 8
+    rounds a minute, a salvo of 2) commits to its second round at 96.3 s, before the first
+    round's kill at 96.76 s, and the round is due at 98.3 s. Aimed when decided, it leaves at
+    a dead threat in every replication; aimed as it leaves, fire control knows the kill by
+    then and fires nothing: one round per replication."""
+    d = Doctrine(salvo=2, max_time_of_flight_s=6.0, max_track_sigma_m=1e4,
+                 perfect_kill_assessment=True)
+    shots = {}
+    for at_shot in (False, True):
+        chain = _chain(predictor="truth", rate_of_fire_rpm=8.0, reaction_s=2.0,
+                       doctrine=replace(d, aim_at_shot=at_shot))
+        chain = replace(chain, tracker=TrackerConfig(jerk_psd_m2ps5=3.0, delete_misses=30))
+        res = run_chain(chain, 10, 4)
+        s, r = res.shots, res.replications
+        assert r["killed"].all()
+        shots[at_shot] = s["rep"].size
+        if not at_shot:  # each second round was decided before the kill and left after it
+            order = np.lexsort((s["fire_t_s"], s["rep"]))
+            second = s["fire_t_s"][order].reshape(10, 2)[:, 1]
+            assert np.all(second - 2.0 < r["kill_t_s"]) and np.all(second > r["kill_t_s"])
+    assert shots == {False: 20, True: 10}
+
+
 def test_killed_threats_are_not_detected_and_leakers_reach_the_ground():
     """Both threats dive onto the city well before t_max, so every one is either killed (with
     a place) or leaked (with an impact point near the city), never neither; no detection of a

@@ -58,7 +58,7 @@ from kaminari.firecontrol.assignment import assign_weapons
 from kaminari.firecontrol.doctrine import Doctrine
 from kaminari.firecontrol.effectors import Weapon, WeaponTable, effectors_for, weapon_table
 from kaminari.firecontrol.predictor import Predictor, TrackExtrapolation
-from kaminari.firecontrol.railgun import Effector, Rounds
+from kaminari.firecontrol.railgun import Effector, Engagements, Rounds
 from kaminari.network.links import DELIVERY_TICK_S, ENGAGE_MODES, Link, Node, send_times
 from kaminari.network.registration import OffsetEstimator
 from kaminari.network.sharing import (
@@ -349,6 +349,21 @@ class _TruthOracle:
         return out
 
 
+@dataclass(frozen=True)
+class _Commitment:
+    """Rounds a battery committed to (``Doctrine.aim_at_shot``), aimed when they are due: the
+    deciding node, the battery, the track slots (one per replication) and their track ids, the
+    instant the rounds are due and each replication's previous last shot (restored where
+    nothing fires)."""
+
+    node: int
+    battery: int
+    slots: NDArray[np.intp]
+    track_id: NDArray[np.int64]
+    t_fire_s: float
+    before: Array
+
+
 class _Batteries:
     """Per (replication, battery): rounds left, rounds fired (each round's number in its
     replication and battery keys its own streams: common random numbers) and when each last
@@ -453,6 +468,7 @@ class _Engagement:
         self.arrivals: list[Array] = []
         self.next_message = [0] * len(chain.links)
         self.undecided: dict[int, NDArray[np.bool_]] = {}
+        self.commitments: list[_Commitment] = []
         self.picture_rows: list[tuple[NDArray, float, Array]] = []
         self.truth_rows: list[tuple[NDArray, float, Array]] = []
         layer = chain.space_layer
@@ -771,15 +787,15 @@ class _Engagement:
         if node.batteries.size == 0:
             return
         self._completions(n, t)
+        if self.commitments:
+            self._shoot_committed(n, t)
         tr, d = node.tracks, self.chain.doctrine
         allowed = (tr.status == CONFIRMED) & node.state.may_engage(tr.last_update_t_s, t)
         if reps is not None:
             allowed &= reps[tr.rep_of]
         if d.perfect_kill_assessment and allowed.any():
             idx = np.flatnonzero(allowed)
-            threat = node.records.majority(idx)
-            dead = (threat >= 0) & (self.kill_t[idx // self.slots, np.maximum(threat, 0)] <= t)
-            allowed[idx[dead]] = False
+            allowed[idx[self._known_dead(node, idx, t)]] = False
         if not allowed.any():
             return
         fresh = node.own_fresh(t, self.chain.tracker)
@@ -810,9 +826,59 @@ class _Engagement:
                 continue
             fc = self.fcs[b]
             taken = e.take(chosen)
+            if d.aim_at_shot:
+                self._commit(n, int(b), taken)
+                continue
             rounds = fc.fire(taken, self._round_draws(int(b), "fire", taken.slots // self.slots))
             if rounds.size:
                 self._book(n, int(b), fc, rounds, fresh[rounds.slots])
+
+    def _known_dead(self, node: NodeState, slots: NDArray[np.intp], t: float) -> NDArray[np.bool_]:
+        """(S,) which of ``slots`` follow a threat killed by ``t`` (``perfect_kill_assessment``
+        only: a shortcut)."""
+        threat = node.records.majority(slots)
+        return (threat >= 0) & (self.kill_t[slots // self.slots, np.maximum(threat, 0)] <= t)
+
+    def _commit(self, n: int, b: int, taken: Engagements) -> None:
+        """``aim_at_shot``: battery ``b`` of node ``n`` commits to the engagements ``taken``
+        (one slot per replication): the doctrine counts their rounds now and the battery is
+        busy until they leave; ``_shoot_committed`` aims and fires them when they are due."""
+        rep = taken.slots // self.slots
+        self.nodes[n].state.book(taken.slots, taken.t_fire_s + taken.tof_s)
+        before = self.batteries.last_fire[rep, b].copy()
+        self.batteries.last_fire[rep, b] = taken.t_fire_s
+        track_id = self.nodes[n].tracks.track_id[taken.slots].copy()
+        self.commitments.append(_Commitment(n, b, taken.slots, track_id, taken.t_fire_s, before))
+
+    def _shoot_committed(self, n: int, t: float) -> None:
+        """Node ``n``'s commitments due by ``t``: each round aimed from its track as it stands
+        at ``t`` and fired at ``t``, where the track still holds the same confirmed threat and
+        the weapon can still reach it (the track-quality gate was the decision's); the others
+        fire nothing and free their battery."""
+        is_due = [c.node == n and c.t_fire_s <= t + 1e-9 for c in self.commitments]
+        if not any(is_due):
+            return
+        due = [c for c, d in zip(self.commitments, is_due, strict=True) if d]
+        self.commitments = [c for c, d in zip(self.commitments, is_due, strict=True) if not d]
+        node = self.nodes[n]
+        tr = node.tracks
+        fresh = node.own_fresh(t, self.chain.tracker)
+        for c in due:
+            fc = self.fcs[c.battery]
+            held = (tr.track_id[c.slots] == c.track_id) & (tr.status[c.slots] == CONFIRMED)
+            if self.chain.doctrine.perfect_kill_assessment:
+                held &= ~self._known_dead(node, c.slots, t)
+            e = fc.evaluate(
+                tr, c.slots[held], t - fc.reaction_s, self.predictors[n], committed=True
+            )
+            fired = np.zeros(0, dtype=np.intp)
+            if e.slots.size:
+                rounds = fc.fire(e, self._round_draws(c.battery, "fire", e.slots // self.slots))
+                if rounds.size:
+                    self._book(n, c.battery, fc, rounds, fresh[rounds.slots], booked=True)
+                    fired = rounds.slots
+            lost = ~np.isin(c.slots, fired)
+            self.batteries.last_fire[c.slots[lost] // self.slots, c.battery] = c.before[lost]
 
     def _completions(self, n: int, t: float) -> None:
         """Launch-on-remote rounds of node ``n`` whose threat its own data now holds are
@@ -845,10 +911,16 @@ class _Engagement:
         serial = self.batteries.fired[rep, b] + _rank_within(rep)
         return self.draws.members(f"battery:{self.chain.batteries[b].name}:{use}", rep, serial)
 
-    def _book(self, n: int, b: int, fc: Effector, rounds: Rounds, own: NDArray[np.bool_]) -> None:
+    def _book(
+        self, n: int, b: int, fc: Effector, rounds: Rounds, own: NDArray[np.bool_],
+        booked: bool = False,
+    ) -> None:
+        """Record ``rounds`` fired by battery ``b`` of node ``n`` and fly them against the truth;
+        ``booked``: the doctrine counted them when the battery committed (``_commit``)."""
         node = self.nodes[n]
         rep = rounds.slots // self.slots
-        node.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
+        if not booked:
+            node.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         homing_draws = self._round_draws(b, "guidance", rep)
         kill_draws = self._round_draws(b, "kill", rep)
         np.add.at(self.batteries.fired, (rep, b), 1)

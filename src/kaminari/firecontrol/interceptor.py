@@ -176,10 +176,12 @@ class InterceptorFireControl:
         )
 
     def evaluate(
-        self, tracks: Tracks, slots: NDArray[np.intp], t_s: float, predictor: Predictor
+        self, tracks: Tracks, slots: NDArray[np.intp], t_s: float, predictor: Predictor,
+        committed: bool = False,
     ) -> Engagements:
         """The launches this battery could make at ``t_s`` on ``slots``: those whose earliest
-        reachable predicted point lies within the missile's time of flight."""
+        reachable predicted point lies within the missile's time of flight (and, unless
+        ``committed``, ``Effector.evaluate``, whose track is good enough there)."""
         la = self.launcher
         t_fire = t_s + la.reaction_s
         if slots.size == 0:
@@ -207,7 +209,7 @@ class InterceptorFireControl:
             self.tracker.prediction_motion,
         )
         sigma = np.sqrt(np.trace(p_int[:, :3, :3], axis1=-2, axis2=-1))
-        feasible &= sigma <= MAX_TRACK_SIGMA_M
+        feasible &= (sigma <= MAX_TRACK_SIGMA_M) | committed
         aer = enu2aer(enu[rows, first])
         pk = la.lethality.expected(
             np.full(slots.size, HOMING_SIGMA_M), self.target_radius_m, 0.0

@@ -124,8 +124,14 @@ class Effector(Protocol):
     magazine: int
 
     def evaluate(
-        self, tracks: Tracks, slots: IntArray, t_s: float, predictor: Predictor
-    ) -> Engagements: ...
+        self, tracks: Tracks, slots: IntArray, t_s: float, predictor: Predictor,
+        committed: bool = False,
+    ) -> Engagements:
+        """The engagements the weapon could make from a decision at ``t_s`` (its rounds leave
+        ``reaction_s`` later) on ``slots``; ``committed``: the battery has already committed
+        to these tracks (``Doctrine.aim_at_shot``), so the doctrine's gate on track quality,
+        a decision's criterion, does not apply again."""
+        ...
 
     def fire(self, engagements: Engagements, rng: MemberDraws) -> Rounds:
         """The rounds fired on ``engagements``; ``rng``: each engagement's round's own
@@ -195,10 +201,12 @@ class RailgunFireControl:
         )
 
     def evaluate(
-        self, tracks: Tracks, slots: IntArray, t_s: float, predictor: Predictor
+        self, tracks: Tracks, slots: IntArray, t_s: float, predictor: Predictor,
+        committed: bool = False,
     ) -> Engagements:
         """The engagements this battery could make at ``t_s`` on ``slots`` (confirmed tracks
-        the caller allows), feasible ones only (module docstring)."""
+        the caller allows), feasible ones only (module docstring; ``committed``:
+        ``Effector.evaluate``)."""
         b, d = self.battery, self.doctrine
         t_fire = t_s + b.reaction_s
         if slots.size == 0:
@@ -218,6 +226,7 @@ class RailgunFireControl:
         q = jerk_psd(tracks, self.tracker)[slots]
         _, p_soon = predict(x, tracks.P[slots], t_fire - tracks.t_s[slots] + earliest, q)
         hopeful = np.sqrt(np.trace(p_soon[:, :3, :3], axis1=-2, axis2=-1)) <= d.max_track_sigma_m
+        hopeful |= committed
         slots, q = slots[hopeful], q[hopeful]
         if slots.size == 0:
             return self._empty(t_fire)
@@ -234,7 +243,7 @@ class RailgunFireControl:
         _, p_int = predict(x_fire, p_fire, np.where(feasible, tof0, 0.0), q)
         trace = np.trace(p_int[:, :3, :3], axis1=-2, axis2=-1)
         sigma = np.sqrt(trace)
-        feasible &= sigma <= d.max_track_sigma_m
+        feasible &= (sigma <= d.max_track_sigma_m) | committed
         s2 = trace / 3.0 + (b.sigma_pointing_rad * aer.range_m) ** 2
         if b.guidance is not None:  # a guided round takes out the aim's error in flight
             s2 = np.full_like(s2, GUIDED_MISS_SIGMA_M**2)

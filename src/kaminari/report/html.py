@@ -740,7 +740,8 @@ def _brief_html(
             f"{fc.max_track_sigma_m:g} m"
             + (f", predicts from the {predictor}" if predictor else "")
             + (f", told the threat class {fc.threat_class} (its drag polar, the lift held)"
-               if fc.threat_class else ""),
+               if fc.threat_class else "")
+            + (", aims each round as it leaves" if fc.aim_at_shot else ""),
         ),
         ("shortcuts", _shortcuts(predictor, fc.perfect_kill_assessment)),
         (

@@ -182,7 +182,8 @@ class FireControlConfig(_Model):
     ``salvo`` rounds, assesses, and may fire again; salvo fires ``salvo`` rounds once. A battery
     engages only within ``max_time_of_flight_s`` and under ``max_track_sigma_m`` of track
     position uncertainty. ``perfect_kill_assessment`` lets fire control know a kill at once
-    instead of by looking (off by default)."""
+    instead of by looking (off by default). ``aim_at_shot`` aims a committed battery's round
+    when it leaves rather than when the battery decided (off by default)."""
 
     doctrine: Literal["shoot-look-shoot", "salvo"] = Field(  # a test keeps it Doctrine.kind's
         default_factory=_default(_doctrine_class, "kind")
@@ -200,6 +201,11 @@ class FireControlConfig(_Model):
     perfect_kill_assessment: bool = Field(
         default_factory=_default(_doctrine_class, "perfect_kill_assessment"),
         description="fire control knows a kill at once instead of looking: a shortcut",
+    )
+    aim_at_shot: bool = Field(
+        default_factory=_default(_doctrine_class, "aim_at_shot"),
+        description="a committed battery aims each round when it leaves, from the track as "
+        "updated by then, instead of when it decided (reaction_s earlier)",
     )
     use: str | list[str] | None = Field(
         default=None,

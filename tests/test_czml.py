@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from kaminari.cli import app
 
-SCENARIO = short_dive(reps=3, seed=4, tracks_reps=0)
-"""tests/test_cli_run.py's scenario; seed 4 kills the threat in one of the 3 replications and
+SCENARIO = short_dive(reps=3, seed=3, tracks_reps=0)
+"""tests/test_cli_run.py's scenario; seed 3 kills the threat in one of the 3 replications and
 lets it leak in the others, so both kinds of event are exercised."""
 
 EPOCH = dt.datetime(2027, 1, 1, tzinfo=dt.UTC)

@@ -168,11 +168,11 @@ def test_near_perfect_sensing_and_the_aim_at_the_shot_bring_the_first_round_with
     such a radar (30 m^2/s^5), unguided darts, the battery's reaction 1 s. Fire control and the
     aero-imm tracker are told the threat's class (the lift held, the drag along its polar).
 
-    Aimed when the battery decides (the default), the round flies a prediction 2.5 s long
+    Aimed when the battery decides (``aim_at_shot`` false), the round flies a prediction 2.5 s long
     (1 s of reaction, 1.5 s of flight): the first round's miss median over 40 replications is
     0.78-0.80 m at each of seeds 1-6, its worst 1.49-2.49 m, and 0-7 % are killed (a contact
-    kill needs 0.40 m: the CAV-H's body radius and the dart's). Aimed as it leaves
-    (``Doctrine.aim_at_shot``: the same decisions and instants, the track 1 s newer), seeds
+    kill needs 0.40 m: the CAV-H's body radius and the dart's). Aimed as it leaves (the
+    default: the same decisions and instants, the track 1 s newer), seeds
     1-3: median 0.19-0.20 m, worst 0.46-0.73 m, 93-97 % killed. The constant-acceleration
     predictor does nearly as well over 1.5 s (0.21-0.22 m, the same kills): from the threat's
     true state the two part only at longer flights (3 s: 1 m against 20 m,

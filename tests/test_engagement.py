@@ -244,7 +244,7 @@ def test_killed_threats_are_not_detected_and_leakers_reach_the_ground():
     a place) or leaked (with an impact point near the city), never neither; no detection of a
     threat updates a track after its kill; without false alarms no false track is
     confirmed."""
-    res = run_chain(_chain(perfect=False, threats=_raid(2, 5.0), lethal_radius_m=10.0), 20,
+    res = run_chain(_chain(perfect=False, threats=_raid(2, 5.0), lethal_radius_m=3.0), 20,
                     3, track_reps=20)
     r = res.replications
     assert r["rep"].size == 40

@@ -291,14 +291,14 @@ def test_fire_control_told_a_threat_class_gets_its_numbers_and_flies_its_polar()
 
 
 def test_fire_control_may_aim_each_round_as_it_leaves() -> None:
-    """``fire_control.aim_at_shot`` reaches the doctrine (off when left out), and a wrong
+    """``fire_control.aim_at_shot`` reaches the doctrine (on when left out), and a wrong
     value is one clear error naming the field."""
     text = KILL_CHAIN.replace("perfect_kill_assessment: true}",
-                              "perfect_kill_assessment: true, aim_at_shot: true}")
-    assert parse(text).doctrine().aim_at_shot is True
-    assert parse(KILL_CHAIN).doctrine().aim_at_shot is False
+                              "perfect_kill_assessment: true, aim_at_shot: false}")
+    assert parse(text).doctrine().aim_at_shot is False
+    assert parse(KILL_CHAIN).doctrine().aim_at_shot is True
     with pytest.raises(ScenarioError, match="aim_at_shot"):
-        parse(text.replace("aim_at_shot: true", "aim_at_shot: sometimes"))
+        parse(text.replace("aim_at_shot: false", "aim_at_shot: sometimes"))
 
 
 def test_defaults_are_read_from_the_dataclass_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -36,14 +36,16 @@ class Doctrine:
       class_numbers``; empty: nothing). The physics predictor then flies a track's lift held
       as an acceleration and its drag along the class's polar (``ekf.extrapolate``); told
       nothing, it holds the track's aerodynamic coefficients.
-    - ``aim_at_shot`` (off by default): a battery that decides at t commits to the track and
+    - ``aim_at_shot`` (on by default): a battery that decides at t commits to the track and
       aims its round when it leaves, ``reaction_s`` later, from the track as updated by then
       (the first fire-control cycle at or after that instant): a fire-control computer that
       keeps its solution current while the gun is laid, so the prediction spans the time of
       flight only. Off, the round leaves at t + ``reaction_s`` on the aim computed at t, a
-      prediction over the reaction time and the flight. A commitment whose track is lost, or
-      whose shot is no longer feasible when it is due, fires nothing; the doctrine counts it
-      as a round fired (the track is looked at again after its predicted intercept).
+      prediction over the reaction time and the flight (figures kaminari measured before
+      this option, for unguided rounds, were measured so). A commitment whose track is lost,
+      whose threat perfect kill assessment knows dead, or that the weapon can no longer reach
+      when it is due fires nothing; the doctrine counts it as a round fired (the track is
+      looked at again after its predicted intercept).
     """
 
     kind: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"
@@ -53,7 +55,7 @@ class Doctrine:
     max_track_sigma_m: float = 100.0
     perfect_kill_assessment: bool = False
     threat_class: tuple[float, ...] = ()
-    aim_at_shot: bool = False
+    aim_at_shot: bool = True
 
 
 class EngagementState:

@@ -741,7 +741,8 @@ def _brief_html(
             + (f", predicts from the {predictor}" if predictor else "")
             + (f", told the threat class {fc.threat_class} (its drag polar, the lift held)"
                if fc.threat_class else "")
-            + (", aims each round as it leaves" if fc.aim_at_shot else ""),
+            + (", aims each round as it leaves" if fc.aim_at_shot
+               else ", aims each round when its battery decides"),
         ),
         ("shortcuts", _shortcuts(predictor, fc.perfect_kill_assessment)),
         (

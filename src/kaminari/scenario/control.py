@@ -183,7 +183,7 @@ class FireControlConfig(_Model):
     engages only within ``max_time_of_flight_s`` and under ``max_track_sigma_m`` of track
     position uncertainty. ``perfect_kill_assessment`` lets fire control know a kill at once
     instead of by looking (off by default). ``aim_at_shot`` aims a committed battery's round
-    when it leaves rather than when the battery decided (off by default)."""
+    when it leaves rather than when the battery decided (on by default)."""
 
     doctrine: Literal["shoot-look-shoot", "salvo"] = Field(  # a test keeps it Doctrine.kind's
         default_factory=_default(_doctrine_class, "kind")

@@ -101,14 +101,16 @@ class TrackerConfig:
     (conservative: the measurements cannot tell the models apart for 100 s, so its
     covariance carries the manoeuvring models' share) and never above the band. It costs
     2.4 times the single filter's tracking (its three models predicted in one call).
-    On the default example it fires less often (0.86 shots a replication against 1.24 with
+    On the default example it fired less often (0.86 shots a replication against 1.24 with
     aero-unscented): Pk 0.340 against 0.410, and 0.375 with the default motion (200
-    replications).
+    replications, aimed when the battery decides).
     Told a class (``class_aero``), its three models hold the lift as an acceleration and fly
     the drag along the class's polar: in the proportional-navigation dive onto a battery seen
-    with near-perfect sensing (tests/test_effectors.py), fire control told the class too,
-    the first unguided round's miss median over 40 replications is 0.78-0.80 m at seeds 1-6
-    against 0.82-1.04 m untold, its worst 1.49-2.49 m against 1.59-2.79 m. How it tracks the
+    with near-perfect sensing (tests/test_effectors.py), fire control told the class too and
+    aiming when it decides (``Doctrine.aim_at_shot`` false), the first unguided round's miss
+    median over 40 replications is 0.78-0.80 m at seeds 1-6 against 0.82-1.04 m untold, its
+    worst 1.49-2.49 m against 1.59-2.79 m; aimed as it leaves (the default), 0.19-0.20 m at
+    seeds 1-3. How it tracks the
     glides and weaves above, told a class, is not measured.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``

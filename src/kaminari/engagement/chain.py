@@ -365,14 +365,16 @@ class _Commitment:
 
 
 class _Batteries:
-    """Per (replication, battery): rounds left, rounds fired (each round's number in its
-    replication and battery keys its own streams: common random numbers) and when each last
-    fired."""
+    """Per (replication, battery): rounds left (a committed round is taken at once), rounds
+    fired (each round's number in its replication and battery keys its own streams: common
+    random numbers), when its last round left or its last committed round is due
+    (``last_fire``), and when its last round actually left (``shot_t``)."""
 
     def __init__(self, n_reps: int, fcs: Sequence[Effector]) -> None:
         self.rounds = np.tile(np.array([f.magazine for f in fcs], dtype=np.int64), (n_reps, 1))
         self.fired = np.zeros((n_reps, len(fcs)), dtype=np.int64)
         self.last_fire = np.full((n_reps, len(fcs)), -np.inf)
+        self.shot_t = np.full((n_reps, len(fcs)), -np.inf)
         self.reaction = np.array([f.reaction_s for f in fcs])
         self.interval = np.array([f.shot_interval_s for f in fcs])
 
@@ -847,24 +849,38 @@ class _Engagement:
         self.nodes[n].state.book(taken.slots, taken.t_fire_s + taken.tof_s)
         before = self.batteries.last_fire[rep, b].copy()
         self.batteries.last_fire[rep, b] = taken.t_fire_s
+        self.batteries.rounds[rep, b] -= 1
         track_id = self.nodes[n].tracks.track_id[taken.slots].copy()
         self.commitments.append(_Commitment(n, b, taken.slots, track_id, taken.t_fire_s, before))
 
     def _shoot_committed(self, n: int, t: float) -> None:
-        """Node ``n``'s commitments due by ``t``: each round aimed from its track as it stands
-        at ``t`` and fired at ``t``, where the track still holds the same confirmed threat and
-        the weapon can still reach it (the track-quality gate was the decision's); the others
-        fire nothing and free their battery."""
+        """Node ``n``'s commitments due by ``t``, earliest first: each round aimed from its
+        track as it stands at ``t`` and fired at ``t``, where the track still holds the same
+        confirmed threat and the weapon can still reach it (the track-quality gate was the
+        decision's); the others fire nothing and give their battery back its round and its
+        previous shot time. A round whose battery fired less than a shot interval before
+        ``t`` (two commitments due within one fire-control cycle) waits for a later cycle."""
         is_due = [c.node == n and c.t_fire_s <= t + 1e-9 for c in self.commitments]
         if not any(is_due):
             return
-        due = [c for c, d in zip(self.commitments, is_due, strict=True) if d]
+        due = sorted((c for c, d in zip(self.commitments, is_due, strict=True) if d),
+                     key=lambda c: c.t_fire_s)
         self.commitments = [c for c, d in zip(self.commitments, is_due, strict=True) if not d]
         node = self.nodes[n]
         tr = node.tracks
         fresh = node.own_fresh(t, self.chain.tracker)
+        bat = self.batteries
         for c in due:
-            fc = self.fcs[c.battery]
+            fc, b, rep = self.fcs[c.battery], c.battery, c.slots // self.slots
+            wait = t < bat.shot_t[rep, b] + bat.interval[b] - 1e-9
+            if wait.any():
+                self.commitments.append(dataclasses.replace(
+                    c, slots=c.slots[wait], track_id=c.track_id[wait], before=c.before[wait]
+                ))
+                c = dataclasses.replace(
+                    c, slots=c.slots[~wait], track_id=c.track_id[~wait], before=c.before[~wait]
+                )
+                rep = rep[~wait]
             held = (tr.track_id[c.slots] == c.track_id) & (tr.status[c.slots] == CONFIRMED)
             if self.chain.doctrine.perfect_kill_assessment:
                 held &= ~self._known_dead(node, c.slots, t)
@@ -873,12 +889,26 @@ class _Engagement:
             )
             fired = np.zeros(0, dtype=np.intp)
             if e.slots.size:
-                rounds = fc.fire(e, self._round_draws(c.battery, "fire", e.slots // self.slots))
+                rounds = fc.fire(e, self._round_draws(b, "fire", e.slots // self.slots))
                 if rounds.size:
-                    self._book(n, c.battery, fc, rounds, fresh[rounds.slots], booked=True)
+                    self._book(n, b, fc, rounds, fresh[rounds.slots], booked=True)
                     fired = rounds.slots
             lost = ~np.isin(c.slots, fired)
-            self.batteries.last_fire[c.slots[lost] // self.slots, c.battery] = c.before[lost]
+            if lost.any():
+                self._release(b, rep[lost], c.before[lost])
+
+    def _release(self, b: int, rep: NDArray[np.intp], before: Array) -> None:
+        """Battery ``b`` fires nothing for commitments in replications ``rep``: its round goes
+        back to the magazine and its last shot time back to ``before``, or to the latest of
+        its commitments still pending there."""
+        bat = self.batteries
+        bat.rounds[rep, b] += 1
+        last = before.copy()
+        for other in self.commitments:
+            if other.battery == b:
+                mine = np.isin(rep, other.slots // self.slots)
+                last[mine] = np.maximum(last[mine], other.t_fire_s)
+        bat.last_fire[rep, b] = last
 
     def _completions(self, n: int, t: float) -> None:
         """Launch-on-remote rounds of node ``n`` whose threat its own data now holds are
@@ -916,7 +946,8 @@ class _Engagement:
         booked: bool = False,
     ) -> None:
         """Record ``rounds`` fired by battery ``b`` of node ``n`` and fly them against the truth;
-        ``booked``: the doctrine counted them when the battery committed (``_commit``)."""
+        ``booked``: the doctrine and the magazine counted them when the battery committed
+        (``_commit``)."""
         node = self.nodes[n]
         rep = rounds.slots // self.slots
         if not booked:
@@ -924,8 +955,11 @@ class _Engagement:
         homing_draws = self._round_draws(b, "guidance", rep)
         kill_draws = self._round_draws(b, "kill", rep)
         np.add.at(self.batteries.fired, (rep, b), 1)
-        self.batteries.rounds[rep, b] -= 1
-        self.batteries.last_fire[rep, b] = rounds.t_fire_s
+        if not booked:
+            self.batteries.rounds[rep, b] -= 1
+        last = self.batteries.last_fire[rep, b]
+        self.batteries.last_fire[rep, b] = np.maximum(last, rounds.t_fire_s)
+        self.batteries.shot_t[rep, b] = rounds.t_fire_s
         rounds = dataclasses.replace(rounds, tau_s=fc.flight_times(rounds))
         r_threats = self._threat_paths(rep, rounds.t_fire_s + rounds.tau_s)
         if fc.homes:

@@ -11,7 +11,7 @@ from kaminari.earth.frames import geodetic2ecef
 from kaminari.earth.geodesy import initial_bearing_rad
 from kaminari.engagement.chain import KillChain, run_chain
 from kaminari.firecontrol.assignment import assign_weapons
-from kaminari.firecontrol.doctrine import Doctrine
+from kaminari.firecontrol.doctrine import Doctrine, EngagementState
 from kaminari.sensors.radar import Radar
 from kaminari.threats.flyout import GlideStart, ThreatSpec, fly_threats
 from kaminari.threats.guidance import BankPlan, DivePlan, GuidancePlan
@@ -218,6 +218,22 @@ def test_perfect_kill_assessment_is_an_option_that_changes_what_fire_control_kno
         decided_after_kill[perfect] = int(np.sum(decided >= r["kill_t_s"][s["rep"]]))
         assert s["rep"].size == (10 if perfect else 20)
     assert decided_after_kill == {False: 10, True: 0}
+
+
+def test_a_round_that_leaves_later_than_decided_moves_its_salvos_assessment():
+    """``EngagementState.rebook``: a shoot-look-shoot salvo of one booked at its decision with
+    an intercept at 10 s looks from 10 s; its round left later and now meets the threat at
+    12 s, so the look waits for 12 s (never for an earlier intercept); a salvo of two still
+    open waits for its latest round; slots not named are untouched."""
+    state = EngagementState(3, Doctrine(salvo=1))
+    state.book(np.array([0, 1]), np.array([10.0, 10.0]))
+    state.rebook(np.array([0, 1]), np.array([12.0, 9.0]))
+    np.testing.assert_array_equal(state.look_from_s, [12.0, 10.0, -np.inf])
+    pair = EngagementState(2, Doctrine(salvo=2))
+    pair.book(np.array([0]), np.array([10.0]))
+    pair.rebook(np.array([0, 1]), np.array([11.0, 11.0]))
+    np.testing.assert_array_equal(pair.salvo_end_s, [11.0, -np.inf])
+    assert pair.need().tolist() == [1, 2]
 
 
 def test_a_round_committed_before_a_kill_and_due_after_it_is_aimed_at_nothing():

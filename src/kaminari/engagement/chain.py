@@ -843,8 +843,9 @@ class _Engagement:
 
     def _commit(self, n: int, b: int, taken: Engagements) -> None:
         """``aim_at_shot``: battery ``b`` of node ``n`` commits to the engagements ``taken``
-        (one slot per replication): the doctrine counts their rounds now and the battery is
-        busy until they leave; ``_shoot_committed`` aims and fires them when they are due."""
+        (one slot per replication): the doctrine and the magazine count their rounds now and
+        the battery is busy until they leave; ``_shoot_committed`` aims and fires them when
+        they are due."""
         rep = taken.slots // self.slots
         self.nodes[n].state.book(taken.slots, taken.t_fire_s + taken.tof_s)
         before = self.batteries.last_fire[rep, b].copy()
@@ -950,7 +951,9 @@ class _Engagement:
         (``_commit``)."""
         node = self.nodes[n]
         rep = rounds.slots // self.slots
-        if not booked:
+        if booked:
+            node.state.rebook(rounds.slots, rounds.t_fire_s + rounds.tof_s)
+        else:
             node.state.book(rounds.slots, rounds.t_fire_s + rounds.tof_s)
         homing_draws = self._round_draws(b, "guidance", rep)
         kill_draws = self._round_draws(b, "kill", rep)

@@ -93,6 +93,15 @@ class EngagementState:
         """(N,) rounds the doctrine still asks for in the current salvo."""
         return np.where(self.done, 0, self.doctrine.salvo - self.in_salvo)
 
+    def rebook(self, slots: NDArray[np.intp], t_intercept_s: Array) -> None:
+        """Rounds booked earlier (``aim_at_shot``: at the decision) left with these predicted
+        intercepts: their salvo's assessment waits for the latest of them and what it
+        waited for."""
+        open_ = np.isfinite(self.salvo_end_s[slots])
+        np.maximum.at(self.salvo_end_s, slots[open_], t_intercept_s[open_])
+        looking = np.isfinite(self.look_from_s[slots])
+        np.maximum.at(self.look_from_s, slots[looking], t_intercept_s[looking])
+
     def book(self, slots: NDArray[np.intp], t_intercept_s: Array) -> None:
         """Rounds fired at ``slots`` (one each; a slot may repeat) with predicted intercepts."""
         np.add.at(self.in_salvo, slots, 1)

@@ -44,8 +44,9 @@ class Doctrine:
       prediction over the reaction time and the flight (figures kaminari measured before
       this option, for unguided rounds, were measured so). A commitment whose track is lost,
       whose threat perfect kill assessment knows dead, or that the weapon can no longer reach
-      when it is due fires nothing; the doctrine counts it as a round fired (the track is
-      looked at again after its predicted intercept).
+      when it is due fires nothing: its round goes back to the magazine, and the doctrine
+      counts it as a round fired (the track is looked at again after its predicted
+      intercept).
     """
 
     kind: Literal["shoot-look-shoot", "salvo"] = "shoot-look-shoot"

@@ -219,17 +219,17 @@ class RailgunFireControl:
         slots, x, distance, speed = slots[near], x[near], distance[near], speed[near]
         if slots.size == 0:
             return self._empty(t_fire)
-        # second screen: even the earliest possible intercept must find the track good enough
-        earliest = np.maximum(distance - speed * b.reaction_s, 0.0) / (
-            speed + b.muzzle_velocity_mps
-        )
         q = jerk_psd(tracks, self.tracker)[slots]
-        _, p_soon = predict(x, tracks.P[slots], t_fire - tracks.t_s[slots] + earliest, q)
-        hopeful = np.sqrt(np.trace(p_soon[:, :3, :3], axis1=-2, axis2=-1)) <= d.max_track_sigma_m
-        hopeful |= committed
-        slots, q = slots[hopeful], q[hopeful]
-        if slots.size == 0:
-            return self._empty(t_fire)
+        if not committed:  # second screen: the earliest intercept must find the track good
+            earliest = np.maximum(distance - speed * b.reaction_s, 0.0) / (
+                speed + b.muzzle_velocity_mps
+            )
+            _, p_soon = predict(x, tracks.P[slots], t_fire - tracks.t_s[slots] + earliest, q)
+            sigma_soon = np.sqrt(np.trace(p_soon[:, :3, :3], axis1=-2, axis2=-1))
+            hopeful = sigma_soon <= d.max_track_sigma_m
+            slots, q = slots[hopeful], q[hopeful]
+            if slots.size == 0:
+                return self._empty(t_fire)
         x_fire, p_fire = state_at(tracks, slots, t_fire, self.tracker)
         pred = predictor.path(tracks, slots, x_fire, t_fire, self.tau_s)
         enu = ecef2enu(pred, b.lat_rad, b.lon_rad, b.alt_m)

@@ -110,8 +110,7 @@ class TrackerConfig:
     aiming when it decides (``Doctrine.aim_at_shot`` false), the first unguided round's miss
     median over 40 replications is 0.78-0.80 m at seeds 1-6 against 0.82-1.04 m untold, its
     worst 1.49-2.49 m against 1.59-2.79 m; aimed as it leaves (the default), 0.19-0.20 m at
-    seeds 1-3. How it tracks the
-    glides and weaves above, told a class, is not measured.
+    seeds 1-3. How it tracks the glides and weaves above, told a class, is not measured.
 
     A track is confirmed after ``confirm_hits`` detections within its last ``confirm_window``
     scans in view, and deleted after ``delete_misses`` consecutive scans in view without a
